@@ -1,0 +1,101 @@
+// Package cli assembles ipcctl's commands and maps their errors to exit
+// codes. Each verb lives in its own package below this one.
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"strings"
+
+	"github.com/ipcctl/ipcctl/internal/cli/cmdutil"
+	"github.com/ipcctl/ipcctl/internal/cli/ls"
+	"github.com/spf13/cobra"
+)
+
+// version is set with -ldflags "-X github.com/ipcctl/ipcctl/internal/cli.version=v1.2.3".
+var version = ""
+
+// Version is the version the binary reports.
+func Version() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}
+
+// NewCmdRoot builds the whole command tree.
+func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "ipcctl",
+		Short: "Inspect and manage Linux IPC objects, huge pages and mappings",
+		Long: `ipcctl inspects and manages every Linux IPC facility: System V shared
+memory, semaphores and message queues; POSIX shared memory, named
+semaphores and message queues; and the memory features beneath them.
+It replaces ipcs, ipcrm, ipcmk and lsipc.
+
+Output of --json, --raw and --export is for scripts and keeps its shape
+whatever the terminal; the plain table is for people.`,
+		Version:       f.Version,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		CompletionOptions: cobra.CompletionOptions{
+			HiddenDefaultCmd: false,
+		},
+	}
+	root.SetVersionTemplate("ipcctl {{.Version}}\n")
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		return cmdutil.FlagErrorWrap(err)
+	})
+	root.SetUsageTemplate(root.UsageTemplate() + "\n" + cmdutil.ExitCodeHelp + "\n")
+	root.SetOut(f.IOStreams.Out)
+	root.SetErr(f.IOStreams.ErrOut)
+
+	root.AddCommand(
+		ls.NewCmdLs(f, nil),
+	)
+	return root
+}
+
+// Main runs ipcctl with args (without the program name) and returns the exit status.
+func Main(args []string) int {
+	f := cmdutil.New(Version())
+	return Run(f, args)
+}
+
+// Run executes the command tree over f's streams and returns the exit status.
+func Run(f *cmdutil.Factory, args []string) int {
+	root := NewCmdRoot(f)
+	root.SetArgs(args)
+	cmd, err := root.ExecuteC()
+	if err == nil {
+		return cmdutil.ExitOK
+	}
+	if isCobraUsageError(err) {
+		err = cmdutil.FlagErrorWrap(err)
+	}
+	code := cmdutil.ExitCode(err)
+	var silent *cmdutil.SilentExit
+	if !errors.Is(err, cmdutil.ErrSilent) && !errors.As(err, &silent) {
+		fmt.Fprintf(f.IOStreams.ErrOut, "ipcctl: %s\n", cmdutil.Message(err))
+	}
+	if code == cmdutil.ExitUsage && cmd != nil {
+		fmt.Fprintf(f.IOStreams.ErrOut, "Run '%s --help' for usage.\n", cmd.CommandPath())
+	}
+	return code
+}
+
+// isCobraUsageError recognizes the errors cobra makes itself before any
+// command runs (it has no error types for them).
+func isCobraUsageError(err error) bool {
+	msg := err.Error()
+	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand flag", "invalid argument", "if any flags in the group", "accepts ", "requires at least", "flag needs an argument"} {
+		if strings.HasPrefix(msg, p) {
+			return true
+		}
+	}
+	return false
+}

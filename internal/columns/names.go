@@ -1,0 +1,49 @@
+// Package columns holds the column model of each kind of object ipcctl
+// lists: one typed column list per kind, shared by ls, show, rm --dry-run
+// and every output format.
+package columns
+
+import (
+	"os/user"
+	"strconv"
+)
+
+// Names resolves uids and gids to names, each id once per run: the pure-Go
+// os/user reads /etc/passwd on every lookup.
+type Names struct {
+	users  map[uint32]string
+	groups map[uint32]string
+}
+
+// NewNames returns an empty cache.
+func NewNames() *Names {
+	return &Names{users: map[uint32]string{}, groups: map[uint32]string{}}
+}
+
+// User returns the user name of uid, or the number when it has none.
+func (n *Names) User(uid uint32) string {
+	if s, ok := n.users[uid]; ok {
+		return s
+	}
+	id := strconv.FormatUint(uint64(uid), 10)
+	s := id
+	if u, err := user.LookupId(id); err == nil {
+		s = u.Username
+	}
+	n.users[uid] = s
+	return s
+}
+
+// Group returns the group name of gid, or the number when it has none.
+func (n *Names) Group(gid uint32) string {
+	if s, ok := n.groups[gid]; ok {
+		return s
+	}
+	id := strconv.FormatUint(uint64(gid), 10)
+	s := id
+	if g, err := user.LookupGroupId(id); err == nil {
+		s = g.Name
+	}
+	n.groups[gid] = s
+	return s
+}

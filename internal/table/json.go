@@ -1,0 +1,139 @@
+package table
+
+import (
+	"bufio"
+	"strconv"
+	"time"
+	"unicode/utf8"
+)
+
+// AppendJSON appends v as a JSON value: numbers for counts, sizes, ids and
+// pids; strings for keys (0x%08x), perms (rw-r-----), modes (0640) and
+// times (RFC 3339); null for absent values.
+func AppendJSON(b []byte, v Value) []byte {
+	if v.Null {
+		return append(b, "null"...)
+	}
+	switch v.Type {
+	case Int:
+		return strconv.AppendInt(b, v.Int, 10)
+	case Uint, Size, Duration:
+		return strconv.AppendUint(b, v.Uint, 10)
+	case Bool:
+		return strconv.AppendBool(b, v.Bool)
+	case Time:
+		b = append(b, '"')
+		b = v.Time.AppendFormat(b, time.RFC3339)
+		return append(b, '"')
+	case Key:
+		b = append(b, '"')
+		b = appendKey(b, uint32(v.Uint))
+		return append(b, '"')
+	case Perms:
+		b = append(b, '"')
+		b = appendPerms(b, uint32(v.Uint))
+		return append(b, '"')
+	case Mode:
+		b = append(b, '"')
+		b = appendMode(b, uint32(v.Uint))
+		return append(b, '"')
+	}
+	return AppendJSONString(b, v.Str)
+}
+
+// AppendJSONString appends s as a JSON string; invalid UTF-8 becomes U+FFFD.
+func AppendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '"' || c == '\\':
+				b = append(b, '\\', c)
+			case c == '\n':
+				b = append(b, '\\', 'n')
+			case c == '\t':
+				b = append(b, '\\', 't')
+			case c == '\r':
+				b = append(b, '\\', 'r')
+			case c < 0x20 || c == 0x7f:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			default:
+				b = append(b, c)
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, `\ufffd`...)
+		} else {
+			b = append(b, s[i:i+size]...)
+		}
+		i += size
+	}
+	return append(b, '"')
+}
+
+// AppendJSONObject appends one row as an indented JSON object.
+func AppendJSONObject(b []byte, cols []Col, row []Value, indent string) []byte {
+	b = append(b, '{')
+	for i, c := range cols {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '\n')
+		b = append(b, indent...)
+		b = append(b, "  "...)
+		b = AppendJSONString(b, c.Name)
+		b = append(b, ':', ' ')
+		b = AppendJSON(b, row[i])
+	}
+	b = append(b, '\n')
+	b = append(b, indent...)
+	return append(b, '}')
+}
+
+// AppendJSONArray appends the rows of t as an indented JSON array of objects.
+func AppendJSONArray(b []byte, t *Table, indent string) []byte {
+	if len(t.Rows) == 0 {
+		return append(b, "[]"...)
+	}
+	b = append(b, '[')
+	for r, row := range t.Rows {
+		if r > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '\n')
+		b = append(b, indent...)
+		b = append(b, "  "...)
+		b = AppendJSONObject(b, t.Cols, row, indent+"  ")
+	}
+	b = append(b, '\n')
+	b = append(b, indent...)
+	return append(b, ']')
+}
+
+func writeJSON(w *bufio.Writer, tables []*Table) {
+	b := make([]byte, 0, 64<<10)
+	b = append(b, '{')
+	for i, t := range tables {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\n  "...)
+		b = AppendJSONString(b, t.Name)
+		b = append(b, ':', ' ')
+		b = AppendJSONArray(b, t, "  ")
+		if len(b) > 32<<10 {
+			w.Write(b)
+			b = b[:0]
+		}
+	}
+	if len(tables) > 0 {
+		b = append(b, '\n')
+	}
+	b = append(b, "}\n"...)
+	w.Write(b)
+}

@@ -1,0 +1,98 @@
+package ipc
+
+import (
+	"errors"
+	"fmt"
+	"unsafe"
+
+	"github.com/ipcctl/ipcctl/pkg/ipc/internal/sys"
+	"golang.org/x/sys/unix"
+)
+
+// ShmStat returns one shared memory segment by id.
+// Equivalent to: `ipcs -m -i ID`.
+func (c *Client) ShmStat(id int) (Shm, error) {
+	all, err := c.ShmList()
+	if err != nil {
+		return Shm{}, err
+	}
+	for _, s := range all {
+		if s.ID == id {
+			return s, nil
+		}
+	}
+	return Shm{}, ErrNotFound
+}
+
+// SemStat returns one semaphore set by id, with each semaphore's value,
+// ncnt, zcnt and last pid in Sems. Reading the values needs read
+// permission on the set: without it Sems is nil and SemStat still
+// succeeds; SemValues reports the error itself.
+// Equivalent to: `ipcs -s -i ID`.
+func (c *Client) SemStat(id int) (Sem, error) {
+	all, err := c.SemList()
+	if err != nil {
+		return Sem{}, err
+	}
+	for _, s := range all {
+		if s.ID == id {
+			if vals, err := SemValues(id, int(s.NSems)); err == nil {
+				s.Sems = vals
+			}
+			return s, nil
+		}
+	}
+	return Sem{}, ErrNotFound
+}
+
+// SemValues reads every semaphore of set id: GETALL for the values, then
+// GETPID, GETNCNT and GETZCNT for each one.
+func SemValues(id, nsems int) ([]Semaphore, error) {
+	if nsems <= 0 {
+		return nil, nil
+	}
+	vals := make([]uint16, nsems)
+	if _, err := sys.Semctl(id, 0, sys.GETALL, uintptr(unsafe.Pointer(&vals[0]))); err != nil {
+		return nil, fmt.Errorf("read values: %w", notFoundIfGone(err))
+	}
+	out := make([]Semaphore, nsems)
+	for i := range out {
+		out[i] = Semaphore{Num: i, Value: int(vals[i])}
+		for _, q := range []struct {
+			cmd int
+			dst *int
+		}{{sys.GETPID, &out[i].PID}, {sys.GETNCNT, &out[i].NCnt}, {sys.GETZCNT, &out[i].ZCnt}} {
+			v, err := sys.Semctl(id, i, q.cmd, 0)
+			if err != nil {
+				return nil, fmt.Errorf("read semaphore %d: %w", i, notFoundIfGone(err))
+			}
+			*q.dst = v
+		}
+	}
+	return out, nil
+}
+
+// MsgStat returns one message queue by id, with its capacity (QBytes)
+// when the caller may read the queue.
+// Equivalent to: `ipcs -q -i ID`.
+func (c *Client) MsgStat(id int) (Msg, error) {
+	all, err := c.MsgList()
+	if err != nil {
+		return Msg{}, err
+	}
+	for _, m := range all {
+		if m.ID == id {
+			if m.QBytes == nil {
+				var ds sys.MsqidDs
+				if _, err := sys.Msgctl(id, sys.IPC_STAT, unsafe.Pointer(&ds)); err == nil {
+					q := ds.Qbytes
+					m.QBytes = &q
+				} else if !errors.Is(err, unix.EACCES) {
+					return Msg{}, notFoundIfGone(err)
+				}
+			}
+			return m, nil
+		}
+	}
+	return Msg{}, ErrNotFound
+}

@@ -1,0 +1,74 @@
+// Package procfs parses the /proc and /sys files ipcctl reads. Every read
+// goes through an FS rooted at a directory, so that parsers run against
+// captured fixture trees in tests exactly as against the live system.
+//
+// Parsers never panic on malformed input: they return an error that names
+// the file and line (see *ParseError). A file that does not exist is an
+// error wrapping fs.ErrNotExist.
+package procfs
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// FS is a filesystem root: "/" for the live system, or a fixture directory.
+type FS string
+
+// DefaultFS is the live system.
+const DefaultFS FS = "/"
+
+// Path joins elements below the root: FS("/tmp/x").Path("proc/meminfo").
+func (f FS) Path(elem ...string) string {
+	return filepath.Join(append([]string{string(f)}, elem...)...)
+}
+
+// ReadFile reads a file below the root.
+func (f FS) ReadFile(elem ...string) ([]byte, error) {
+	return os.ReadFile(f.Path(elem...))
+}
+
+// ErrParse is wrapped by every *ParseError.
+var ErrParse = errors.New("malformed")
+
+// ParseError reports malformed content at a line of a file.
+type ParseError struct {
+	File string // path below the root, e.g. "proc/sysvipc/shm"
+	Line int    // 1-based; 0 when the whole file is at fault
+	Msg  string
+}
+
+func (e *ParseError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
+	}
+	return fmt.Sprintf("%s: %s", e.File, e.Msg)
+}
+
+// Unwrap makes errors.Is(err, ErrParse) true.
+func (e *ParseError) Unwrap() error { return ErrParse }
+
+// readUint64File reads a file holding one unsigned decimal number.
+func (f FS) readUint64File(rel string) (uint64, error) {
+	b, err := f.ReadFile(rel)
+	if err != nil {
+		return 0, err
+	}
+	s := strings.TrimSpace(string(b))
+	v, err := strconv.ParseUint(s, 10, 64)
+	if err != nil {
+		return 0, &ParseError{File: rel, Line: 1, Msg: fmt.Sprintf("not an unsigned number: %q", truncate(s))}
+	}
+	return v, nil
+}
+
+func truncate(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "..."
+	}
+	return s
+}

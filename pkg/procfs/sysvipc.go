@@ -1,0 +1,338 @@
+package procfs
+
+import (
+	"bytes"
+	"fmt"
+	"strconv"
+)
+
+// The /proc/sysvipc files are tables with a header line. Columns are found
+// by header name, never by position: the shm file has had 14 to 16 columns
+// (rss and swap came in 2.6.x), and the kernel may add more.
+
+// SysvShm is one line of /proc/sysvipc/shm.
+type SysvShm struct {
+	Key                  int32  // key_t, printed signed
+	ID                   int    // shmid
+	Mode                 uint32 // perms column: permission bits plus SHM_DEST (01000), SHM_LOCKED (02000)
+	Size                 uint64 // bytes
+	CPID, LPID           int
+	Nattch               uint64
+	UID, GID, CUID, CGID uint32
+	ATime, DTime, CTime  int64   // seconds since the epoch; 0 = never
+	RSS, Swap            *uint64 // bytes; nil on kernels without these columns
+}
+
+// SysvSem is one line of /proc/sysvipc/sem.
+type SysvSem struct {
+	Key                  int32
+	ID                   int
+	Mode                 uint32
+	NSems                uint64
+	UID, GID, CUID, CGID uint32
+	OTime, CTime         int64
+}
+
+// SysvMsg is one line of /proc/sysvipc/msg.
+type SysvMsg struct {
+	Key                  int32
+	ID                   int
+	Mode                 uint32
+	CBytes, QNum         uint64
+	LSPID, LRPID         int
+	UID, GID, CUID, CGID uint32
+	STime, RTime, CTime  int64
+}
+
+const (
+	sysvShmFile = "proc/sysvipc/shm"
+	sysvSemFile = "proc/sysvipc/sem"
+	sysvMsgFile = "proc/sysvipc/msg"
+)
+
+// SysvShm lists System V shared memory segments from /proc/sysvipc/shm.
+func (f FS) SysvShm() ([]SysvShm, error) {
+	b, err := f.ReadFile(sysvShmFile)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSysvShm(b)
+}
+
+// SysvSem lists System V semaphore sets from /proc/sysvipc/sem.
+func (f FS) SysvSem() ([]SysvSem, error) {
+	b, err := f.ReadFile(sysvSemFile)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSysvSem(b)
+}
+
+// SysvMsg lists System V message queues from /proc/sysvipc/msg.
+func (f FS) SysvMsg() ([]SysvMsg, error) {
+	b, err := f.ReadFile(sysvMsgFile)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSysvMsg(b)
+}
+
+// ParseSysvShm parses the content of /proc/sysvipc/shm.
+func ParseSysvShm(b []byte) ([]SysvShm, error) {
+	t, err := newSysvTable(sysvShmFile, b, "key", "shmid", "perms", "size", "cpid", "lpid",
+		"nattch", "uid", "gid", "cuid", "cgid", "atime", "dtime", "ctime")
+	if err != nil {
+		return nil, err
+	}
+	rssCol, swapCol := t.optional("rss"), t.optional("swap")
+	out := make([]SysvShm, 0, t.rowsHint)
+	for t.next() {
+		var s SysvShm
+		s.Key = t.key(0)
+		s.ID = t.id(1)
+		s.Mode = t.perms(2)
+		s.Size = t.uint(3)
+		s.CPID, s.LPID = t.pid(4), t.pid(5)
+		s.Nattch = t.uint(6)
+		s.UID, s.GID, s.CUID, s.CGID = t.uid(7), t.uid(8), t.uid(9), t.uid(10)
+		s.ATime, s.DTime, s.CTime = t.time(11), t.time(12), t.time(13)
+		if rssCol >= 0 {
+			v := t.uintAt(rssCol)
+			s.RSS = &v
+		}
+		if swapCol >= 0 {
+			v := t.uintAt(swapCol)
+			s.Swap = &v
+		}
+		if t.err != nil {
+			return nil, t.err
+		}
+		out = append(out, s)
+	}
+	return out, t.err
+}
+
+// ParseSysvSem parses the content of /proc/sysvipc/sem.
+func ParseSysvSem(b []byte) ([]SysvSem, error) {
+	t, err := newSysvTable(sysvSemFile, b, "key", "semid", "perms", "nsems",
+		"uid", "gid", "cuid", "cgid", "otime", "ctime")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]SysvSem, 0, t.rowsHint)
+	for t.next() {
+		var s SysvSem
+		s.Key = t.key(0)
+		s.ID = t.id(1)
+		s.Mode = t.perms(2)
+		s.NSems = t.uint(3)
+		s.UID, s.GID, s.CUID, s.CGID = t.uid(4), t.uid(5), t.uid(6), t.uid(7)
+		s.OTime, s.CTime = t.time(8), t.time(9)
+		if t.err != nil {
+			return nil, t.err
+		}
+		out = append(out, s)
+	}
+	return out, t.err
+}
+
+// ParseSysvMsg parses the content of /proc/sysvipc/msg.
+func ParseSysvMsg(b []byte) ([]SysvMsg, error) {
+	t, err := newSysvTable(sysvMsgFile, b, "key", "msqid", "perms", "cbytes", "qnum",
+		"lspid", "lrpid", "uid", "gid", "cuid", "cgid", "stime", "rtime", "ctime")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]SysvMsg, 0, t.rowsHint)
+	for t.next() {
+		var m SysvMsg
+		m.Key = t.key(0)
+		m.ID = t.id(1)
+		m.Mode = t.perms(2)
+		m.CBytes, m.QNum = t.uint(3), t.uint(4)
+		m.LSPID, m.LRPID = t.pid(5), t.pid(6)
+		m.UID, m.GID, m.CUID, m.CGID = t.uid(7), t.uid(8), t.uid(9), t.uid(10)
+		m.STime, m.RTime, m.CTime = t.time(11), t.time(12), t.time(13)
+		if t.err != nil {
+			return nil, t.err
+		}
+		out = append(out, m)
+	}
+	return out, t.err
+}
+
+// sysvTable walks the lines of a /proc/sysvipc file. Required columns are
+// addressed by their position in the want list; cols maps them to the
+// position in the file.
+type sysvTable struct {
+	file     string
+	rest     []byte
+	line     int
+	ncols    int
+	cols     []int // want index -> field index
+	header   [][]byte
+	fields   [][]byte
+	rowsHint int
+	err      error
+}
+
+func newSysvTable(file string, b []byte, want ...string) (*sysvTable, error) {
+	t := &sysvTable{file: file, rest: b}
+	var head []byte
+	for len(t.rest) > 0 && len(bytes.TrimSpace(head)) == 0 {
+		head = t.nextLine()
+	}
+	t.header = bytes.Fields(head)
+	if len(t.header) == 0 {
+		return nil, &ParseError{File: file, Msg: "no header line"}
+	}
+	t.ncols = len(t.header)
+	t.cols = make([]int, len(want))
+	for i, name := range want {
+		t.cols[i] = t.optional(name)
+		if t.cols[i] < 0 {
+			return nil, &ParseError{File: file, Line: t.line, Msg: fmt.Sprintf("header has no %q column", name)}
+		}
+	}
+	t.rowsHint = bytes.Count(t.rest, []byte{'\n'})
+	t.fields = make([][]byte, 0, t.ncols)
+	return t, nil
+}
+
+func (t *sysvTable) optional(name string) int {
+	for i, h := range t.header {
+		if string(h) == name {
+			return i
+		}
+	}
+	return -1
+}
+
+func (t *sysvTable) nextLine() []byte {
+	t.line++
+	i := bytes.IndexByte(t.rest, '\n')
+	var l []byte
+	if i < 0 {
+		l, t.rest = t.rest, nil
+	} else {
+		l, t.rest = t.rest[:i], t.rest[i+1:]
+	}
+	return l
+}
+
+// next advances to the next non-blank line and splits it into fields.
+func (t *sysvTable) next() bool {
+	for t.err == nil && len(t.rest) > 0 {
+		l := t.nextLine()
+		t.fields = splitFields(t.fields[:0], l)
+		if len(t.fields) == 0 {
+			continue
+		}
+		if len(t.fields) != t.ncols {
+			t.fail("", fmt.Sprintf("%d fields, header has %d", len(t.fields), t.ncols))
+			return false
+		}
+		return true
+	}
+	return false
+}
+
+func splitFields(dst [][]byte, l []byte) [][]byte {
+	i := 0
+	for i < len(l) {
+		for i < len(l) && (l[i] == ' ' || l[i] == '\t' || l[i] == '\r') {
+			i++
+		}
+		j := i
+		for j < len(l) && l[j] != ' ' && l[j] != '\t' && l[j] != '\r' {
+			j++
+		}
+		if j > i {
+			dst = append(dst, l[i:j])
+		}
+		i = j
+	}
+	return dst
+}
+
+func (t *sysvTable) fail(col, msg string) {
+	if t.err != nil {
+		return
+	}
+	if col != "" {
+		msg = col + ": " + msg
+	}
+	t.err = &ParseError{File: t.file, Line: t.line, Msg: msg}
+}
+
+func (t *sysvTable) field(i int) []byte { return t.fields[t.cols[i]] }
+
+func (t *sysvTable) parseUint(f []byte, col int, bits int) uint64 {
+	v, ok := atou(f)
+	if !ok || (bits < 64 && v>>uint(bits) != 0) {
+		t.fail(string(t.header[col]), fmt.Sprintf("not an unsigned %d-bit number: %q", bits, truncate(string(f))))
+	}
+	return v
+}
+
+func (t *sysvTable) uint(i int) uint64 { return t.parseUint(t.field(i), t.cols[i], 64) }
+
+func (t *sysvTable) uintAt(col int) uint64 { return t.parseUint(t.fields[col], col, 64) }
+
+func (t *sysvTable) uid(i int) uint32 { return uint32(t.parseUint(t.field(i), t.cols[i], 32)) }
+
+// id and pid are non-negative C ints.
+func (t *sysvTable) id(i int) int { return int(t.parseUint(t.field(i), t.cols[i], 31)) }
+
+func (t *sysvTable) pid(i int) int { return int(t.parseUint(t.field(i), t.cols[i], 31)) }
+
+// key is printed as a signed int; accept the unsigned spelling too and
+// return the same 32 bits either way.
+func (t *sysvTable) key(i int) int32 {
+	f := t.field(i)
+	v, err := strconv.ParseInt(string(f), 10, 64)
+	if err != nil || v < -1<<31 || v > 1<<32-1 {
+		t.fail("key", fmt.Sprintf("not a 32-bit key: %q", truncate(string(f))))
+		return 0
+	}
+	return int32(uint32(v))
+}
+
+// perms is octal.
+func (t *sysvTable) perms(i int) uint32 {
+	f := t.field(i)
+	v, err := strconv.ParseUint(string(f), 8, 32)
+	if err != nil {
+		t.fail("perms", fmt.Sprintf("not octal permissions: %q", truncate(string(f))))
+	}
+	return uint32(v)
+}
+
+// time is seconds since the epoch; kernels print it unsigned.
+func (t *sysvTable) time(i int) int64 {
+	f := t.field(i)
+	v, err := strconv.ParseInt(string(f), 10, 64)
+	if err != nil {
+		t.fail(string(t.header[t.cols[i]]), fmt.Sprintf("not a time: %q", truncate(string(f))))
+	}
+	return v
+}
+
+// atou parses an unsigned decimal without allocating.
+func atou(b []byte) (uint64, bool) {
+	if len(b) == 0 || len(b) > 20 {
+		return 0, false
+	}
+	var v uint64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		d := uint64(c - '0')
+		if v > (1<<64-1-d)/10 {
+			return 0, false
+		}
+		v = v*10 + d
+	}
+	return v, true
+}
