@@ -48,6 +48,7 @@ func TestNewCmdShow(t *testing.T) {
 			var got *Options
 			cmd := NewCmdShow(f, func(o *Options) error { got = o; return nil })
 			cmd.SetArgs(strings.Fields(tc.argv))
+			cmd.SilenceErrors, cmd.SilenceUsage = true, true
 			cmd.SetOut(ios.Out)
 			cmd.SetErr(ios.ErrOut)
 			err := cmd.Execute()
@@ -130,6 +131,7 @@ func run(t *testing.T, argv string) (stdout, stderr []byte, err error) {
 	}
 	cmd := NewCmdShow(f, nil)
 	cmd.SetArgs(strings.Fields(argv))
+	cmd.SilenceErrors, cmd.SilenceUsage = true, true
 	cmd.SetOut(out)
 	cmd.SetErr(errOut)
 	err = cmd.Execute()
