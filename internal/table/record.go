@@ -3,7 +3,6 @@ package table
 import (
 	"bufio"
 	"io"
-	"time"
 )
 
 // Record is one object shown field by field (show, status verbs): the
@@ -45,12 +44,7 @@ func RenderRecord(w io.Writer, opts Options, rec *Record) error {
 	if opts.Format != Human {
 		return Render(w, opts, append([]*Table{rec.fields()}, rec.Nested...)...)
 	}
-	if opts.Now.IsZero() {
-		opts.Now = time.Now()
-	}
-	if opts.Location == nil {
-		opts.Location = time.Local
-	}
+	opts.setDefaults()
 	bw := bufio.NewWriter(w)
 	writeVertical(bw, rec, &opts)
 	for _, t := range rec.Nested {

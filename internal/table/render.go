@@ -74,18 +74,7 @@ type Options struct {
 // Render writes tables in the chosen format. JSON writes one object keyed by
 // table name; the other formats write the tables one after another.
 func Render(w io.Writer, opts Options, tables ...*Table) error {
-	if opts.Now.IsZero() {
-		opts.Now = time.Now()
-	}
-	if opts.Location == nil {
-		opts.Location = time.Local
-	}
-	if opts.TimeFormat == "" {
-		opts.TimeFormat = TimeShort
-		if opts.Format == Raw || opts.Format == Export {
-			opts.TimeFormat = TimeISO
-		}
-	}
+	opts.setDefaults()
 	bw := bufio.NewWriterSize(w, 64<<10)
 	switch opts.Format {
 	case JSON:
@@ -109,6 +98,23 @@ func Render(w io.Writer, opts Options, tables ...*Table) error {
 		}
 	}
 	return bw.Flush()
+}
+
+// setDefaults fills in what the caller left zero: now, local time, and
+// short times for people but ISO for raw/export.
+func (o *Options) setDefaults() {
+	if o.Now.IsZero() {
+		o.Now = time.Now()
+	}
+	if o.Location == nil {
+		o.Location = time.Local
+	}
+	if o.TimeFormat == "" {
+		o.TimeFormat = TimeShort
+		if o.Format == Raw || o.Format == Export {
+			o.TimeFormat = TimeISO
+		}
+	}
 }
 
 // AppendText appends v as text for the given format (not JSON).
