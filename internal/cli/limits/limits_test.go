@@ -9,6 +9,7 @@ import (
 
 	"github.com/ipcctl/ipcctl/internal/cli/cmdutil"
 	"github.com/ipcctl/ipcctl/internal/iostreams"
+	"github.com/ipcctl/ipcctl/internal/testutil"
 	"github.com/ipcctl/ipcctl/internal/testutil/golden"
 	"github.com/ipcctl/ipcctl/pkg/procfs"
 )
@@ -28,15 +29,7 @@ func TestNewCmdLimits(t *testing.T) {
 		{argv: "--json --raw", wantErr: "none of the others"},
 	} {
 		t.Run(tc.argv, func(t *testing.T) {
-			ios, _, _, _ := iostreams.Test()
-			f := &cmdutil.Factory{IOStreams: ios}
-			var got *Options
-			cmd := NewCmdLimits(f, func(o *Options) error { got = o; return nil })
-			cmd.SetArgs(strings.Fields(tc.argv))
-			cmd.SilenceErrors, cmd.SilenceUsage = true, true
-			cmd.SetOut(ios.Out)
-			cmd.SetErr(ios.ErrOut)
-			err := cmd.Execute()
+			got, f, err := testutil.ParseArgs(NewCmdLimits, tc.argv)
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("err = %v, want %q", err, tc.wantErr)
@@ -46,7 +39,7 @@ func TestNewCmdLimits(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got.Output != tc.want || got.IO != ios || got.Factory != f {
+			if got.Output != tc.want || got.IO != f.IOStreams || got.Factory != f {
 				t.Errorf("options = %+v, want output %+v", *got, tc.want)
 			}
 		})
@@ -74,10 +67,7 @@ func TestLimitsRun(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			ios, _, out, _ := iostreams.Test()
 			f := &cmdutil.Factory{IOStreams: ios, FS: procfs.FS(filepath.Join("testdata", tc.tree)), Now: time.Now}
-			cmd := NewCmdLimits(f, nil)
-			cmd.SetArgs(strings.Fields(tc.argv))
-			cmd.SilenceErrors, cmd.SilenceUsage = true, true
-			if err := cmd.Execute(); err != nil {
+			if err := testutil.Execute(NewCmdLimits(f, nil), tc.argv); err != nil {
 				t.Fatal(err)
 			}
 			golden.Check(t, filepath.Join("testdata", "golden", tc.name+".golden"), out.Bytes())
@@ -88,10 +78,7 @@ func TestLimitsRun(t *testing.T) {
 func TestLimitsRunWithoutSysV(t *testing.T) {
 	ios, _, _, _ := iostreams.Test()
 	f := &cmdutil.Factory{IOStreams: ios, FS: procfs.FS(t.TempDir()), Now: time.Now}
-	cmd := NewCmdLimits(f, nil)
-	cmd.SetArgs([]string{})
-	cmd.SilenceErrors, cmd.SilenceUsage = true, true
-	err := cmd.Execute()
+	err := testutil.Execute(NewCmdLimits(f, nil), "")
 	if cmdutil.ExitCode(err) != cmdutil.ExitUnsupported {
 		t.Fatalf("err = %v (exit %d), want exit %d", err, cmdutil.ExitCode(err), cmdutil.ExitUnsupported)
 	}

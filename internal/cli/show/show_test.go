@@ -9,6 +9,7 @@ import (
 
 	"github.com/ipcctl/ipcctl/internal/cli/cmdutil"
 	"github.com/ipcctl/ipcctl/internal/iostreams"
+	"github.com/ipcctl/ipcctl/internal/testutil"
 	"github.com/ipcctl/ipcctl/internal/testutil/golden"
 	"github.com/ipcctl/ipcctl/pkg/ipc"
 	"github.com/ipcctl/ipcctl/pkg/procfs"
@@ -43,15 +44,7 @@ func TestNewCmdShow(t *testing.T) {
 		{argv: "shm 5 --json --export", wantErr: "none of the others"},
 	} {
 		t.Run(tc.argv, func(t *testing.T) {
-			ios, _, _, _ := iostreams.Test()
-			f := &cmdutil.Factory{IOStreams: ios}
-			var got *Options
-			cmd := NewCmdShow(f, func(o *Options) error { got = o; return nil })
-			cmd.SetArgs(strings.Fields(tc.argv))
-			cmd.SilenceErrors, cmd.SilenceUsage = true, true
-			cmd.SetOut(ios.Out)
-			cmd.SetErr(ios.ErrOut)
-			err := cmd.Execute()
+			got, f, err := testutil.ParseArgs(NewCmdShow, tc.argv)
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("err = %v, want %q", err, tc.wantErr)
@@ -61,8 +54,7 @@ func TestNewCmdShow(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			tc.want.IO, tc.want.Factory = ios, f
-			if got.Kind != tc.want.Kind || got.ID != tc.want.ID || got.Output != tc.want.Output ||
+			if got.Factory != f || got.IO != f.IOStreams || got.Kind != tc.want.Kind || got.ID != tc.want.ID || got.Output != tc.want.Output ||
 				(got.Key == nil) != (tc.want.Key == nil) || (got.Key != nil && *got.Key != *tc.want.Key) {
 				t.Errorf("options = %+v, want %+v", *got, tc.want)
 			}
@@ -110,11 +102,11 @@ func TestShowRunErrors(t *testing.T) {
 		{"shm 42", "show shm 42: not found", cmdutil.ExitNotFound},
 		{"sem 32769", "show sem 32769: not found", cmdutil.ExitNotFound},
 		{"msg --key 0x1234abcd", "show msg --key 0x1234abcd: not found", cmdutil.ExitNotFound},
-		{"shm 0 -o nosuch", `unknown column "nosuch"`, cmdutil.ExitUsage},
+		{"shm 0 -o nosuch", `show shm 0: unknown column "nosuch" (valid: key, id,`, cmdutil.ExitUsage},
 	} {
 		t.Run(tc.argv, func(t *testing.T) {
 			_, _, err := run(t, tc.argv)
-			if err == nil || err.Error() != tc.msg && !strings.Contains(err.Error(), tc.msg) || cmdutil.ExitCode(err) != tc.code {
+			if err == nil || !strings.HasPrefix(err.Error(), tc.msg) || cmdutil.ExitCode(err) != tc.code {
 				t.Fatalf("err = %v (exit %d), want %q (exit %d)", err, cmdutil.ExitCode(err), tc.msg, tc.code)
 			}
 		})
@@ -129,11 +121,6 @@ func run(t *testing.T, argv string) (stdout, stderr []byte, err error) {
 		FS:        procfs.FS("testdata/fs"),
 		Now:       func() time.Time { return time.Date(2026, 11, 23, 20, 0, 0, 0, time.UTC) },
 	}
-	cmd := NewCmdShow(f, nil)
-	cmd.SetArgs(strings.Fields(argv))
-	cmd.SilenceErrors, cmd.SilenceUsage = true, true
-	cmd.SetOut(out)
-	cmd.SetErr(errOut)
-	err = cmd.Execute()
+	err = testutil.Execute(NewCmdShow(f, nil), argv)
 	return out.Bytes(), errOut.Bytes(), err
 }
