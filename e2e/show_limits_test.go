@@ -223,6 +223,16 @@ func TestShowShmAgreesWithProc(t *testing.T) {
 	if num(byKey["id"]) != id {
 		t.Errorf("show shm --key %s gave id %v, want %s", key, byKey["id"], id)
 	}
+
+	// Removed while attached: the kernel marks it dest and makes its key private.
+	run(t, "ipcrm", "-m", id)
+	got = showJSON(t, "shm", id)
+	if got["dest"] != true || got["status"] != "dest" || got["key"] != "0x00000000" {
+		t.Errorf("show shm %s after ipcrm = %v, want dest and key 0", id, got)
+	}
+	if r := testutil.Run(t, "", "show", "shm", "--key", key); r.Code != 3 {
+		t.Errorf("show shm --key %s after ipcrm: exit %d, want 3 (%s)", key, r.Code, r.Stderr)
+	}
 }
 
 func TestShowMsgQBytes(t *testing.T) {
@@ -379,6 +389,36 @@ func TestShowExitCodes(t *testing.T) {
 		r := testutil.Run(t, "", tc.args...)
 		if r.Code != tc.code || !strings.Contains(r.Stderr, tc.err) {
 			t.Errorf("ipcctl %v: exit %d stderr %q; want exit %d and %q", tc.args, r.Code, r.Stderr, tc.code, tc.err)
+		}
+	}
+}
+
+// An ordinary user sees the set's fields (from /proc) but may not read
+// its values: "semaphores" is null, not an empty or made-up array, and
+// the queue's qbytes is null the same way.
+func TestShowWithoutReadPermission(t *testing.T) {
+	nstest.Require(t)
+	if !nstest.CanSwitchUser() {
+		t.Skip("namespace maps no ordinary uid")
+	}
+	semID := mk(t, "-S", "2", "-p", "0600")
+	msgID := mk(t, "-Q", "-p", "0600")
+	for _, tc := range []struct{ kind, id, field string }{{"sem", semID, "semaphores"}, {"msg", msgID, "qbytes"}} {
+		cmd := exec.Command(testutil.Binary(t), "show", tc.kind, tc.id, "--json")
+		nstest.AsUser(cmd, 1000, 1000)
+		out, err := cmd.Output()
+		if err != nil {
+			if ee, ok := err.(*exec.ExitError); ok {
+				t.Fatalf("show %s %s as uid 1000: %v: %s", tc.kind, tc.id, err, ee.Stderr)
+			}
+			t.Skipf("cannot run the binary as uid 1000: %v", err)
+		}
+		var got map[string]any
+		if err := json.Unmarshal(out, &got); err != nil {
+			t.Fatalf("not JSON: %v\n%s", err, out)
+		}
+		if v, ok := got[tc.field]; !ok || v != nil || num(got["id"]) != tc.id {
+			t.Errorf("show %s %s as uid 1000: %s = %v (present %v), want null\n%s", tc.kind, tc.id, tc.field, v, ok, out)
 		}
 	}
 }
