@@ -37,7 +37,8 @@ set (sem) or message queue (msg), named by id or by --key.
 
 Replaces ipcs -i and lsipc -i. A semaphore set is followed by a table of
 its semaphores (value, waiters, last pid); reading them needs read
-permission on the set. -o picks fields (default: all of them).`,
+permission on the set. -o picks fields (default: all of them). Times are
+shown in full (2006-01-02 15:04:05) unless --time-format says otherwise.`,
 		Example: `  ipcctl show shm 5
   ipcctl show sem --key 0x1234abcd --json
   ipcctl show msg 3 -o qbytes,messages --raw -n`,
