@@ -9,7 +9,9 @@ import (
 	"strings"
 
 	"github.com/ipcctl/ipcctl/internal/cli/cmdutil"
+	"github.com/ipcctl/ipcctl/internal/cli/limits"
 	"github.com/ipcctl/ipcctl/internal/cli/ls"
+	"github.com/ipcctl/ipcctl/internal/cli/show"
 	"github.com/spf13/cobra"
 )
 
@@ -56,6 +58,8 @@ whatever the terminal; the plain table is for people.`,
 
 	root.AddCommand(
 		ls.NewCmdLs(f, nil),
+		show.NewCmdShow(f, nil),
+		limits.NewCmdLimits(f, nil),
 	)
 	return root
 }

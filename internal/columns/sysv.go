@@ -159,7 +159,7 @@ func Msg(names *Names) table.Columns[ipc.Msg] {
 	cols = append(cols,
 		sizeCol("used_bytes", "bytes in the queue", true, func(m ipc.Msg) uint64 { return m.CBytes }),
 		uintCol("messages", "messages in the queue", true, func(m ipc.Msg) uint64 { return m.QNum }),
-		col[ipc.Msg]{Name: "qbytes", Help: "queue capacity in bytes (needs read permission)", Right: true, Type: table.Size,
+		col[ipc.Msg]{Name: "qbytes", Help: "queue capacity in bytes (IPC_STAT per queue; null without read permission)", Right: true, Type: table.Size,
 			Value: func(m ipc.Msg) table.Value { return table.OptUint(table.Size, m.QBytes) }},
 		intCol("lspid", "last sender's pid", true, func(m ipc.Msg) int { return m.LSPID }),
 		intCol("lrpid", "last receiver's pid", true, func(m ipc.Msg) int { return m.LRPID }),

@@ -8,6 +8,7 @@ import (
 // Column describes one column of rows of type T.
 type Column[T any] struct {
 	Name    string // lowercase; the JSON key, upper-cased for headers and --export
+	Head    string // heading when it cannot be a key (USE%); "" = upper-cased Name
 	Help    string // one line for --list-columns
 	Right   bool   // right-aligned in the human table
 	Default bool   // shown when --output is not given
@@ -16,7 +17,7 @@ type Column[T any] struct {
 }
 
 // Header is the column's heading in the human and raw tables.
-func (c Column[T]) Header() string { return strings.ToUpper(c.Name) }
+func (c Column[T]) Header() string { return Col{Name: c.Name, Head: c.Head}.Header() }
 
 // Columns is the full column list of one kind of row, in display order.
 type Columns[T any] []Column[T]
@@ -73,7 +74,9 @@ func (cs Columns[T]) Select(spec string) (Columns[T], error) {
 		if !ok {
 			return nil, &UnknownColumnError{Name: name, Valid: cs.Names()}
 		}
-		out = append(out, c)
+		if _, dup := out.Lookup(name); !dup { // "+key" when key is a default
+			out = append(out, c)
+		}
 	}
 	if len(out) == 0 {
 		return nil, &UnknownColumnError{Name: "", Valid: cs.Names()}
@@ -95,7 +98,7 @@ func (cs Columns[T]) Lookup(name string) (Column[T], bool) {
 func (cs Columns[T]) Build(name, title string, rows []T) *Table {
 	t := &Table{Name: name, Title: title, Cols: make([]Col, len(cs)), Rows: make([][]Value, len(rows))}
 	for i, c := range cs {
-		t.Cols[i] = Col{Name: c.Name, Right: c.Right, Type: c.Type}
+		t.Cols[i] = Col{Name: c.Name, Head: c.Head, Right: c.Right, Type: c.Type}
 	}
 	cells := make([]Value, len(rows)*len(cs))
 	for r, row := range rows {
@@ -139,6 +142,8 @@ func (t Type) String() string {
 		return "mode"
 	case Duration:
 		return "seconds"
+	case Percent:
+		return "percent"
 	}
 	return "string"
 }

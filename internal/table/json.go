@@ -37,6 +37,8 @@ func AppendJSON(b []byte, v Value) []byte {
 		b = append(b, '"')
 		b = appendMode(b, uint32(v.Uint))
 		return append(b, '"')
+	case Percent:
+		return appendPercent(b, v.Uint)
 	}
 	return AppendJSONString(b, v.Str)
 }
@@ -97,6 +99,9 @@ func AppendJSONObject(b []byte, cols []Col, row []Value, indent string) []byte {
 
 // AppendJSONArray appends the rows of t as an indented JSON array of objects.
 func AppendJSONArray(b []byte, t *Table, indent string) []byte {
+	if t.Absent {
+		return append(b, "null"...)
+	}
 	if len(t.Rows) == 0 {
 		return append(b, "[]"...)
 	}

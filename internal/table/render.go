@@ -20,13 +20,25 @@ type Table struct {
 	Title string // line above the human table, e.g. "Shared Memory Segments"
 	Cols  []Col
 	Rows  [][]Value
+	// Absent marks rows that could not be read (as opposed to none):
+	// JSON null instead of [], and "-" for people.
+	Absent bool
 }
 
 // Col describes one built column.
 type Col struct {
 	Name  string
+	Head  string // heading; "" = upper-cased Name
 	Right bool
 	Type  Type
+}
+
+// Header is the column's heading in the human and raw tables.
+func (c Col) Header() string {
+	if c.Head != "" {
+		return c.Head
+	}
+	return strings.ToUpper(c.Name)
 }
 
 // Format is an output format.
@@ -62,18 +74,7 @@ type Options struct {
 // Render writes tables in the chosen format. JSON writes one object keyed by
 // table name; the other formats write the tables one after another.
 func Render(w io.Writer, opts Options, tables ...*Table) error {
-	if opts.Now.IsZero() {
-		opts.Now = time.Now()
-	}
-	if opts.Location == nil {
-		opts.Location = time.Local
-	}
-	if opts.TimeFormat == "" {
-		opts.TimeFormat = TimeShort
-		if opts.Format == Raw || opts.Format == Export {
-			opts.TimeFormat = TimeISO
-		}
-	}
+	opts.setDefaults()
 	bw := bufio.NewWriterSize(w, 64<<10)
 	switch opts.Format {
 	case JSON:
@@ -97,6 +98,23 @@ func Render(w io.Writer, opts Options, tables ...*Table) error {
 		}
 	}
 	return bw.Flush()
+}
+
+// setDefaults fills in what the caller left zero: now, local time, and
+// short times for people but ISO for raw/export.
+func (o *Options) setDefaults() {
+	if o.Now.IsZero() {
+		o.Now = time.Now()
+	}
+	if o.Location == nil {
+		o.Location = time.Local
+	}
+	if o.TimeFormat == "" {
+		o.TimeFormat = TimeShort
+		if o.Format == Raw || o.Format == Export {
+			o.TimeFormat = TimeISO
+		}
+	}
 }
 
 // AppendText appends v as text for the given format (not JSON).
@@ -138,6 +156,12 @@ func AppendText(b []byte, v Value, opts *Options) []byte {
 		return appendPerms(b, uint32(v.Uint))
 	case Mode:
 		return appendMode(b, uint32(v.Uint))
+	case Percent:
+		b = appendPercent(b, v.Uint)
+		if opts.Format == Human {
+			b = append(b, '%')
+		}
+		return b
 	}
 	return b
 }
@@ -239,6 +263,10 @@ func writeHuman(w *bufio.Writer, t *Table, opts *Options) error {
 	if !opts.NoHeadings && t.Title != "" {
 		w.WriteString("------ " + t.Title + " ------\n")
 	}
+	if t.Absent {
+		w.WriteString("-\n")
+		return nil
+	}
 	if opts.TTY {
 		return writeTerminal(w, t, opts)
 	}
@@ -280,7 +308,7 @@ func writeHuman(w *bufio.Writer, t *Table, opts *Options) error {
 	}
 	if !opts.NoHeadings {
 		for i, c := range t.Cols {
-			h := strings.ToUpper(c.Name)
+			h := c.Header()
 			cell(i, []byte(h), len(h))
 		}
 		w.WriteByte('\n')
@@ -309,7 +337,7 @@ func writeTerminal(w *bufio.Writer, t *Table, opts *Options) error {
 		if c.Right {
 			aligns[i] = tw.AlignRight
 		}
-		headers[i] = strings.ToUpper(c.Name)
+		headers[i] = c.Header()
 	}
 	cfg := tablewriter.Config{
 		Header: tw.CellConfig{
@@ -378,7 +406,7 @@ func writeRaw(w *bufio.Writer, t *Table, opts *Options) {
 			if i > 0 {
 				line = append(line, ' ')
 			}
-			line = append(line, strings.ToUpper(c.Name)...)
+			line = append(line, c.Header()...)
 		}
 		w.Write(append(line, '\n'))
 	}

@@ -5,6 +5,8 @@
 package table
 
 import (
+	"math/bits"
+	"strconv"
 	"time"
 )
 
@@ -22,6 +24,7 @@ const (
 	Perms                // permission bits: rw-r----- (or octal with --numeric-perms)
 	Mode                 // permission bits, always as an octal string like 0640
 	Duration             // seconds, printed as a number of seconds
+	Percent              // a share in hundredths of a percent, printed 12.34 (12.34% for people)
 )
 
 // Value is one typed cell. Null marks an absent value (JSON null, "-" for people).
@@ -71,4 +74,28 @@ func OptUint(t Type, p *uint64) Value {
 		return Null(t)
 	}
 	return Value{Type: t, Uint: *p}
+}
+
+// PercentV makes the share part/whole as a percentage rounded to two
+// decimals, exact for any uint64 operands; null when whole is 0.
+func PercentV(part, whole uint64) Value {
+	if whole == 0 {
+		return Null(Percent)
+	}
+	hi, lo := bits.Mul64(part, 100_00)
+	if hi >= whole { // over 2^64 hundredths: far beyond any real use
+		return Value{Type: Percent, Uint: ^uint64(0)}
+	}
+	q, r := bits.Div64(hi, lo, whole)
+	if r >= whole-r && q < ^uint64(0) { // round half up
+		q++
+	}
+	return Value{Type: Percent, Uint: q}
+}
+
+// appendPercent appends hundredths of a percent as a decimal: 1234 → 12.34.
+func appendPercent(b []byte, hundredths uint64) []byte {
+	b = strconv.AppendUint(b, hundredths/100, 10)
+	frac := hundredths % 100
+	return append(b, '.', byte('0'+frac/10), byte('0'+frac%10))
 }

@@ -16,3 +16,9 @@ func New(fs procfs.FS) *Client {
 
 // FS is the filesystem the client reads.
 func (c *Client) FS() procfs.FS { return c.fs }
+
+// live reports whether the client reads the live system. Only then may it
+// complete a listing with system calls on the listed ids (semaphore values,
+// queue capacity): the ids of a fixture tree name nothing on this machine,
+// or worse, someone else's objects.
+func (c *Client) live() bool { return c.fs == procfs.DefaultFS }

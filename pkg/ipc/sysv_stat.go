@@ -26,7 +26,8 @@ func (c *Client) ShmStat(id int) (Shm, error) {
 
 // SemStat returns one semaphore set by id, with each semaphore's value,
 // ncnt, zcnt and last pid in Sems. Reading the values needs read
-// permission on the set: without it Sems is nil and SemStat still
+// permission on the set, and a client over the live system (a fixture
+// tree holds no values): otherwise Sems is nil and SemStat still
 // succeeds; SemValues reports the error itself.
 // Equivalent to: `ipcs -s -i ID`.
 func (c *Client) SemStat(id int) (Sem, error) {
@@ -36,6 +37,9 @@ func (c *Client) SemStat(id int) (Sem, error) {
 	}
 	for _, s := range all {
 		if s.ID == id {
+			if !c.live() {
+				return s, nil
+			}
 			if vals, err := SemValues(id, int(s.NSems)); err == nil {
 				s.Sems = vals
 			}
@@ -73,7 +77,7 @@ func SemValues(id, nsems int) ([]Semaphore, error) {
 }
 
 // MsgStat returns one message queue by id, with its capacity (QBytes)
-// when the caller may read the queue.
+// when the caller may read the queue (and the client reads the live system).
 // Equivalent to: `ipcs -q -i ID`.
 func (c *Client) MsgStat(id int) (Msg, error) {
 	all, err := c.MsgList()
@@ -82,17 +86,49 @@ func (c *Client) MsgStat(id int) (Msg, error) {
 	}
 	for _, m := range all {
 		if m.ID == id {
-			if m.QBytes == nil {
-				var ds sys.MsqidDs
-				if _, err := sys.Msgctl(id, sys.IPC_STAT, unsafe.Pointer(&ds)); err == nil {
-					q := ds.Qbytes
+			if m.QBytes == nil && c.live() {
+				q, err := MsgQBytes(id)
+				if err == nil {
 					m.QBytes = &q
 				} else if !errors.Is(err, unix.EACCES) {
-					return Msg{}, notFoundIfGone(err)
+					return Msg{}, err
 				}
 			}
 			return m, nil
 		}
 	}
 	return Msg{}, ErrNotFound
+}
+
+// MsgQBytes reads the capacity in bytes of queue id with IPC_STAT, which
+// needs read permission on the queue (unix.EACCES without it).
+func MsgQBytes(id int) (uint64, error) {
+	var ds sys.MsqidDs
+	if _, err := sys.Msgctl(id, sys.IPC_STAT, unsafe.Pointer(&ds)); err != nil {
+		return 0, notFoundIfGone(err)
+	}
+	return ds.Qbytes, nil
+}
+
+// MsgFillQBytes sets QBytes of each queue the caller may read (IPC_STAT
+// per queue: only worth it when the capacity is shown). Queues it may not
+// read keep a nil QBytes; queues removed since the listing are dropped.
+func (c *Client) MsgFillQBytes(msgs []Msg) []Msg {
+	if !c.live() {
+		return msgs
+	}
+	out := msgs[:0]
+	for _, m := range msgs {
+		if m.QBytes == nil {
+			q, err := MsgQBytes(m.ID)
+			if errors.Is(err, ErrNotFound) {
+				continue
+			}
+			if err == nil {
+				m.QBytes = &q
+			}
+		}
+		out = append(out, m)
+	}
+	return out
 }

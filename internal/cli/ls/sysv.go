@@ -70,9 +70,13 @@ func init() {
 				if err != nil {
 					return nil, err
 				}
-				all, err := opts.Factory.IPC().MsgList()
+				c := opts.Factory.IPC()
+				all, err := c.MsgList()
 				if err != nil {
 					return nil, err
+				}
+				if _, ok := sel.Lookup("qbytes"); ok { // IPC_STAT per queue: only when shown
+					all = c.MsgFillQBytes(all)
 				}
 				rows := all[:0]
 				for _, m := range all {

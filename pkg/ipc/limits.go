@@ -1,0 +1,180 @@
+package ipc
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+
+	"github.com/ipcctl/ipcctl/pkg/ipc/internal/sys"
+	"golang.org/x/sys/unix"
+)
+
+// mqueueMagic is MQUEUE_MAGIC from include/uapi/linux/magic.h (x/sys lacks it).
+const mqueueMagic = 0x19800202
+
+// SysvUsage is what the System V objects of the IPC namespace use, the
+// figures `ipcs -u` prints.
+type SysvUsage struct {
+	ShmSegments uint64
+	ShmBytes    uint64  // sum of segment sizes
+	ShmPages    uint64  // each segment rounded up to whole pages: what SHMALL limits
+	ShmRSS      *uint64 // resident bytes; nil when the kernel does not say
+	ShmSwap     *uint64 // swapped-out bytes; nil when the kernel does not say
+	SemSets     uint64
+	Semaphores  uint64 // semaphores in all sets: what SEMMNS limits
+	MsgQueues   uint64
+	Messages    uint64 // messages in all queues ("used headers")
+	MsgBytes    uint64 // bytes in all queues ("used space")
+}
+
+// SysvUsage counts what the System V objects use, from their listings.
+// Equivalent to: `ipcs -u`.
+func (c *Client) SysvUsage() (SysvUsage, error) {
+	shm, err := c.ShmList()
+	if err != nil {
+		return SysvUsage{}, err
+	}
+	sem, err := c.SemList()
+	if err != nil {
+		return SysvUsage{}, err
+	}
+	msg, err := c.MsgList()
+	if err != nil {
+		return SysvUsage{}, err
+	}
+	return sysvUsage(shm, sem, msg, uint64(os.Getpagesize())), nil
+}
+
+// sysvUsage adds up listings. SHMALL counts pages the way the kernel
+// charges them (ipc/shm.c newseg): each segment rounded up on its own.
+func sysvUsage(shm []Shm, sem []Sem, msg []Msg, pageSize uint64) SysvUsage {
+	var u SysvUsage
+	var rss, swap uint64
+	known := len(shm) > 0
+	for _, s := range shm {
+		u.ShmSegments++
+		u.ShmBytes += s.Size
+		u.ShmPages += s.Size/pageSize + min(s.Size%pageSize, 1)
+		if s.RSS == nil || s.Swap == nil {
+			known = false
+			continue
+		}
+		rss += *s.RSS
+		swap += *s.Swap
+	}
+	if known || len(shm) == 0 {
+		u.ShmRSS, u.ShmSwap = &rss, &swap
+	}
+	for _, s := range sem {
+		u.SemSets++
+		u.Semaphores += s.NSems
+	}
+	for _, m := range msg {
+		u.MsgQueues++
+		u.Messages += m.QNum
+		u.MsgBytes += m.CBytes
+	}
+	return u
+}
+
+// Unit says what a Limit counts.
+type Unit string
+
+// Units of limits.
+const (
+	UnitCount Unit = "count"
+	UnitBytes Unit = "bytes"
+	UnitPages Unit = "pages"
+)
+
+// Limit is one kernel IPC limit with what is in use against it, a row of
+// `lsipc -g`. Used is nil where nothing is counted against the limit
+// (MSGMAX is per message); Max is nil for usage figures that have no limit
+// (bytes in all queues), and for POSIX mqueue values on a kernel without
+// POSIX message queues.
+type Limit struct {
+	Kind        Kind   // shm, sem, msg or mq
+	Name        string // SHMMAX, QUEUES_MAX...
+	Description string
+	Unit        Unit
+	Used        *uint64
+	Max         *uint64
+}
+
+// Limits lists every System V and POSIX message queue limit with its
+// current usage.
+// Equivalent to: `ipcs -l -u` and `lsipc -g` together.
+func (c *Client) Limits() ([]Limit, error) {
+	l, err := c.fs.SysvLimits()
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, ErrUnsupported
+	}
+	if err != nil {
+		return nil, err
+	}
+	u, err := c.SysvUsage()
+	if err != nil {
+		return nil, err
+	}
+	mq, err := c.fs.MqueueLimits()
+	mqKnown := err == nil
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	mqMax := func(v uint64) *uint64 {
+		if !mqKnown {
+			return nil
+		}
+		return &v
+	}
+	var mqUsed *uint64
+	if n, err := c.mqueueCount(); err == nil {
+		mqUsed = &n
+	}
+	p := func(v uint64) *uint64 { return &v }
+	return []Limit{
+		{KindMsg, "MSGMNI", "Number of message queues", UnitCount, p(u.MsgQueues), p(l.MsgMni)},
+		{KindMsg, "MSGMAX", "Max size of message (bytes)", UnitBytes, nil, p(l.MsgMax)},
+		{KindMsg, "MSGMNB", "Default max size of queue (bytes)", UnitBytes, nil, p(l.MsgMnb)},
+		{KindMsg, "MSGHDRS", "Messages in all queues", UnitCount, p(u.Messages), nil},
+		{KindMsg, "MSGBYTES", "Bytes in all queues", UnitBytes, p(u.MsgBytes), nil},
+		{KindShm, "SHMMNI", "Shared memory segments", UnitCount, p(u.ShmSegments), p(l.ShmMni)},
+		{KindShm, "SHMALL", "Shared memory pages", UnitPages, p(u.ShmPages), p(l.ShmAll)},
+		{KindShm, "SHMMAX", "Max size of shared memory segment (bytes)", UnitBytes, nil, p(l.ShmMax)},
+		{KindShm, "SHMMIN", "Min size of shared memory segment (bytes)", UnitBytes, nil, p(1)},
+		{KindShm, "SHMBYTES", "Bytes in all segments", UnitBytes, p(u.ShmBytes), nil},
+		{KindShm, "SHMRSS", "Resident bytes of all segments", UnitBytes, u.ShmRSS, nil},
+		{KindShm, "SHMSWAP", "Swapped-out bytes of all segments", UnitBytes, u.ShmSwap, nil},
+		{KindSem, "SEMMNI", "Number of semaphore identifiers", UnitCount, p(u.SemSets), p(l.SemMni)},
+		{KindSem, "SEMMNS", "Total number of semaphores", UnitCount, p(u.Semaphores), p(l.SemMns)},
+		{KindSem, "SEMMSL", "Max semaphores per semaphore set", UnitCount, nil, p(l.SemMsl)},
+		{KindSem, "SEMOPM", "Max number of operations per semop(2)", UnitCount, nil, p(l.SemOpm)},
+		{KindSem, "SEMVMX", "Semaphore max value", UnitCount, nil, p(sys.SEMVMX)},
+		{KindMq, "QUEUES_MAX", "Number of POSIX message queues", UnitCount, mqUsed, mqMax(mq.QueuesMax)},
+		{KindMq, "MSG_MAX", "Max messages per POSIX queue", UnitCount, nil, mqMax(mq.MsgMax)},
+		{KindMq, "MSGSIZE_MAX", "Max size of POSIX message (bytes)", UnitBytes, nil, mqMax(mq.MsgSizeMax)},
+		{KindMq, "MSG_DEFAULT", "Default messages per POSIX queue", UnitCount, nil, mqMax(mq.MsgDefault)},
+		{KindMq, "MSGSIZE_DEFAULT", "Default size of POSIX message (bytes)", UnitBytes, nil, mqMax(mq.MsgSizeDefault)},
+	}, nil
+}
+
+// mqueueCount counts the queues in the mqueue filesystem at /dev/mqueue
+// (every entry there is a queue). On the live system the directory must
+// really be an mqueue mount, else the count would be of something else.
+func (c *Client) mqueueCount() (uint64, error) {
+	dir := c.fs.Path("dev/mqueue")
+	if c.live() {
+		var st unix.Statfs_t
+		if err := unix.Statfs(dir, &st); err != nil {
+			return 0, err
+		}
+		if st.Type != mqueueMagic {
+			return 0, ErrUnsupported
+		}
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return 0, err
+	}
+	return uint64(len(entries)), nil
+}
