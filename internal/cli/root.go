@@ -9,7 +9,11 @@ import (
 	"strings"
 
 	"github.com/ipcctl/ipcctl/internal/cli/cmdutil"
+	"github.com/ipcctl/ipcctl/internal/cli/create"
+	"github.com/ipcctl/ipcctl/internal/cli/key"
 	"github.com/ipcctl/ipcctl/internal/cli/ls"
+	"github.com/ipcctl/ipcctl/internal/cli/rm"
+	"github.com/ipcctl/ipcctl/internal/cli/set"
 	"github.com/spf13/cobra"
 )
 
@@ -56,6 +60,10 @@ whatever the terminal; the plain table is for people.`,
 
 	root.AddCommand(
 		ls.NewCmdLs(f, nil),
+		create.NewCmdCreate(f),
+		rm.NewCmdRm(f, nil),
+		set.NewCmdSet(f, nil),
+		key.NewCmdKey(f, nil),
 	)
 	return root
 }

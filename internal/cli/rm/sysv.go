@@ -1,0 +1,121 @@
+package rm
+
+import (
+	"strconv"
+
+	"github.com/ipcctl/ipcctl/internal/cli/cmdutil"
+	"github.com/ipcctl/ipcctl/internal/cli/ls"
+	"github.com/ipcctl/ipcctl/internal/columns"
+	"github.com/ipcctl/ipcctl/internal/table"
+	"github.com/ipcctl/ipcctl/pkg/ipc"
+)
+
+func init() {
+	removers[ipc.KindShm] = sysvRemover(ipc.KindShm,
+		func(opts *Options, flt *filter) ([]target, error) {
+			all, err := opts.Factory.IPC().ShmList()
+			if err != nil {
+				return nil, err
+			}
+			var ts []target
+			for _, s := range all {
+				// A segment marked for removal is already going (and has lost its key).
+				if s.Dest() || !flt.matchCommon(s.Perm, s.CTime) {
+					continue
+				}
+				if flt.orphaned && (s.Nattch != 0 || !flt.procGone(s.CPID)) {
+					continue
+				}
+				ts = append(ts, sysvTarget(s.Perm, s))
+			}
+			return ts, nil
+		},
+		func(ts []target, spec string, names *columns.Names) (*table.Table, error) {
+			return buildTable(columns.Shm(names), spec, ipc.KindShm, ls.TitleShm, ts)
+		})
+	removers[ipc.KindSem] = sysvRemover(ipc.KindSem,
+		func(opts *Options, flt *filter) ([]target, error) {
+			all, err := opts.Factory.IPC().SemList()
+			if err != nil {
+				return nil, err
+			}
+			var ts []target
+			for _, s := range all {
+				if flt.matchCommon(s.Perm, s.CTime) {
+					ts = append(ts, sysvTarget(s.Perm, s))
+				}
+			}
+			return ts, nil
+		},
+		func(ts []target, spec string, names *columns.Names) (*table.Table, error) {
+			return buildTable(columns.Sem(names), spec, ipc.KindSem, ls.TitleSem, ts)
+		})
+	removers[ipc.KindMsg] = sysvRemover(ipc.KindMsg,
+		func(opts *Options, flt *filter) ([]target, error) {
+			all, err := opts.Factory.IPC().MsgList()
+			if err != nil {
+				return nil, err
+			}
+			var ts []target
+			for _, m := range all {
+				if flt.matchCommon(m.Perm, m.CTime) {
+					ts = append(ts, sysvTarget(m.Perm, m))
+				}
+			}
+			return ts, nil
+		},
+		func(ts []target, spec string, names *columns.Names) (*table.Table, error) {
+			return buildTable(columns.Msg(names), spec, ipc.KindMsg, ls.TitleMsg, ts)
+		})
+}
+
+// sysvRemover is the remover of a System V kind: ids are ParseID'd, keys
+// resolved with the kind's get call, removal is IPC_RMID.
+func sysvRemover(k ipc.Kind,
+	list func(*Options, *filter) ([]target, error),
+	tbl func([]target, string, *columns.Names) (*table.Table, error)) remover {
+	return remover{
+		Keyed: true,
+		ParseTarget: func(arg string) (target, error) {
+			id, err := cmdutil.ParseID(arg)
+			if err != nil {
+				return target{}, err
+			}
+			return target{label: arg, id: id}, nil
+		},
+		ResolveKey: func(opts *Options, key int32) (target, error) {
+			id, err := opts.Factory.IPC().IDByKey(k, key)
+			if err != nil {
+				return target{}, err
+			}
+			return target{label: strconv.Itoa(id), id: id, key: &key}, nil
+		},
+		List:  list,
+		Table: tbl,
+		Remove: func(opts *Options, t target) error {
+			if t.key != nil {
+				return opts.Factory.IPC().RemoveIfKey(k, t.id, *t.key)
+			}
+			return opts.Factory.IPC().Remove(k, t.id)
+		},
+	}
+}
+
+func sysvTarget(p ipc.Perm, row any) target {
+	return target{label: strconv.Itoa(p.ID), id: p.ID, row: row}
+}
+
+// buildTable renders the rows held by ts with cols.
+func buildTable[T any](cols table.Columns[T], spec string, k ipc.Kind, title string, ts []target) (*table.Table, error) {
+	sel, err := cmdutil.SelectColumns(cols, spec)
+	if err != nil {
+		return nil, err
+	}
+	rows := make([]T, 0, len(ts))
+	for _, t := range ts {
+		if r, ok := t.row.(T); ok {
+			rows = append(rows, r)
+		}
+	}
+	return sel.Build(string(k), title, rows), nil
+}
