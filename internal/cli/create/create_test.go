@@ -36,7 +36,6 @@ func TestNewCmdCreateShm(t *testing.T) {
 			want: ShmOptions{Size: "4K", SysvOptions: SysvOptions{Key: "0x1234", Mode: "0640", Exclusive: true}}},
 		{args: []string{"--size", "2M", "--hugetlb", "--hugepage-size", "2M", "--noreserve", "--path", "/etc", "--proj", "a", "--reuse"},
 			want: ShmOptions{Size: "2M", HugeTLB: true, HugePageSize: "2M", NoReserve: true, SysvOptions: SysvOptions{Path: "/etc", Proj: "a", Mode: "0600", Reuse: true}}},
-		{args: []string{}, wantErr: true},                                            // --size required
 		{args: []string{"--size", "1M", "extra"}, wantErr: true},                     // no positional args
 		{args: []string{"--size", "1M", "--key", "1", "--path", "/"}, wantErr: true}, // one key source
 		{args: []string{"--size", "1M", "--key", "1", "--exclusive", "--reuse"}, wantErr: true},
@@ -70,7 +69,6 @@ func TestNewCmdCreateSem(t *testing.T) {
 	}{
 		{args: []string{"--nsems", "3", "--values", "1,2,3"}, want: SemOptions{NSems: "3", Values: "1,2,3", SysvOptions: SysvOptions{Mode: "0600"}}},
 		{args: []string{"--nsems", "2", "--value", "5", "--key", "7"}, want: SemOptions{NSems: "2", Value: "5", SysvOptions: SysvOptions{Key: "7", Mode: "0600"}}},
-		{args: []string{"--value", "1"}, wantErr: true},
 		{args: []string{"--nsems", "2", "--value", "1", "--values", "1,1"}, wantErr: true},
 		{args: []string{"--nsems", "2", "--value", "1", "--key", "1", "--reuse"}, wantErr: true},
 	} {
@@ -142,6 +140,8 @@ func TestCreateRunUsageErrors(t *testing.T) {
 		"proj no path":   createShmRun(&ShmOptions{SysvOptions: SysvOptions{IO: ios, Factory: f, Mode: "0600", Proj: "1"}, Size: "1"}),
 		"path no proj":   createShmRun(&ShmOptions{SysvOptions: SysvOptions{IO: ios, Factory: f, Mode: "0600", Path: "/"}, Size: "1"}),
 		"reuse private":  createShmRun(&ShmOptions{SysvOptions: SysvOptions{IO: ios, Factory: f, Mode: "0600", Reuse: true}, Size: "1"}),
+		"no size":        createShmRun(&ShmOptions{SysvOptions: sysv("0600")}),
+		"no nsems":       createSemRun(&SemOptions{SysvOptions: sysv("0600")}),
 		"nsems 0":        createSemRun(&SemOptions{SysvOptions: sysv("0600"), NSems: "0"}),
 		"nsems 2^31":     createSemRun(&SemOptions{SysvOptions: sysv("0600"), NSems: "2147483648"}),
 		"value SEMVMX+1": createSemRun(&SemOptions{SysvOptions: sysv("0600"), NSems: "1", Value: "32768"}),

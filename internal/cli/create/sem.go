@@ -48,7 +48,6 @@ is created owner-only, set with SETALL, then given --mode.`,
 	cmd.Flags().StringVar(&opts.NSems, "nsems", "", "number of semaphores in the set (required)")
 	cmd.Flags().StringVar(&opts.Value, "value", "", "initial value of every semaphore")
 	cmd.Flags().StringVar(&opts.Values, "values", "", "initial values, one per semaphore: v1,v2,...")
-	_ = cmd.MarkFlagRequired("nsems")
 	cmd.MarkFlagsMutuallyExclusive("value", "values")
 	cmd.MarkFlagsMutuallyExclusive("reuse", "value")
 	cmd.MarkFlagsMutuallyExclusive("reuse", "values")
@@ -67,6 +66,9 @@ func createSemRun(opts *SemOptions) error {
 	p, err := opts.parse()
 	if err != nil {
 		return err
+	}
+	if opts.NSems == "" {
+		return cmdutil.FlagErrorf("create sem: --nsems is required")
 	}
 	n, err := strconv.ParseUint(opts.NSems, 10, 31)
 	if err != nil || n == 0 {

@@ -53,7 +53,6 @@ func NewCmdCreateShm(f *cmdutil.Factory, runF func(*ShmOptions) error) *cobra.Co
 	cmd.Flags().BoolVar(&opts.HugeTLB, "hugetlb", false, "back the segment with huge pages (SHM_HUGETLB)")
 	cmd.Flags().StringVar(&opts.HugePageSize, "hugepage-size", "", "huge page `SIZE`, e.g. 2M or 1G (implies --hugetlb)")
 	cmd.Flags().BoolVar(&opts.NoReserve, "noreserve", false, "do not reserve swap or huge pages (SHM_NORESERVE)")
-	_ = cmd.MarkFlagRequired("size")
 	return cmd
 }
 
@@ -61,6 +60,9 @@ func createShmRun(opts *ShmOptions) error {
 	p, err := opts.parse()
 	if err != nil {
 		return err
+	}
+	if opts.Size == "" {
+		return cmdutil.FlagErrorf("create shm: --size is required")
 	}
 	size, err := cmdutil.ParseSize(opts.Size)
 	if err != nil {
