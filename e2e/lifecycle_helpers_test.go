@@ -200,3 +200,13 @@ func inNewIPCNamespace(t *testing.T, script string) string {
 	}
 	return out.String()
 }
+
+// cleanup removes objects of kind when the test ends, if they are still there.
+func cleanup(t *testing.T, kind string, ids ...int) {
+	t.Helper()
+	args := []string{"rm", "--force", kind}
+	for _, id := range ids {
+		args = append(args, strconv.Itoa(id))
+	}
+	t.Cleanup(func() { testutil.Run(t, "", args...) })
+}
