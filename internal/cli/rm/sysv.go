@@ -13,11 +13,16 @@ import (
 func init() {
 	removers[ipc.KindShm] = sysvRemover(ipc.KindShm,
 		func(opts *Options, flt *filter) ([]target, error) {
-			all, err := opts.Factory.IPC().ShmList()
+			c := opts.Factory.IPC()
+			list := c.ShmListStat
+			if opts.DryRun {
+				list = c.ShmList // every column, RSS and swap too
+			}
+			all, err := list()
 			if err != nil {
 				return nil, err
 			}
-			var ts []target
+			ts := make([]target, 0, len(all))
 			for _, s := range all {
 				// A segment marked for removal is already going (and has lost its key).
 				if s.Dest() || !flt.matchCommon(s.Perm, s.CTime) {
@@ -26,7 +31,7 @@ func init() {
 				if flt.orphaned && (s.Nattch != 0 || !flt.procGone(s.CPID)) {
 					continue
 				}
-				ts = append(ts, sysvTarget(s.Perm, s))
+				ts = append(ts, sysvTarget(opts, s.Perm, s))
 			}
 			return ts, nil
 		},
@@ -35,14 +40,19 @@ func init() {
 		})
 	removers[ipc.KindSem] = sysvRemover(ipc.KindSem,
 		func(opts *Options, flt *filter) ([]target, error) {
-			all, err := opts.Factory.IPC().SemList()
+			c := opts.Factory.IPC()
+			list := c.SemListStat
+			if opts.DryRun {
+				list = c.SemList // every column, RSS and swap too
+			}
+			all, err := list()
 			if err != nil {
 				return nil, err
 			}
-			var ts []target
+			ts := make([]target, 0, len(all))
 			for _, s := range all {
 				if flt.matchCommon(s.Perm, s.CTime) {
-					ts = append(ts, sysvTarget(s.Perm, s))
+					ts = append(ts, sysvTarget(opts, s.Perm, s))
 				}
 			}
 			return ts, nil
@@ -52,14 +62,19 @@ func init() {
 		})
 	removers[ipc.KindMsg] = sysvRemover(ipc.KindMsg,
 		func(opts *Options, flt *filter) ([]target, error) {
-			all, err := opts.Factory.IPC().MsgList()
+			c := opts.Factory.IPC()
+			list := c.MsgListStat
+			if opts.DryRun {
+				list = c.MsgList // every column, RSS and swap too
+			}
+			all, err := list()
 			if err != nil {
 				return nil, err
 			}
-			var ts []target
+			ts := make([]target, 0, len(all))
 			for _, m := range all {
 				if flt.matchCommon(m.Perm, m.CTime) {
-					ts = append(ts, sysvTarget(m.Perm, m))
+					ts = append(ts, sysvTarget(opts, m.Perm, m))
 				}
 			}
 			return ts, nil
@@ -101,8 +116,14 @@ func sysvRemover(k ipc.Kind,
 	}
 }
 
-func sysvTarget(p ipc.Perm, row any) target {
-	return target{label: strconv.Itoa(p.ID), id: p.ID, row: row}
+// sysvTarget keeps the listed row only for --dry-run: boxing thousands of
+// rows that are never shown showed up in `rm --all` profiles.
+func sysvTarget[T any](opts *Options, p ipc.Perm, row T) target {
+	t := target{label: strconv.Itoa(p.ID), id: p.ID}
+	if opts.DryRun {
+		t.row = row
+	}
+	return t
 }
 
 // buildTable renders the rows held by ts with cols.
