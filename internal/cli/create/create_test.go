@@ -25,12 +25,41 @@ type nopWriter struct{}
 
 func (nopWriter) Write(p []byte) (int, error) { return len(p), nil }
 
+// newCmdCase is one argv and the options it should parse to.
+type newCmdCase[T any] struct {
+	args    []string
+	want    T
+	wantErr bool
+}
+
+// testNewCmd runs each case through a NewCmdCreateX and compares the
+// options runF receives; sysv returns their shared part, cleared of streams.
+func testNewCmd[T any](t *testing.T, newCmd func(*cmdutil.Factory, func(*T) error) *cobra.Command, sysv func(*T) *SysvOptions, cases []newCmdCase[T]) {
+	t.Helper()
+	for _, tc := range cases {
+		ios, _, _, _ := iostreams.Test()
+		var got *T
+		cmd := newCmd(&cmdutil.Factory{IOStreams: ios}, func(o *T) error { got = o; return nil })
+		err := run(t, cmd, tc.args)
+		if tc.wantErr {
+			if got != nil || err == nil {
+				t.Errorf("%v: want an error before running, got %v", tc.args, err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%v: %v", tc.args, err)
+			continue
+		}
+		sysv(got).IO, sysv(got).Factory = nil, nil
+		if !reflect.DeepEqual(*got, tc.want) {
+			t.Errorf("%v:\n got %+v\nwant %+v", tc.args, *got, tc.want)
+		}
+	}
+}
+
 func TestNewCmdCreateShm(t *testing.T) {
-	for _, tc := range []struct {
-		args    []string
-		want    ShmOptions
-		wantErr bool
-	}{
+	testNewCmd(t, NewCmdCreateShm, func(o *ShmOptions) *SysvOptions { return &o.SysvOptions }, []newCmdCase[ShmOptions]{
 		{args: []string{"--size", "1M"}, want: ShmOptions{Size: "1M", SysvOptions: SysvOptions{Mode: "0600"}}},
 		{args: []string{"--size", "4K", "--key", "0x1234", "--mode", "0640", "--exclusive"},
 			want: ShmOptions{Size: "4K", SysvOptions: SysvOptions{Key: "0x1234", Mode: "0640", Exclusive: true}}},
@@ -39,90 +68,25 @@ func TestNewCmdCreateShm(t *testing.T) {
 		{args: []string{"--size", "1M", "extra"}, wantErr: true},                     // no positional args
 		{args: []string{"--size", "1M", "--key", "1", "--path", "/"}, wantErr: true}, // one key source
 		{args: []string{"--size", "1M", "--key", "1", "--exclusive", "--reuse"}, wantErr: true},
-	} {
-		ios, _, _, _ := iostreams.Test()
-		var got *ShmOptions
-		cmd := NewCmdCreateShm(&cmdutil.Factory{IOStreams: ios}, func(o *ShmOptions) error { got = o; return nil })
-		err := run(t, cmd, tc.args)
-		if tc.wantErr {
-			if got != nil || err == nil {
-				t.Errorf("%v: want an error before running, got %v", tc.args, err)
-			}
-			continue
-		}
-		if err != nil {
-			t.Errorf("%v: %v", tc.args, err)
-			continue
-		}
-		got.IO, got.Factory = nil, nil
-		if !reflect.DeepEqual(*got, tc.want) {
-			t.Errorf("%v:\n got %+v\nwant %+v", tc.args, *got, tc.want)
-		}
-	}
+	})
 }
 
 func TestNewCmdCreateSem(t *testing.T) {
-	for _, tc := range []struct {
-		args    []string
-		want    SemOptions
-		wantErr bool
-	}{
+	testNewCmd(t, NewCmdCreateSem, func(o *SemOptions) *SysvOptions { return &o.SysvOptions }, []newCmdCase[SemOptions]{
 		{args: []string{"--nsems", "3", "--values", "1,2,3"}, want: SemOptions{NSems: "3", Values: "1,2,3", SysvOptions: SysvOptions{Mode: "0600"}}},
 		{args: []string{"--nsems", "2", "--value", "5", "--key", "7"}, want: SemOptions{NSems: "2", Value: "5", SysvOptions: SysvOptions{Key: "7", Mode: "0600"}}},
 		{args: []string{"--nsems", "2", "--value", "1", "--values", "1,1"}, wantErr: true},
 		{args: []string{"--nsems", "2", "--value", "1", "--key", "1", "--reuse"}, wantErr: true},
-	} {
-		ios, _, _, _ := iostreams.Test()
-		var got *SemOptions
-		cmd := NewCmdCreateSem(&cmdutil.Factory{IOStreams: ios}, func(o *SemOptions) error { got = o; return nil })
-		err := run(t, cmd, tc.args)
-		if tc.wantErr {
-			if got != nil || err == nil {
-				t.Errorf("%v: want an error before running, got %v", tc.args, err)
-			}
-			continue
-		}
-		if err != nil {
-			t.Errorf("%v: %v", tc.args, err)
-			continue
-		}
-		got.IO, got.Factory = nil, nil
-		if !reflect.DeepEqual(*got, tc.want) {
-			t.Errorf("%v:\n got %+v\nwant %+v", tc.args, *got, tc.want)
-		}
-	}
+	})
 }
 
 func TestNewCmdCreateMsg(t *testing.T) {
-	for _, tc := range []struct {
-		args    []string
-		want    MsgOptions
-		wantErr bool
-	}{
+	testNewCmd(t, NewCmdCreateMsg, func(o *MsgOptions) *SysvOptions { return &o.SysvOptions }, []newCmdCase[MsgOptions]{
 		{args: nil, want: MsgOptions{SysvOptions: SysvOptions{Mode: "0600"}}},
 		{args: []string{"--qbytes", "64K", "--mode", "660"}, want: MsgOptions{QBytes: "64K", SysvOptions: SysvOptions{Mode: "660"}}},
 		{args: []string{"--qbytes", "1K", "--key", "1", "--reuse"}, wantErr: true},
 		{args: []string{"--size", "1K"}, wantErr: true},
-	} {
-		ios, _, _, _ := iostreams.Test()
-		var got *MsgOptions
-		cmd := NewCmdCreateMsg(&cmdutil.Factory{IOStreams: ios}, func(o *MsgOptions) error { got = o; return nil })
-		err := run(t, cmd, tc.args)
-		if tc.wantErr {
-			if got != nil || err == nil {
-				t.Errorf("%v: want an error before running, got %v", tc.args, err)
-			}
-			continue
-		}
-		if err != nil {
-			t.Errorf("%v: %v", tc.args, err)
-			continue
-		}
-		got.IO, got.Factory = nil, nil
-		if !reflect.DeepEqual(*got, tc.want) {
-			t.Errorf("%v:\n got %+v\nwant %+v", tc.args, *got, tc.want)
-		}
-	}
+	})
 }
 
 // Usage errors are found before any system call: these runs never reach the kernel.
