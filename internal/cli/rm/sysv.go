@@ -96,7 +96,8 @@ func sysvRemover(k ipc.Kind,
 			if err != nil {
 				return target{}, err
 			}
-			return target{label: arg, id: id}, nil
+			// The canonical spelling, so "05" and "5" are one target.
+			return target{label: strconv.Itoa(id), id: id}, nil
 		},
 		ResolveKey: func(opts *Options, key int32) (target, error) {
 			id, err := opts.Factory.IPC().IDByKey(k, key)
