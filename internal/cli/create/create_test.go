@@ -3,6 +3,7 @@ package create
 import (
 	"os"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/ipcctl/ipcctl/internal/cli/cmdutil"
@@ -136,5 +137,37 @@ func TestCheckHugePageSize(t *testing.T) {
 	_, err := checkHugePageSize(fs, "16M")
 	if cmdutil.ExitCode(err) != cmdutil.ExitUsage || err.Error() != "invalid --hugepage-size 16M: this kernel offers 2M, 1G" {
 		t.Errorf("16M: %v", err)
+	}
+}
+
+// Limits are checked against the kernel's (here a fixture tree's) before
+// any system call, with the limit named in the error.
+func TestCreateOverKernelLimits(t *testing.T) {
+	dir := t.TempDir()
+	kernel := dir + "/proc/sys/kernel/"
+	if err := os.MkdirAll(kernel, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, v := range map[string]string{
+		"shmmax": "1048576", "shmall": "256", "shmmni": "4096",
+		"msgmax": "8192", "msgmnb": "16384", "msgmni": "32000", "sem": "250\t32000\t32\t128",
+	} {
+		if err := os.WriteFile(kernel+name, []byte(v+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ios, _, out, _ := iostreams.Test()
+	f := &cmdutil.Factory{IOStreams: ios, FS: procfs.FS(dir)}
+	sysv := SysvOptions{IO: ios, Factory: f, Mode: "0600"}
+	err := createShmRun(&ShmOptions{SysvOptions: sysv, Size: "2M"})
+	if cmdutil.ExitCode(err) != cmdutil.ExitUsage || !strings.Contains(err.Error(), "over the kernel's shmmax of 1048576 bytes") {
+		t.Errorf("shm over shmmax: %v", err)
+	}
+	err = createSemRun(&SemOptions{SysvOptions: sysv, NSems: "251"})
+	if cmdutil.ExitCode(err) != cmdutil.ExitUsage || !strings.Contains(err.Error(), "semmsl of 250") {
+		t.Errorf("sem over semmsl: %v", err)
+	}
+	if out.Len() != 0 {
+		t.Errorf("printed %q", out.String())
 	}
 }
