@@ -185,14 +185,14 @@ func removeAll(t *testing.T) {
 	ipcctlOK(t, "rm", "--all", "--yes")
 }
 
-// inNewIPCNamespace runs a shell script in an IPC namespace of its own
-// (nested in the test's), for `rm --all` runs that must not see objects
-// of other tests. $B is the ipcctl binary. It returns stdout.
+// inNewIPCNamespace runs a shell script in IPC and mount namespaces of
+// its own (nested in the test's), for `rm --all` runs that must not see
+// objects of other tests. $B is the ipcctl binary. It returns stdout.
 func inNewIPCNamespace(t *testing.T, script string) string {
 	t.Helper()
 	cmd := exec.Command("sh", "-ec", script)
 	cmd.Env = append(os.Environ(), "B="+testutil.Binary(t))
-	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWIPC}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWIPC | syscall.CLONE_NEWNS}
 	var out, errOut strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	if err := cmd.Run(); err != nil {

@@ -350,3 +350,30 @@ func userReadableBinary(t *testing.T) string {
 	}
 	return p
 }
+
+// On a terminal (script(1) gives it one), rm --all with no kind asks;
+// anything but yes removes nothing and exits 1.
+func TestRmAllAsksOnATerminal(t *testing.T) {
+	nstest.Require(t)
+	if _, err := exec.LookPath("script"); err != nil {
+		t.Skip("script(1) not installed: no way to give ipcctl a terminal")
+	}
+	out := inNewIPCNamespace(t, `
+# The test namespace's /dev has no ptmx: give this mount namespace a devpts of its own.
+mount -t devpts -o newinstance,ptmxmode=0666 devpts /dev/pts
+[ -e /dev/ptmx ] || ln -s pts/ptmx /dev/ptmx
+count() { tail -q -n +2 /proc/sysvipc/shm /proc/sysvipc/sem /proc/sysvipc/msg | wc -l; }
+$B create shm --size 4K >/dev/null; $B create msg >/dev/null
+code=0; echo n | script -qec "$B rm --all" /dev/null >prompt || code=$?
+echo "declined=$code left=$(count)"
+grep -c 'Remove 2 objects (shm 1, sem 0, msg 1)? \[y/N\]' prompt
+code=0; echo y | script -qec "$B rm --all" /dev/null >/dev/null || code=$?
+echo "agreed=$code left=$(count)"
+$B create msg >/dev/null
+code=0; script -qec "$B rm --all msg" /dev/null </dev/null >/dev/null || code=$?
+echo "kind named=$code left=$(count)"
+`)
+	if want := "declined=1 left=2\n1\nagreed=0 left=0\nkind named=0 left=0\n"; out != want {
+		t.Errorf("got:\n%s\nwant:\n%s", out, want)
+	}
+}
