@@ -16,6 +16,7 @@ import (
 	"github.com/ipcctl/ipcctl/internal/iostreams"
 	"github.com/ipcctl/ipcctl/pkg/ipc"
 	"github.com/spf13/cobra"
+	"golang.org/x/sys/unix"
 )
 
 // subcommands maps each kind to the constructor of its subcommand.
@@ -138,6 +139,9 @@ func (o *SysvOptions) finish(kind ipc.Kind, id int, err error, reuse func() (int
 			return fmt.Errorf("create %s: key 0x%08x: %w", kind, uint32(exists.Key), err)
 		}
 		return fmt.Errorf("create %s: key 0x%08x: %w; use --reuse to use it", kind, uint32(exists.Key), err)
+	}
+	if errors.Is(err, unix.ENOSPC) {
+		return fmt.Errorf("create %s: %w: a kernel limit on the number or total size of %s objects is reached (see ipcctl limits)", kind, err, kind)
 	}
 	if err != nil {
 		return fmt.Errorf("create %s: %w", kind, err)
