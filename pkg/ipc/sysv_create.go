@@ -74,17 +74,15 @@ type SemCreateOptions struct {
 	Values []uint16
 }
 
-// SemCreate makes a semaphore set and returns its id. With Values, the set
-// is created with mode 0600 (owner only), its values are set with SETALL,
-// and only then IPC_SET gives it the requested mode. The kernel sets
-// sem_otime only on semop, so other processes cannot otherwise tell an
-// initialised set from a fresh all-zero one; this order means no process
-// of another user can open and operate on the set before the values are
-// in (processes of the same user, or with CAP_IPC_OWNER, are not held off
-// by permission bits at all, and SETALL itself needs the owner's alter
-// permission, so mode 0 would lock out the creator too). IPC_EXCL ensures
-// that the set initialised is the one this call created. If
-// initialisation fails the new set is removed again.
+// SemCreate makes a semaphore set and returns its id. With Values, no
+// process of another user can reach the set before its values are in: it
+// is created with mode 0600 (and IPC_EXCL, so it is surely this call's),
+// filled with SETALL, and only then given the requested mode with
+// IPC_SET. The kernel sets sem_otime only on semop, so a peer could not
+// otherwise tell a fresh all-zero set from an initialised one. Mode 0
+// would gain nothing: SETALL needs the owner's alter permission, and
+// processes of the same user or with CAP_IPC_OWNER pass any mode anyway.
+// If initialisation fails the new set is removed again.
 // Equivalent to: `ipcmk -S NSEMS -p MODE` followed by semctl(SETALL).
 func (c *Client) SemCreate(o SemCreateOptions) (int, error) {
 	if o.Values != nil && len(o.Values) != o.NSems {
