@@ -56,6 +56,8 @@ type remover struct {
 	List func(opts *Options, flt *filter) ([]target, error)
 	// Table renders targets for --dry-run with the kind's columns.
 	Table func(ts []target, spec string, names *columns.Names) (*table.Table, error)
+	// Catalog lists those columns for --list-columns.
+	Catalog func(names *columns.Names) *table.Table
 	// Remove removes one target.
 	Remove func(opts *Options, t target) error
 }
@@ -157,6 +159,9 @@ type plan struct {
 }
 
 func rmRun(opts *Options) error {
+	if opts.Output.ListColumns {
+		return listColumns(opts)
+	}
 	p, err := makePlan(opts)
 	if err != nil {
 		return err
@@ -423,6 +428,32 @@ func confirm(opts *Options, p *plan) (bool, error) {
 		return false, cmdutil.ErrSilent
 	}
 	return ok, err
+}
+
+// listColumns prints the --dry-run columns of the kinds named (or of the
+// System V kinds) and removes nothing.
+func listColumns(opts *Options) error {
+	kinds := allKinds
+	if len(opts.Args) > 0 {
+		kinds = nil
+		for _, a := range opts.Args {
+			k, err := parseKind(a)
+			if err != nil {
+				return err
+			}
+			kinds = append(kinds, k)
+		}
+	}
+	ropts, err := opts.Output.RenderOptions(opts.Factory)
+	if err != nil {
+		return err
+	}
+	names := columns.NewNames()
+	var tables []*table.Table
+	for _, k := range kinds {
+		tables = append(tables, removers[k].Catalog(names))
+	}
+	return table.Render(opts.IO.Out, ropts, tables...)
 }
 
 func dryRun(opts *Options, p *plan) error {

@@ -106,3 +106,15 @@ func TestConfirmOnlyForAllKindsOnATerminal(t *testing.T) {
 		}
 	}
 }
+
+func TestRmListColumnsRemovesNothing(t *testing.T) {
+	ios, _, out, _ := iostreams.Test()
+	opts := &Options{IO: ios, Factory: &cmdutil.Factory{IOStreams: ios, FS: "testdata/none", Now: time.Now},
+		Args: []string{"sem"}, All: true, Yes: true, Output: cmdutil.OutputOptions{ListColumns: true}}
+	if err := rmRun(opts); err != nil {
+		t.Fatal(err)
+	}
+	if s := out.String(); !strings.Contains(s, "sem columns") || !strings.Contains(s, "nsems") || strings.Contains(s, "shm columns") {
+		t.Errorf("--list-columns printed %q", s)
+	}
+}

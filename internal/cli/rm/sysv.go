@@ -37,7 +37,8 @@ func init() {
 		},
 		func(ts []target, spec string, names *columns.Names) (*table.Table, error) {
 			return buildTable(columns.Shm(names), spec, ipc.KindShm, ls.TitleShm, ts)
-		})
+		},
+		func(names *columns.Names) *table.Table { return columns.Shm(names).Catalog(string(ipc.KindShm)) })
 	removers[ipc.KindSem] = sysvRemover(ipc.KindSem,
 		func(opts *Options, flt *filter) ([]target, error) {
 			c := opts.Factory.IPC()
@@ -59,7 +60,8 @@ func init() {
 		},
 		func(ts []target, spec string, names *columns.Names) (*table.Table, error) {
 			return buildTable(columns.Sem(names), spec, ipc.KindSem, ls.TitleSem, ts)
-		})
+		},
+		func(names *columns.Names) *table.Table { return columns.Sem(names).Catalog(string(ipc.KindSem)) })
 	removers[ipc.KindMsg] = sysvRemover(ipc.KindMsg,
 		func(opts *Options, flt *filter) ([]target, error) {
 			c := opts.Factory.IPC()
@@ -81,14 +83,16 @@ func init() {
 		},
 		func(ts []target, spec string, names *columns.Names) (*table.Table, error) {
 			return buildTable(columns.Msg(names), spec, ipc.KindMsg, ls.TitleMsg, ts)
-		})
+		},
+		func(names *columns.Names) *table.Table { return columns.Msg(names).Catalog(string(ipc.KindMsg)) })
 }
 
 // sysvRemover is the remover of a System V kind: ids are ParseID'd, keys
 // resolved with the kind's get call, removal is IPC_RMID.
 func sysvRemover(k ipc.Kind,
 	list func(*Options, *filter) ([]target, error),
-	tbl func([]target, string, *columns.Names) (*table.Table, error)) remover {
+	tbl func([]target, string, *columns.Names) (*table.Table, error),
+	catalog func(*columns.Names) *table.Table) remover {
 	return remover{
 		Keyed: true,
 		ParseTarget: func(arg string) (target, error) {
@@ -106,8 +110,9 @@ func sysvRemover(k ipc.Kind,
 			}
 			return target{label: strconv.Itoa(id), id: id, key: &key}, nil
 		},
-		List:  list,
-		Table: tbl,
+		List:    list,
+		Table:   tbl,
+		Catalog: catalog,
 		Remove: func(opts *Options, t target) error {
 			if t.key != nil {
 				return opts.Factory.IPC().RemoveIfKey(k, t.id, *t.key)
