@@ -14,6 +14,7 @@ import (
 // *_STAT_ANY) they fall back to the /proc listing.
 
 // ShmListStat lists shared memory segments with SHM_STAT_ANY.
+// Equivalent to: the listing loop of `ipcrm -a shm`.
 func (c *Client) ShmListStat() ([]Shm, error) {
 	var info sys.ShmInfo
 	if _, err := sys.Shmctl(0, sys.SHM_INFO, unsafe.Pointer(&info)); err != nil {
@@ -27,6 +28,7 @@ func (c *Client) ShmListStat() ([]Shm, error) {
 }
 
 // SemListStat lists semaphore sets with SEM_STAT_ANY.
+// Equivalent to: the listing loop of `ipcrm -a sem`.
 func (c *Client) SemListStat() ([]Sem, error) {
 	var info sys.SemInfo
 	if _, err := sys.Semctl(0, 0, sys.SEM_INFO, uintptr(unsafe.Pointer(&info))); err != nil {
@@ -40,6 +42,7 @@ func (c *Client) SemListStat() ([]Sem, error) {
 }
 
 // MsgListStat lists message queues with MSG_STAT_ANY.
+// Equivalent to: the listing loop of `ipcrm -a msg`.
 func (c *Client) MsgListStat() ([]Msg, error) {
 	var info sys.MsgInfo
 	if _, err := sys.Msgctl(0, sys.MSG_INFO, unsafe.Pointer(&info)); err != nil {

@@ -29,6 +29,7 @@ func (c *Client) MsgRemove(id int) error {
 }
 
 // Remove removes the System V object of kind k with id.
+// Equivalent to: `ipcrm -m ID` (or -s, -q).
 func (c *Client) Remove(k Kind, id int) error {
 	switch k {
 	case KindShm:
@@ -43,6 +44,7 @@ func (c *Client) Remove(k Kind, id int) error {
 
 // IDByKey returns the id of the System V object of kind k with key,
 // asking for no permissions. A free key gives ErrNotFound.
+// Equivalent to: shmget(KEY, 0, 0) (or semget, msgget).
 func (c *Client) IDByKey(k Kind, key int32) (int, error) { return getID(k, key) }
 
 // RemoveIfKey removes object id of kind k only if key still names it,
@@ -50,6 +52,7 @@ func (c *Client) IDByKey(k Kind, key int32) (int, error) { return getID(k, key) 
 // listing, a dry run or a prompt) is not removed if the object was
 // replaced since. Ids carry a sequence number, so a stale id never
 // reaches a newer object.
+// Equivalent to: `ipcrm -M KEY` (or -S, -Q) for an id looked up earlier.
 func (c *Client) RemoveIfKey(k Kind, id int, key int32) error {
 	now, err := getID(k, key)
 	if err != nil {
