@@ -9,8 +9,12 @@ import (
 	"strings"
 
 	"github.com/ipcctl/ipcctl/internal/cli/cmdutil"
+	"github.com/ipcctl/ipcctl/internal/cli/create"
+	"github.com/ipcctl/ipcctl/internal/cli/key"
 	"github.com/ipcctl/ipcctl/internal/cli/limits"
 	"github.com/ipcctl/ipcctl/internal/cli/ls"
+	"github.com/ipcctl/ipcctl/internal/cli/rm"
+	"github.com/ipcctl/ipcctl/internal/cli/set"
 	"github.com/ipcctl/ipcctl/internal/cli/show"
 	"github.com/spf13/cobra"
 )
@@ -60,6 +64,10 @@ whatever the terminal; the plain table is for people.`,
 		ls.NewCmdLs(f, nil),
 		show.NewCmdShow(f, nil),
 		limits.NewCmdLimits(f, nil),
+		create.NewCmdCreate(f),
+		rm.NewCmdRm(f, nil),
+		set.NewCmdSet(f, nil),
+		key.NewCmdKey(f, nil),
 	)
 	return root
 }

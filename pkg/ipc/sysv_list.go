@@ -128,7 +128,7 @@ func shmListSyscall() ([]Shm, error) {
 	if err != nil {
 		return nil, unsupportedIfNoSys(err)
 	}
-	var out []Shm
+	out := make([]Shm, 0, info.UsedIDs)
 	for i := 0; i <= maxIdx; i++ {
 		var ds sys.ShmidDs
 		id, err := sys.Shmctl(i, sys.SHM_STAT_ANY, unsafe.Pointer(&ds))
@@ -158,7 +158,7 @@ func semListSyscall() ([]Sem, error) {
 	if err != nil {
 		return nil, unsupportedIfNoSys(err)
 	}
-	var out []Sem
+	out := make([]Sem, 0, info.Semusz) // SEM_INFO: semusz counts the sets
 	for i := 0; i <= maxIdx; i++ {
 		var ds sys.SemidDs
 		id, err := sys.Semctl(i, 0, sys.SEM_STAT_ANY, uintptr(unsafe.Pointer(&ds)))
@@ -194,7 +194,7 @@ func msgListSyscall() ([]Msg, error) {
 	if err != nil {
 		return nil, unsupportedIfNoSys(err)
 	}
-	var out []Msg
+	out := make([]Msg, 0, info.Msgpool) // MSG_INFO: msgpool counts the queues
 	for i := 0; i <= maxIdx; i++ {
 		var ds sys.MsqidDs
 		id, err := sys.Msgctl(i, sys.MSG_STAT_ANY, unsafe.Pointer(&ds))

@@ -102,9 +102,13 @@ type MsgInfo struct {
 	_                                                       uint16
 }
 
+// The *ctl calls never block, so they use RawSyscall: the scheduler
+// hand-off of Syscall costs more than the call itself when thousands are
+// made in a row (rm --all), and showed up as futex and nanosleep storms.
+
 // Shmctl is shmctl(2) with a pointer argument (IPC_STAT, SHM_STAT_ANY, SHM_INFO, IPC_SET, IPC_RMID).
 func Shmctl(id, cmd int, buf unsafe.Pointer) (int, error) {
-	r, _, e := unix.Syscall(unix.SYS_SHMCTL, uintptr(id), uintptr(cmd), uintptr(buf))
+	r, _, e := unix.RawSyscall(unix.SYS_SHMCTL, uintptr(id), uintptr(cmd), uintptr(buf))
 	if e != 0 {
 		return int(r), e
 	}
@@ -113,7 +117,7 @@ func Shmctl(id, cmd int, buf unsafe.Pointer) (int, error) {
 
 // Semctl is semctl(2); arg is the union semun passed by value (a pointer or an int).
 func Semctl(id, num, cmd int, arg uintptr) (int, error) {
-	r, _, e := unix.Syscall6(unix.SYS_SEMCTL, uintptr(id), uintptr(num), uintptr(cmd), arg, 0, 0)
+	r, _, e := unix.RawSyscall6(unix.SYS_SEMCTL, uintptr(id), uintptr(num), uintptr(cmd), arg, 0, 0)
 	if e != 0 {
 		return int(r), e
 	}
@@ -122,7 +126,7 @@ func Semctl(id, num, cmd int, arg uintptr) (int, error) {
 
 // Msgctl is msgctl(2).
 func Msgctl(id, cmd int, buf unsafe.Pointer) (int, error) {
-	r, _, e := unix.Syscall(unix.SYS_MSGCTL, uintptr(id), uintptr(cmd), uintptr(buf))
+	r, _, e := unix.RawSyscall(unix.SYS_MSGCTL, uintptr(id), uintptr(cmd), uintptr(buf))
 	if e != 0 {
 		return int(r), e
 	}
