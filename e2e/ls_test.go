@@ -73,6 +73,7 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"ls", "--key", "0x100000000"}, 2, "invalid key"},
 		{[]string{"ls", "--time-format", "weird"}, 2, "invalid --time-format"},
 		{[]string{"nosuchverb"}, 2, "unknown command"},
+		{[]string{"ls", "--output"}, 2, "flag needs an argument"},
 		{[]string{"--version"}, 0, ""},
 	} {
 		r := testutil.Run(t, "", tc.args...)

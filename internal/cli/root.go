@@ -104,7 +104,7 @@ func Run(f *cmdutil.Factory, args []string) int {
 // command runs (it has no error types for them).
 func isCobraUsageError(err error) bool {
 	msg := err.Error()
-	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand flag", "invalid argument", "if any flags in the group", "accepts ", "requires at least", "flag needs an argument"} {
+	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand flag", "invalid argument", "if any flags in the group", "accepts ", "requires at least", "flag needs an argument", "required flag(s)"} {
 		if strings.HasPrefix(msg, p) {
 			return true
 		}
