@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/ipcctl/ipcctl/internal/cli/cmdutil"
+	"github.com/ipcctl/ipcctl/internal/cli/hugepage"
 	"github.com/ipcctl/ipcctl/internal/cli/ls"
 	"github.com/spf13/cobra"
 )
@@ -56,6 +57,7 @@ whatever the terminal; the plain table is for people.`,
 
 	root.AddCommand(
 		ls.NewCmdLs(f, nil),
+		hugepage.NewCmdHugepage(f, nil),
 	)
 	return root
 }

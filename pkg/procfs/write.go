@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"strings"
+
+	"golang.org/x/sys/unix"
 )
 
 // WriteFile writes value to a sysfs or /proc/sys file below the root, as
@@ -52,4 +54,14 @@ func (f FS) WriteUint64(rel string, n uint64) (old, got uint64, err error) {
 	}
 	got, err = f.readUint64File(rel)
 	return old, got, err
+}
+
+// CheckWritable reports whether the caller may write a file below the
+// root (access(2) W_OK), so that a command can refuse before it changes
+// anything rather than fail half way.
+func (f FS) CheckWritable(rel string) error {
+	if err := unix.Access(f.Path(rel), unix.W_OK); err != nil {
+		return &os.PathError{Op: "write", Path: f.Path(rel), Err: err}
+	}
+	return nil
 }
