@@ -11,6 +11,7 @@ import (
 	"github.com/ipcctl/ipcctl/internal/cli/cmdutil"
 	"github.com/ipcctl/ipcctl/internal/cli/hugepage"
 	"github.com/ipcctl/ipcctl/internal/cli/ls"
+	"github.com/ipcctl/ipcctl/internal/cli/thp"
 	"github.com/spf13/cobra"
 )
 
@@ -58,6 +59,7 @@ whatever the terminal; the plain table is for people.`,
 	root.AddCommand(
 		ls.NewCmdLs(f, nil),
 		hugepage.NewCmdHugepage(f, nil),
+		thp.NewCmdTHP(f, nil),
 	)
 	return root
 }
