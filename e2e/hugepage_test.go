@@ -1,0 +1,241 @@
+package e2e
+
+import (
+	"bufio"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/ipcctl/ipcctl/internal/testutil"
+	"github.com/ipcctl/ipcctl/internal/testutil/hptest"
+	"github.com/ipcctl/ipcctl/internal/testutil/nstest"
+)
+
+// These tests only READ the host's pools and THP settings; every write
+// goes to a temp copy of a fixture tree through the hidden --fs-root flag.
+
+// meminfo reads /proc/meminfo independently of ipcctl: name → number (kB or pages).
+func meminfo(t *testing.T) map[string]uint64 {
+	t.Helper()
+	f, err := os.Open("/proc/meminfo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	out := map[string]uint64{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fields := strings.Fields(strings.Replace(sc.Text(), ":", " ", 1))
+		if len(fields) >= 2 {
+			v, _ := strconv.ParseUint(fields[1], 10, 64)
+			out[fields[0]] = v
+		}
+	}
+	return out
+}
+
+func runJSON(t *testing.T, args ...string) map[string][]map[string]any {
+	t.Helper()
+	r := testutil.Run(t, "", args...)
+	if r.Code != 0 {
+		t.Fatalf("ipcctl %v: exit %d: %s", args, r.Code, r.Stderr)
+	}
+	var got map[string][]map[string]any
+	if err := json.Unmarshal([]byte(r.Stdout), &got); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, r.Stdout)
+	}
+	return got
+}
+
+func TestHugepageJSONAgreesWithMeminfo(t *testing.T) {
+	nstest.Require(t)
+	if _, err := os.Stat("/sys/kernel/mm/hugepages"); err != nil {
+		t.Skip("no hugetlb on this kernel")
+	}
+	mi := meminfo(t)
+	got := runJSON(t, "hugepage", "--json")
+	var def map[string]any
+	for _, p := range got["pools"] {
+		if p["default"] == true {
+			def = p
+		}
+	}
+	if def == nil {
+		t.Fatalf("no default pool in %v", got["pools"])
+	}
+	for key, field := range map[string]string{"pagesize": "Hugepagesize", "total": "HugePages_Total", "free": "HugePages_Free", "reserved": "HugePages_Rsvd", "surplus": "HugePages_Surp"} {
+		want := float64(mi[field])
+		if field == "Hugepagesize" {
+			want *= 1024
+		}
+		if def[key] != want {
+			t.Errorf("%s = %v, /proc/meminfo %s says %v", key, def[key], field, want)
+		}
+	}
+	if got["memory"][0]["hugetlb"] != float64(mi["Hugetlb"]*1024) {
+		t.Errorf("hugetlb = %v, /proc/meminfo says %d kB", got["memory"][0]["hugetlb"], mi["Hugetlb"])
+	}
+}
+
+func TestTHPJSONAgreesWithSysfs(t *testing.T) {
+	nstest.Require(t)
+	const dir = "/sys/kernel/mm/transparent_hugepage/"
+	if _, err := os.Stat(dir); err != nil {
+		t.Skip("no THP on this kernel")
+	}
+	settings := map[string]any{}
+	for _, row := range runJSON(t, "thp", "--json")["settings"] {
+		settings[row["key"].(string)] = row["value"]
+	}
+	active := regexp.MustCompile(`\[([^\]]+)\]`)
+	for _, name := range []string{"enabled", "defrag", "shmem_enabled"} {
+		b, err := os.ReadFile(dir + name)
+		if err != nil {
+			continue
+		}
+		if m := active.FindSubmatch(b); m == nil || settings[name] != string(m[1]) {
+			t.Errorf("%s = %v, sysfs says %q", name, settings[name], b)
+		}
+	}
+	for key, file := range map[string]string{"hpage_pmd_size": "hpage_pmd_size", "khugepaged.pages_to_scan": "khugepaged/pages_to_scan"} {
+		b, err := os.ReadFile(dir + file)
+		if err != nil {
+			continue
+		}
+		n, _ := strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64)
+		if settings[key] != float64(n) {
+			t.Errorf("%s = %v, sysfs says %d", key, settings[key], n)
+		}
+	}
+}
+
+func TestTHPTopSeesAChild(t *testing.T) {
+	nstest.Require(t)
+	child := exec.Command("sleep", "30")
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { child.Process.Kill(); child.Wait() })
+	var found map[string]any
+	for _, p := range runJSON(t, "thp", "top", "--limit", "0", "--json")["processes"] {
+		if p["pid"] == float64(child.Process.Pid) {
+			found = p
+		}
+	}
+	if found == nil || found["command"] != "sleep" || found["thp_enabled"] == nil {
+		t.Errorf("child %d in thp top: %v", child.Process.Pid, found)
+	}
+}
+
+// hugepage test maps real huge pages, so it runs only when the host's
+// default pool already has pages nobody has reserved.
+func TestHugepageTestMapsFreePages(t *testing.T) {
+	nstest.Require(t)
+	mi := meminfo(t)
+	if mi["HugePages_Free"] <= mi["HugePages_Rsvd"] {
+		t.Skipf("the default huge page pool has no unreserved free pages (free %d, reserved %d); not growing the host's pool",
+			mi["HugePages_Free"], mi["HugePages_Rsvd"])
+	}
+	r := testutil.Run(t, "", "hugepage", "test", "--count", "1")
+	if r.Code != 0 || !strings.HasPrefix(r.Stdout, "ok: mapped and touched 1 ") {
+		t.Errorf("exit %d, stdout %q, stderr %q", r.Code, r.Stdout, r.Stderr)
+	}
+}
+
+func TestHugepageExitCodesOnFixtures(t *testing.T) {
+	nstest.Require(t)
+	fs := hptest.Copy(t, "numa2")
+	os.RemoveAll(fs.Path("sys/kernel/mm/transparent_hugepage"))
+	root := "--fs-root=" + string(fs)
+	for _, tc := range []struct {
+		args []string
+		code int
+		msg  string
+	}{
+		{[]string{"hugepage", root, "set", "5M", "--min", "1"}, 2, "offered: 2M, 1G, default"},
+		{[]string{"thp", root}, 7, "not supported by this kernel"},
+		{[]string{"hugepage", root, "umount", "/nowhere"}, 3, "not a hugetlbfs mount"},
+		{[]string{"hugepage", root, "set", "2M", "--min", "600"}, 8, "asked for 600 pages, the kernel gave 588"},
+	} {
+		r := testutil.Run(t, "", tc.args...)
+		if r.Code != tc.code || !strings.Contains(r.Stderr, tc.msg) {
+			t.Errorf("%v: exit %d, stderr %q; want %d, %q", tc.args, r.Code, r.Stderr, tc.code, tc.msg)
+		}
+	}
+}
+
+// An ordinary user cannot resize a pool or change THP: exit 4, nothing written.
+func TestNonRootWritesAreRefused(t *testing.T) {
+	nstest.Require(t)
+	if !nstest.CanSwitchUser() {
+		t.Skip("the namespace maps no ordinary uid")
+	}
+	dir, err := os.MkdirTemp("", "ipcctl-hugepage-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	os.Chmod(dir, 0o755)
+	if out, err := exec.Command("cp", "-a", hptest.Fixture("numa2")+"/.", dir).CombinedOutput(); err != nil {
+		t.Fatalf("cp: %v %s", err, out)
+	}
+	// The binary may sit in a directory only root can enter: give uid 1000 its own copy.
+	bin := filepath.Join(dir, "ipcctl")
+	if out, err := exec.Command("cp", testutil.Binary(t), bin).CombinedOutput(); err != nil {
+		t.Fatalf("cp: %v %s", err, out)
+	}
+	pool := filepath.Join(dir, "sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages")
+	enabled := filepath.Join(dir, "sys/kernel/mm/transparent_hugepage/enabled")
+	for _, args := range [][]string{
+		{"hugepage", "--fs-root", dir, "set", "2M", "--min", "1", "--max", "100"},
+		{"thp", "--fs-root", dir, "set", "enabled=never"},
+	} {
+		cmd := exec.Command(bin, args...)
+		nstest.AsUser(cmd, 1000, 1000)
+		out, err := cmd.CombinedOutput()
+		ee, ok := err.(*exec.ExitError)
+		if !ok || ee.ExitCode() != 4 || !strings.Contains(string(out), "permission denied") {
+			t.Errorf("%v as uid 1000: %v, %s", args, err, out)
+		}
+	}
+	if b, _ := os.ReadFile(pool); string(b) != "512\n" {
+		t.Errorf("pool changed: %q", b)
+	}
+	if b, _ := os.ReadFile(enabled); string(b) != "[always] madvise never\n" {
+		t.Errorf("enabled changed: %q", b)
+	}
+}
+
+// Mounting hugetlbfs needs CAP_SYS_ADMIN in the initial user namespace;
+// where the test namespace has it the mount is checked through
+// /proc/self/mounts, otherwise the refusal must be exit 4.
+func TestHugepageMountUmount(t *testing.T) {
+	nstest.Require(t)
+	if _, err := os.Stat("/sys/kernel/mm/hugepages"); err != nil {
+		t.Skip("no hugetlb on this kernel")
+	}
+	dir := t.TempDir()
+	r := testutil.Run(t, "", "hugepage", "mount", dir, "--max-size", "4M")
+	if r.Code == 4 {
+		t.Skipf("hugetlbfs cannot be mounted here (exit 4: %s)", strings.TrimSpace(r.Stderr))
+	}
+	if r.Code != 0 {
+		t.Fatalf("mount: exit %d: %s", r.Code, r.Stderr)
+	}
+	mounts, _ := os.ReadFile("/proc/self/mounts")
+	if !strings.Contains(string(mounts), " "+dir+" hugetlbfs ") {
+		t.Errorf("%s not in /proc/self/mounts", dir)
+	}
+	if r := testutil.Run(t, "", "hugepage", "umount", dir); r.Code != 0 {
+		t.Fatalf("umount: exit %d: %s", r.Code, r.Stderr)
+	}
+	mounts, _ = os.ReadFile("/proc/self/mounts")
+	if strings.Contains(string(mounts), " "+dir+" hugetlbfs ") {
+		t.Errorf("%s still mounted", dir)
+	}
+}
