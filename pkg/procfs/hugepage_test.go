@@ -27,7 +27,7 @@ func TestParseMeminfoAbsentFieldsStayNil(t *testing.T) {
 		{"bad unit", "MemTotal: 1 MB\n", nil, nil, nil, true},
 		{"overflow", "MemTotal: 18446744073709551615 kB\n", nil, nil, nil, true},
 	} {
-		m, err := parseMeminfo(strings.NewReader(tc.in), "proc/meminfo")
+		m, err := parseMeminfo([]byte(tc.in), "proc/meminfo")
 		if (err != nil) != tc.wantErr {
 			t.Errorf("%s: err = %v", tc.name, err)
 			continue
@@ -242,5 +242,5 @@ func FuzzParseTHPSetting(f *testing.F) {
 
 func FuzzParseMeminfo(f *testing.F) {
 	f.Add("MemTotal: 1 kB\nHugePages_Total: 2\n")
-	f.Fuzz(func(t *testing.T, s string) { parseMeminfo(strings.NewReader(s), "m") })
+	f.Fuzz(func(t *testing.T, s string) { parseMeminfo([]byte(s), "m") })
 }

@@ -1,13 +1,9 @@
 package procfs
 
 import (
-	"bufio"
 	"bytes"
 	"fmt"
-	"io"
 	"math"
-	"strconv"
-	"strings"
 )
 
 // Meminfo holds the /proc/meminfo (or node*/meminfo) fields ipcctl uses.
@@ -64,7 +60,7 @@ func (f FS) Meminfo() (Meminfo, error) {
 	if err != nil {
 		return Meminfo{}, err
 	}
-	return parseMeminfo(bytes.NewReader(b), rel)
+	return parseMeminfo(b, rel)
 }
 
 // NodeMeminfo reads /sys/devices/system/node/nodeN/meminfo, whose lines
@@ -75,13 +71,13 @@ func (f FS) NodeMeminfo(node int) (Meminfo, error) {
 	if err != nil {
 		return Meminfo{}, err
 	}
-	return parseMeminfo(bytes.NewReader(b), rel)
+	return parseMeminfo(b, rel)
 }
 
-func parseMeminfo(r io.Reader, file string) (Meminfo, error) {
+func parseMeminfo(b []byte, file string) (Meminfo, error) {
 	var m Meminfo
-	err := parseKB(r, file, func(name string, v uint64) {
-		if p := m.field(name); p != nil {
+	err := parseKB(b, file, func(name []byte, v uint64) {
+		if p := m.field(string(name)); p != nil {
 			v := v
 			*p = &v
 		}
@@ -92,42 +88,81 @@ func parseMeminfo(r io.Reader, file string) (Meminfo, error) {
 // parseKB parses "Name: value [kB]" lines (meminfo, smaps_rollup,
 // status), calling fn with kB values turned into bytes. Lines without a
 // number (status's Name:, Cpus_allowed:) are skipped; a "Node N " prefix
-// (per-node meminfo) is dropped.
-func parseKB(r io.Reader, file string, fn func(name string, v uint64)) error {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 4096), 1<<20)
-	for line := 1; sc.Scan(); line++ {
-		text := sc.Text()
-		if strings.HasPrefix(text, "Node ") {
-			if f := strings.Fields(text); len(f) >= 3 {
-				text = strings.Join(f[2:], " ")
+// (per-node meminfo) is dropped. It does not allocate: `thp top` runs it
+// over every process.
+func parseKB(b []byte, file string, fn func(name []byte, v uint64)) error {
+	for line := 1; len(b) > 0; line++ {
+		text := b
+		if i := bytes.IndexByte(b, '\n'); i >= 0 {
+			text, b = b[:i], b[i+1:]
+		} else {
+			b = nil
+		}
+		if rest, ok := bytes.CutPrefix(text, []byte("Node ")); ok {
+			if i := bytes.IndexByte(rest, ' '); i >= 0 {
+				text = rest[i+1:]
 			}
 		}
-		name, rest, ok := strings.Cut(text, ":")
+		name, rest, ok := bytes.Cut(text, []byte{':'})
 		if !ok {
 			continue
 		}
-		f := strings.Fields(rest)
-		if len(f) == 0 || len(f) > 2 {
+		num, unit := nextField(rest)
+		if len(num) == 0 {
 			continue
 		}
-		v, err := strconv.ParseUint(f[0], 10, 64)
-		if err != nil {
+		v, ok := parseDecimal(num)
+		if !ok {
 			continue // not a number: a string field such as status's Name
 		}
-		if len(f) == 2 {
-			if f[1] != "kB" {
-				return &ParseError{File: file, Line: line, Msg: fmt.Sprintf("unknown unit %q", f[1])}
+		unit, extra := nextField(unit)
+		if len(extra) > 0 {
+			if f, _ := nextField(extra); len(f) > 0 {
+				continue // more than "value unit": not a size line
+			}
+		}
+		if len(unit) > 0 {
+			if string(unit) != "kB" {
+				return &ParseError{File: file, Line: line, Msg: fmt.Sprintf("unknown unit %q", unit)}
 			}
 			if v > math.MaxUint64/1024 {
-				return &ParseError{File: file, Line: line, Msg: fmt.Sprintf("%s overflows 64 bits", name)}
+				return &ParseError{File: file, Line: line, Msg: fmt.Sprintf("%s overflows 64 bits", bytes.TrimSpace(name))}
 			}
 			v *= 1024
 		}
-		fn(strings.TrimSpace(name), v)
-	}
-	if err := sc.Err(); err != nil {
-		return fmt.Errorf("%s: %w", file, err)
+		fn(bytes.TrimSpace(name), v)
 	}
 	return nil
+}
+
+// nextField returns the first space-separated field of b and what follows it.
+func nextField(b []byte) (field, rest []byte) {
+	i := 0
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t') {
+		i++
+	}
+	j := i
+	for j < len(b) && b[j] != ' ' && b[j] != '\t' {
+		j++
+	}
+	return b[i:j], b[j:]
+}
+
+// parseDecimal parses an unsigned decimal number that fits 64 bits.
+func parseDecimal(b []byte) (uint64, bool) {
+	if len(b) == 0 {
+		return 0, false
+	}
+	var v uint64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		d := uint64(c - '0')
+		if v > (math.MaxUint64-d)/10 {
+			return 0, false
+		}
+		v = v*10 + d
+	}
+	return v, true
 }

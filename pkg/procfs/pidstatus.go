@@ -5,9 +5,12 @@ import (
 	"errors"
 	"io"
 	"os"
+	"runtime"
 	"strconv"
-	"strings"
+	"sync"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // ProcHuge is one process's huge page use, from /proc/PID/smaps_rollup
@@ -52,22 +55,29 @@ func (f FS) PIDs() ([]int, error) {
 // that has exited gives an error wrapping fs.ErrNotExist; kernel threads
 // have an empty smaps_rollup and nil sizes.
 func (f FS) ProcHuge(pid int) (ProcHuge, error) {
+	var buf []byte
+	return f.procHuge(pid, &buf)
+}
+
+// procHuge is ProcHuge reading through buf, which it may grow: listing
+// every process reuses one buffer.
+func (f FS) procHuge(pid int, buf *[]byte) (ProcHuge, error) {
 	p := ProcHuge{PID: pid}
 	dir := "proc/" + strconv.Itoa(pid)
-	b, err := f.ReadFile(dir + "/status")
+	b, err := f.readInto(dir+"/status", buf)
 	if err != nil {
 		return p, err
 	}
 	if err := parseStatus(b, dir+"/status", &p); err != nil {
 		return p, err
 	}
-	b, err = f.ReadFile(dir + "/smaps_rollup")
+	b, err = f.readInto(dir+"/smaps_rollup", buf)
 	if err != nil {
 		return p, err
 	}
-	err = parseKB(bytes.NewReader(b), dir+"/smaps_rollup", func(name string, v uint64) {
+	err = parseKB(b, dir+"/smaps_rollup", func(name []byte, v uint64) {
 		var dst **uint64
-		switch name {
+		switch string(name) {
 		case "Rss":
 			dst = &p.RSS
 		case "AnonHugePages":
@@ -88,6 +98,80 @@ func (f FS) ProcHuge(pid int) (ProcHuge, error) {
 	return p, err
 }
 
+// ProcHugeAll reads ProcHuge for every pid with a few workers, skipping
+// processes that vanish or cannot be read (ErrVanished); the order of
+// the result is not that of pids.
+func (f FS) ProcHugeAll(pids []int) ([]ProcHuge, error) {
+	workers := min(runtime.GOMAXPROCS(0)*2, len(pids))
+	if workers < 1 {
+		return nil, nil
+	}
+	parts := make([][]ProcHuge, workers)
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var buf []byte
+			for i := w; i < len(pids); i += workers {
+				p, err := f.procHuge(pids[i], &buf)
+				if err != nil {
+					if ErrVanished(err) {
+						continue
+					}
+					errs[w] = err
+					return
+				}
+				parts[w] = append(parts[w], p)
+			}
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	out := make([]ProcHuge, 0, len(pids))
+	for _, part := range parts {
+		out = append(out, part...)
+	}
+	return out, nil
+}
+
+// readInto reads a small /proc file with plain open/read/close (no
+// stat, no poller registration: a third of the cost of os.ReadFile when
+// reading thousands of them).
+func (f FS) readInto(rel string, buf *[]byte) ([]byte, error) {
+	name := f.Path(rel)
+	fd, err := unix.Open(name, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, &os.PathError{Op: "open", Path: name, Err: err}
+	}
+	defer unix.Close(fd)
+	if cap(*buf) == 0 {
+		*buf = make([]byte, 0, 4096)
+	}
+	b := (*buf)[:0]
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := unix.Read(fd, b[len(b):cap(b)])
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return nil, &os.PathError{Op: "read", Path: name, Err: err}
+		}
+		if n == 0 {
+			break
+		}
+		b = b[:len(b)+n]
+	}
+	*buf = b
+	return b, nil
+}
+
 func parseStatus(b []byte, file string, p *ProcHuge) error {
 	for len(b) > 0 {
 		line := b
@@ -102,12 +186,12 @@ func parseStatus(b []byte, file string, p *ProcHuge) error {
 		}
 		switch string(name) {
 		case "Name":
-			p.Command = strings.TrimSpace(string(val))
+			p.Command = string(bytes.TrimSpace(val))
 		case "THP_enabled":
-			v := strings.TrimSpace(string(val)) == "1"
+			v := string(bytes.TrimSpace(val)) == "1"
 			p.THPEnabled = &v
 		case "HugetlbPages":
-			if err := parseKB(bytes.NewReader(line), file, func(_ string, v uint64) { p.HugetlbPages = &v }); err != nil {
+			if err := parseKB(line, file, func(_ []byte, v uint64) { p.HugetlbPages = &v }); err != nil {
 				return err
 			}
 		}

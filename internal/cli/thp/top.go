@@ -54,16 +54,9 @@ func TopProcesses(fs procfs.FS, limit int) ([]procfs.ProcHuge, error) {
 	if err != nil {
 		return nil, err
 	}
-	procs := make([]procfs.ProcHuge, 0, len(pids))
-	for _, pid := range pids {
-		p, err := fs.ProcHuge(pid)
-		if err != nil {
-			if procfs.ErrVanished(err) {
-				continue
-			}
-			return nil, err
-		}
-		procs = append(procs, p)
+	procs, err := fs.ProcHugeAll(pids)
+	if err != nil {
+		return nil, err
 	}
 	val := func(p *uint64) uint64 {
 		if p == nil {
