@@ -46,15 +46,8 @@ figure here is unsigned 64-bit).`,
 }
 
 func explainRun(opts *ExplainOptions) error {
-	ropts, err := opts.Output.RenderOptions(opts.Factory)
-	if err != nil {
-		return err
-	}
-	if opts.Output.ListColumns {
-		return table.Render(opts.IO.Out, ropts, columns.Findings().Catalog("findings"))
-	}
-	cols, err := cmdutil.SelectColumns(columns.Findings(), opts.Output.Columns)
-	if err != nil {
+	ropts, cols, done, err := cmdutil.Listing(&opts.Output, opts.Factory, "findings", columns.Findings())
+	if done || err != nil {
 		return err
 	}
 	findings, err := Explain(opts.Factory.FS)

@@ -94,16 +94,9 @@ func poolRows(fs procfs.FS) ([]columns.HugePool, procfs.Meminfo, error) {
 }
 
 func statusRun(opts *Options) error {
-	ropts, err := opts.Output.RenderOptions(opts.Factory)
-	if err != nil {
+	ropts, cols, done, err := cmdutil.Listing(&opts.Output, opts.Factory, "pools", columns.HugePools())
+	if done || err != nil {
 		return err
-	}
-	cols, err := cmdutil.SelectColumns(columns.HugePools(), opts.Output.Columns)
-	if err != nil {
-		return err
-	}
-	if opts.Output.ListColumns {
-		return table.Render(opts.IO.Out, ropts, columns.HugePools().Catalog("pools"))
 	}
 	fs := opts.Factory.FS
 	pools, mi, err := poolRows(fs)

@@ -40,15 +40,8 @@ func NewCmdMounts(f *cmdutil.Factory, runF func(*MountsOptions) error) *cobra.Co
 }
 
 func mountsRun(opts *MountsOptions) error {
-	ropts, err := opts.Output.RenderOptions(opts.Factory)
-	if err != nil {
-		return err
-	}
-	if opts.Output.ListColumns {
-		return table.Render(opts.IO.Out, ropts, columns.HugetlbfsMounts().Catalog("mounts"))
-	}
-	cols, err := cmdutil.SelectColumns(columns.HugetlbfsMounts(), opts.Output.Columns)
-	if err != nil {
+	ropts, cols, done, err := cmdutil.Listing(&opts.Output, opts.Factory, "mounts", columns.HugetlbfsMounts())
+	if done || err != nil {
 		return err
 	}
 	mounts, err := opts.Factory.FS.HugetlbfsMounts()

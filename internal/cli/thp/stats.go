@@ -99,15 +99,8 @@ func setRates(prev, cur []columns.THPCounter, elapsed time.Duration) {
 }
 
 func statsRun(opts *StatsOptions) error {
-	ropts, err := opts.Output.RenderOptions(opts.Factory)
-	if err != nil {
-		return err
-	}
-	if opts.Output.ListColumns {
-		return table.Render(opts.IO.Out, ropts, columns.THPCounters().Catalog("counters"))
-	}
-	cols, err := cmdutil.SelectColumns(columns.THPCounters(), opts.Output.Columns)
-	if err != nil {
+	ropts, cols, done, err := cmdutil.Listing(&opts.Output, opts.Factory, "counters", columns.THPCounters())
+	if done || err != nil {
 		return err
 	}
 	fs := opts.Factory.FS

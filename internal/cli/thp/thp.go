@@ -67,15 +67,8 @@ func settingRows(t procfs.THP) []columns.THPSetting {
 }
 
 func statusRun(opts *Options) error {
-	ropts, err := opts.Output.RenderOptions(opts.Factory)
-	if err != nil {
-		return err
-	}
-	if opts.Output.ListColumns {
-		return table.Render(opts.IO.Out, ropts, columns.THPSettings().Catalog("settings"))
-	}
-	cols, err := cmdutil.SelectColumns(columns.THPSettings(), opts.Output.Columns)
-	if err != nil {
+	ropts, cols, done, err := cmdutil.Listing(&opts.Output, opts.Factory, "settings", columns.THPSettings())
+	if done || err != nil {
 		return err
 	}
 	fs := opts.Factory.FS

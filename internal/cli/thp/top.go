@@ -75,15 +75,8 @@ func TopProcesses(fs procfs.FS, limit int) ([]procfs.ProcHuge, error) {
 }
 
 func topRun(opts *TopOptions) error {
-	ropts, err := opts.Output.RenderOptions(opts.Factory)
-	if err != nil {
-		return err
-	}
-	if opts.Output.ListColumns {
-		return table.Render(opts.IO.Out, ropts, columns.THPProcesses().Catalog("processes"))
-	}
-	cols, err := cmdutil.SelectColumns(columns.THPProcesses(), opts.Output.Columns)
-	if err != nil {
+	ropts, cols, done, err := cmdutil.Listing(&opts.Output, opts.Factory, "processes", columns.THPProcesses())
+	if done || err != nil {
 		return err
 	}
 	procs, err := TopProcesses(opts.Factory.FS, opts.Limit)
