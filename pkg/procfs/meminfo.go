@@ -111,7 +111,7 @@ func parseKB(b []byte, file string, fn func(name []byte, v uint64)) error {
 		if len(num) == 0 {
 			continue
 		}
-		v, ok := parseDecimal(num)
+		v, ok := atou(num)
 		if !ok {
 			continue // not a number: a string field such as status's Name
 		}
@@ -146,23 +146,4 @@ func nextField(b []byte) (field, rest []byte) {
 		j++
 	}
 	return b[i:j], b[j:]
-}
-
-// parseDecimal parses an unsigned decimal number that fits 64 bits.
-func parseDecimal(b []byte) (uint64, bool) {
-	if len(b) == 0 {
-		return 0, false
-	}
-	var v uint64
-	for _, c := range b {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		d := uint64(c - '0')
-		if v > (math.MaxUint64-d)/10 {
-			return 0, false
-		}
-		v = v*10 + d
-	}
-	return v, true
 }
