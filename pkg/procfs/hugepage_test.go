@@ -181,7 +181,7 @@ func TestHugetlbfsMounts(t *testing.T) {
 
 func TestVmstatAndProcHuge(t *testing.T) {
 	fs := FS("testdata/numa2")
-	cs, err := fs.Vmstat(HugeVmstatPrefixes...)
+	cs, err := fs.Vmstat("thp_", "htlb_", "compact_", "nr_anon_transparent_hugepages", "nr_shmem_hugepages", "nr_file_hugepages")
 	if err != nil || len(cs) != 10 || cs[0].Name != "nr_anon_transparent_hugepages" {
 		t.Fatalf("vmstat = %+v, %v", cs, err)
 	}

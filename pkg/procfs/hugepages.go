@@ -12,8 +12,13 @@ import (
 )
 
 // ErrNotSupported is wrapped when the kernel lacks a feature's files
-// (no hugetlb, no THP): it is errors.ErrUnsupported.
-var ErrNotSupported = fmt.Errorf("not supported by this kernel: %w", errors.ErrUnsupported)
+// (no hugetlb, no THP); errors.Is(err, errors.ErrUnsupported) holds.
+var ErrNotSupported error = notSupported{}
+
+type notSupported struct{}
+
+func (notSupported) Error() string        { return "not supported by this kernel" }
+func (notSupported) Is(target error) bool { return target == errors.ErrUnsupported }
 
 // HugePagePool is one huge page size's pool, system-wide (Node -1) or on
 // one NUMA node. Counts are pages. Reserved and Overcommit exist only

@@ -54,6 +54,3 @@ func hasAnyPrefix(s string, prefixes []string) bool {
 	}
 	return false
 }
-
-// HugeVmstatPrefixes select the huge page counters of /proc/vmstat.
-var HugeVmstatPrefixes = []string{"thp_", "htlb_", "compact_", "nr_anon_transparent_hugepages", "nr_shmem_hugepages", "nr_file_hugepages"}

@@ -3,7 +3,6 @@ package procfs
 import (
 	"fmt"
 	"os"
-	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -11,6 +10,8 @@ import (
 // WriteFile writes value to a sysfs or /proc/sys file below the root, as
 // `echo value > file` does. The kernel's refusal (EINVAL, EACCES, EPERM,
 // EBUSY) comes back wrapped in an *os.PathError.
+//
+// Equivalent to: `echo VALUE > FILE`.
 func (f FS) WriteFile(rel, value string) error {
 	fh, err := os.OpenFile(f.Path(rel), os.O_WRONLY|os.O_TRUNC, 0)
 	if err != nil {
@@ -23,15 +24,6 @@ func (f FS) WriteFile(rel, value string) error {
 	return err
 }
 
-// ReadString reads a one-line file below the root, trimmed.
-func (f FS) ReadString(rel string) (string, error) {
-	b, err := f.ReadFile(rel)
-	if err != nil {
-		return "", err
-	}
-	return strings.TrimSpace(string(b)), nil
-}
-
 // ReadUint64 reads a file below the root holding one unsigned number.
 func (f FS) ReadUint64(rel string) (uint64, error) { return f.readUint64File(rel) }
 
@@ -41,8 +33,6 @@ type Change struct {
 	File     string
 	Old, New string
 }
-
-func (c Change) String() string { return fmt.Sprintf("%s: %s → %s", c.File, c.Old, c.New) }
 
 // WriteUint64 writes n to a file holding one number and reads it back.
 func (f FS) WriteUint64(rel string, n uint64) (old, got uint64, err error) {
