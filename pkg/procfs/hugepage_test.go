@@ -244,3 +244,17 @@ func FuzzParseMeminfo(f *testing.F) {
 	f.Add("MemTotal: 1 kB\nHugePages_Total: 2\n")
 	f.Fuzz(func(t *testing.T, s string) { parseMeminfo([]byte(s), "m") })
 }
+
+func FuzzParseHugetlbfsMounts(f *testing.F) {
+	f.Add("none /mnt/a\\040b hugetlbfs rw,pagesize=2M,size=1G,mode=1770,uid=1 0 0\n")
+	f.Fuzz(func(t *testing.T, s string) { parseHugetlbfsMounts(strings.NewReader(s)) })
+}
+
+func FuzzParseKB(f *testing.F) {
+	f.Add("Node 0 HugePages_Total: 5\nRss: 12 kB\nName:\tx y\n")
+	f.Fuzz(func(t *testing.T, s string) {
+		parseKB([]byte(s), "f", func([]byte, uint64) {})
+		var p ProcHuge
+		parseStatus([]byte(s), "f", &p)
+	})
+}

@@ -160,3 +160,33 @@ func TestTopSkipsVanishedAndLimits(t *testing.T) {
 		t.Errorf("--limit -1: exit %d", r.Code)
 	}
 }
+
+func TestNewCmdSet(t *testing.T) {
+	for _, tc := range []struct {
+		args     []string
+		want     []string
+		size     string
+		dryRun   bool
+		usageErr bool
+	}{
+		{[]string{"enabled=never"}, []string{"enabled=never"}, "", false, false},
+		{[]string{"--size", "64K", "enabled=always", "shmem_enabled=advise", "--dry-run"}, []string{"enabled=always", "shmem_enabled=advise"}, "64K", true, false},
+		{nil, nil, "", false, true},
+	} {
+		ios, _, _, _ := iostreams.Test()
+		var got *thp.SetOptions
+		cmd := thp.NewCmdSet(&cmdutil.Factory{IOStreams: ios}, func(o *thp.SetOptions) error { got = o; return nil })
+		cmd.SetArgs(tc.args)
+		cmd.SetErr(ios.ErrOut)
+		err := cmd.Execute()
+		if tc.usageErr {
+			if cmdutil.ExitCode(err) != cmdutil.ExitUsage {
+				t.Errorf("%v: err %v, want usage error", tc.args, err)
+			}
+			continue
+		}
+		if err != nil || strings.Join(got.Assignments, " ") != strings.Join(tc.want, " ") || got.Size != tc.size || got.DryRun != tc.dryRun {
+			t.Errorf("%v: %+v, %v", tc.args, got, err)
+		}
+	}
+}
