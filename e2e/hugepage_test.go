@@ -239,3 +239,58 @@ func TestHugepageMountUmount(t *testing.T) {
 		t.Errorf("%s still mounted", dir)
 	}
 }
+
+// anonHugePages reads this process's AnonHugePages (bytes) from smaps_rollup, independently of ipcctl.
+func anonHugePages(t *testing.T, pid int) uint64 {
+	t.Helper()
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/smaps_rollup")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^AnonHugePages:\s+(\d+) kB`).FindSubmatch(b)
+	if m == nil {
+		t.Fatalf("no AnonHugePages in %s", b)
+	}
+	v, _ := strconv.ParseUint(string(m[1]), 10, 64)
+	return v << 10
+}
+
+// A child that maps memory with MADV_HUGEPAGE shows up in thp top with
+// the AnonHugePages its smaps_rollup reports (THP use needs no setting
+// changed: enabled=madvise or always is enough; with never it is 0 on both sides).
+func TestTHPTopAgreesWithSmapsRollup(t *testing.T) {
+	nstest.Require(t)
+	src := `import mmap, ctypes, sys, time
+libc = ctypes.CDLL(None)
+m = mmap.mmap(-1, 8 << 20, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+addr = ctypes.addressof(ctypes.c_char.from_buffer(m))
+aligned = (addr + (2 << 20) - 1) & ~((2 << 20) - 1)
+libc.madvise(ctypes.c_void_p(aligned), ctypes.c_size_t(4 << 20), 14)  # MADV_HUGEPAGE
+for off in range(0, 8 << 20, 4096):
+    m[off] = 1
+print("ready", flush=True)
+sys.stdin.read()
+`
+	cmd := exec.Command("/usr/bin/python3", "-c", src)
+	stdin, _ := cmd.StdinPipe()
+	stdout, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Skipf("no /usr/bin/python3: %v", err)
+	}
+	t.Cleanup(func() { stdin.Close(); cmd.Wait() })
+	if line, err := bufio.NewReader(stdout).ReadString('\n'); err != nil || line != "ready\n" {
+		t.Fatalf("child: %q %v", line, err)
+	}
+	pid := cmd.Process.Pid
+	want := anonHugePages(t, pid)
+	var found map[string]any
+	for _, p := range runJSON(t, "thp", "top", "--limit", "0", "--json")["processes"] {
+		if p["pid"] == float64(pid) {
+			found = p
+		}
+	}
+	if found == nil || found["anon_huge_pages"] != float64(want) {
+		t.Errorf("thp top row for %d = %v; smaps_rollup says AnonHugePages %d", pid, found, want)
+	}
+	t.Logf("child AnonHugePages: %d bytes", want)
+}
