@@ -7,7 +7,15 @@
 #   scripts/capture-hugepage-fixtures.sh [DEST]
 set -eu
 dest=${1:-pkg/procfs/testdata/host}
-rm -rf "$dest"
+# Replace only an earlier capture: a directory holding nothing but proc/ and sys/.
+if [ -e "$dest" ]; then
+  extra=$(find "$dest" -mindepth 1 -maxdepth 1 ! -name proc ! -name sys | head -1)
+  if [ -n "$extra" ] || [ "$(cd "$dest" && pwd -P)" = / ]; then
+    echo "capture-hugepage-fixtures: $dest is not an earlier capture; not replacing it" >&2
+    exit 2
+  fi
+  rm -rf "$dest"
+fi
 mkdir -p "$dest"
 
 copy() { # copy FILE...: each readable regular file, path kept below $dest
