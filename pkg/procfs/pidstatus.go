@@ -51,31 +51,44 @@ func (f FS) PIDs() ([]int, error) {
 	return pids, nil
 }
 
-// ProcHuge reads /proc/PID/status and /proc/PID/smaps_rollup. A process
+// ProcHuge reads /proc/PID/smaps_rollup and /proc/PID/status. A process
 // that has exited gives an error wrapping fs.ErrNotExist; kernel threads
 // have an empty smaps_rollup and nil sizes.
 func (f FS) ProcHuge(pid int) (ProcHuge, error) {
 	var buf []byte
-	return f.procHuge(pid, &buf)
+	p, err := f.procRollup(pid, &buf)
+	if err != nil {
+		return p, err
+	}
+	return p, f.procStatus(&p, &buf)
 }
 
-// procHuge is ProcHuge reading through buf, which it may grow: listing
-// every process reuses one buffer.
-func (f FS) procHuge(pid int, buf *[]byte) (ProcHuge, error) {
+// ProcStatus fills p's Command, HugetlbPages and THPEnabled from
+// /proc/PID/status.
+func (f FS) ProcStatus(p *ProcHuge) error {
+	var buf []byte
+	return f.procStatus(p, &buf)
+}
+
+func (f FS) procStatus(p *ProcHuge, buf *[]byte) error {
+	rel := "proc/" + strconv.Itoa(p.PID) + "/status"
+	b, err := f.readInto(rel, buf)
+	if err != nil {
+		return err
+	}
+	return parseStatus(b, rel, p)
+}
+
+// procRollup reads /proc/PID/smaps_rollup through buf, which it may grow:
+// listing every process reuses one buffer.
+func (f FS) procRollup(pid int, buf *[]byte) (ProcHuge, error) {
 	p := ProcHuge{PID: pid}
-	dir := "proc/" + strconv.Itoa(pid)
-	b, err := f.readInto(dir+"/status", buf)
+	rel := "proc/" + strconv.Itoa(pid) + "/smaps_rollup"
+	b, err := f.readInto(rel, buf)
 	if err != nil {
 		return p, err
 	}
-	if err := parseStatus(b, dir+"/status", &p); err != nil {
-		return p, err
-	}
-	b, err = f.readInto(dir+"/smaps_rollup", buf)
-	if err != nil {
-		return p, err
-	}
-	err = parseKB(b, dir+"/smaps_rollup", func(name []byte, v uint64) {
+	err = parseKB(b, rel, func(name []byte, v uint64) {
 		var dst **uint64
 		switch string(name) {
 		case "Rss":
@@ -98,10 +111,11 @@ func (f FS) procHuge(pid int, buf *[]byte) (ProcHuge, error) {
 	return p, err
 }
 
-// ProcHugeAll reads ProcHuge for every pid with a few workers, skipping
-// processes that vanish or cannot be read (ErrVanished); the order of
-// the result is not that of pids.
-func (f FS) ProcHugeAll(pids []int) ([]ProcHuge, error) {
+// ProcRollups reads /proc/PID/smaps_rollup of every pid with a few
+// workers, skipping processes that vanish or cannot be read (ErrVanished);
+// the order of the result is not that of pids. Only the smaps_rollup
+// fields are set: ProcStatus fills in the rest for the processes wanted.
+func (f FS) ProcRollups(pids []int) ([]ProcHuge, error) {
 	workers := min(runtime.GOMAXPROCS(0)*2, len(pids))
 	if workers < 1 {
 		return nil, nil
@@ -115,7 +129,7 @@ func (f FS) ProcHugeAll(pids []int) ([]ProcHuge, error) {
 			defer wg.Done()
 			var buf []byte
 			for i := w; i < len(pids); i += workers {
-				p, err := f.procHuge(pids[i], &buf)
+				p, err := f.procRollup(pids[i], &buf)
 				if err != nil {
 					if ErrVanished(err) {
 						continue

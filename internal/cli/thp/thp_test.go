@@ -156,6 +156,12 @@ func TestTopSkipsVanishedAndLimits(t *testing.T) {
 	if r.Stdout != "100\n300\n" {
 		t.Errorf("all: %q", r.Stdout)
 	}
+	// Exited after its smaps_rollup was read: the next process takes its place.
+	os.Remove(fs.Path("proc/100/status"))
+	r = hptest.Run(t, fs, "thp", "top", "--limit", "1", "--raw", "-n", "-o", "pid,command")
+	if r.Code != 0 || r.Stdout != "300 kthreadd\n" {
+		t.Errorf("status vanished: exit %d, stdout %q, stderr %q", r.Code, r.Stdout, r.Stderr)
+	}
 	if r := hptest.Run(t, fs, "thp", "top", "--limit", "-1"); r.Code != 2 {
 		t.Errorf("--limit -1: exit %d", r.Code)
 	}

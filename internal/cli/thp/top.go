@@ -54,7 +54,8 @@ func TopProcesses(fs procfs.FS, limit int) ([]procfs.ProcHuge, error) {
 	if err != nil {
 		return nil, err
 	}
-	procs, err := fs.ProcHugeAll(pids)
+	// Rank on smaps_rollup alone; read status only for the processes shown.
+	procs, err := fs.ProcRollups(pids)
 	if err != nil {
 		return nil, err
 	}
@@ -68,10 +69,20 @@ func TopProcesses(fs procfs.FS, limit int) ([]procfs.ProcHuge, error) {
 		return cmp.Or(cmp.Compare(val(b.AnonHugePages), val(a.AnonHugePages)),
 			cmp.Compare(val(b.RSS), val(a.RSS)), cmp.Compare(a.PID, b.PID))
 	})
-	if limit > 0 && len(procs) > limit {
-		procs = procs[:limit]
+	shown := procs[:0]
+	for _, p := range procs {
+		if limit > 0 && len(shown) == limit {
+			break
+		}
+		if err := fs.ProcStatus(&p); err != nil {
+			if procfs.ErrVanished(err) {
+				continue
+			}
+			return nil, err
+		}
+		shown = append(shown, p)
 	}
-	return procs, nil
+	return shown, nil
 }
 
 func topRun(opts *TopOptions) error {
