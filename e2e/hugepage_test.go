@@ -3,6 +3,7 @@ package e2e
 import (
 	"bufio"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -293,4 +294,44 @@ sys.stdin.read()
 		t.Errorf("thp top row for %d = %v; smaps_rollup says AnonHugePages %d", pid, found, want)
 	}
 	t.Logf("child AnonHugePages: %d bytes", want)
+}
+
+// Each node's pool in `hugepage --json` matches its sysfs files, read here directly.
+func TestHugepageNodesAgreeWithSysfs(t *testing.T) {
+	nstest.Require(t)
+	rows := runJSON(t, "hugepage", "--json")["nodes"]
+	dirs, _ := filepath.Glob("/sys/devices/system/node/node*/hugepages/hugepages-*kB")
+	if len(dirs) == 0 {
+		t.Skip("no per-node huge page pools")
+	}
+	if len(rows) != len(dirs) {
+		t.Fatalf("%d node rows, %d sysfs pools", len(rows), len(dirs))
+	}
+	num := func(path string) float64 {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, _ := strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64)
+		return float64(v)
+	}
+	for _, dir := range dirs {
+		var node int
+		var kb uint64
+		if _, err := fmt.Sscanf(dir, "/sys/devices/system/node/node%d/hugepages/hugepages-%dkB", &node, &kb); err != nil {
+			t.Fatalf("unexpected sysfs path %s: %v", dir, err)
+		}
+		found := false
+		for _, r := range rows {
+			if r["node"] == float64(node) && r["pagesize"] == float64(kb<<10) {
+				found = true
+				if r["total"] != num(dir+"/nr_hugepages") || r["free"] != num(dir+"/free_hugepages") || r["surplus"] != num(dir+"/surplus_hugepages") {
+					t.Errorf("node %d %dkB: row %v disagrees with %s", node, kb, r, dir)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("no row for %s", dir)
+		}
+	}
 }
