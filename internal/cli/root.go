@@ -10,12 +10,14 @@ import (
 
 	"github.com/ipcctl/ipcctl/internal/cli/cmdutil"
 	"github.com/ipcctl/ipcctl/internal/cli/create"
+	"github.com/ipcctl/ipcctl/internal/cli/hugepage"
 	"github.com/ipcctl/ipcctl/internal/cli/key"
 	"github.com/ipcctl/ipcctl/internal/cli/limits"
 	"github.com/ipcctl/ipcctl/internal/cli/ls"
 	"github.com/ipcctl/ipcctl/internal/cli/rm"
 	"github.com/ipcctl/ipcctl/internal/cli/set"
 	"github.com/ipcctl/ipcctl/internal/cli/show"
+	"github.com/ipcctl/ipcctl/internal/cli/thp"
 	"github.com/spf13/cobra"
 )
 
@@ -68,6 +70,8 @@ whatever the terminal; the plain table is for people.`,
 		rm.NewCmdRm(f, nil),
 		set.NewCmdSet(f, nil),
 		key.NewCmdKey(f, nil),
+		hugepage.NewCmdHugepage(f, nil),
+		thp.NewCmdTHP(f, nil),
 	)
 	return root
 }

@@ -1,0 +1,84 @@
+package hugepage
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/ipcctl/ipcctl/internal/cli/cmdutil"
+	"github.com/ipcctl/ipcctl/internal/columns"
+	"github.com/ipcctl/ipcctl/internal/iostreams"
+	"github.com/ipcctl/ipcctl/pkg/hugetlb"
+	"github.com/spf13/cobra"
+	"golang.org/x/sys/unix"
+)
+
+// TestOptions are the parsed arguments of `ipcctl hugepage test`.
+type TestOptions struct {
+	IO      *iostreams.IOStreams
+	Factory *cmdutil.Factory
+	Size    string
+	Count   uint64
+}
+
+// NewCmdTest builds `hugepage test`.
+func NewCmdTest(f *cmdutil.Factory, runF func(*TestOptions) error) *cobra.Command {
+	opts := &TestOptions{IO: f.IOStreams, Factory: f}
+	cmd := &cobra.Command{
+		Use:   "test [--size SIZE] [--count N]",
+		Short: "Map huge pages and touch them, to prove the pool works",
+		Long: `Map N huge pages of SIZE with MAP_HUGETLB, write to each so the kernel
+really allocates it, and unmap them. Prints success, or exactly why not:
+too few available pages in the pool (with the command that grows it), or
+the kernel's refusal.`,
+		Example: `  ipcctl hugepage test
+  ipcctl hugepage test --size 1G --count 2`,
+		Args: cmdutil.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if opts.Count == 0 {
+				return cmdutil.FlagErrorf("invalid --count 0: want at least 1 page")
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return testRun(opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Size, "size", "default", "huge page `SIZE` (2M, 1G, default)")
+	cmd.Flags().Uint64Var(&opts.Count, "count", 1, "number of pages to map (`N`)")
+	return cmd
+}
+
+// errShortPool says the pool cannot give the pages asked for.
+var errShortPool = errors.New("not enough huge pages")
+
+func testRun(opts *TestOptions) error {
+	pools, _, err := poolRows(opts.Factory.FS)
+	if err != nil {
+		return fmt.Errorf("hugepage test: %w", err)
+	}
+	p, err := findPool(pools, opts.Size)
+	if err != nil {
+		return err
+	}
+	name := columns.PageSizeName(p.PageSize)
+	room := p.Available()
+	if m := p.Maximum(); m != nil && *m > p.Total {
+		room += *m - p.Total // overcommit can still add surplus pages
+	}
+	if room < opts.Count {
+		return fmt.Errorf("hugepage test %s: %w: %d wanted, %d available (free %d − reserved %d, plus %d overcommit); grow the pool with: ipcctl hugepage set %s --min +%d",
+			name, errShortPool, opts.Count, room, p.Free, deref(p.Reserved), room-p.Available(), name, opts.Count-room)
+	}
+	if err := hugetlb.Touch(p.PageSize, opts.Count); err != nil {
+		why := "the kernel refused the mapping"
+		switch {
+		case errors.Is(err, unix.ENOMEM):
+			why = "the kernel could not reserve the pages (ENOMEM): another process took them, or a cgroup hugetlb limit applies"
+		case errors.Is(err, unix.EINVAL):
+			why = "the kernel does not offer MAP_HUGETLB pages of this size (EINVAL)"
+		}
+		return fmt.Errorf("hugepage test %s: %s: %w", name, why, err)
+	}
+	fmt.Fprintf(opts.IO.Out, "ok: mapped and touched %d %s huge pages (%d bytes)\n", opts.Count, name, opts.Count*p.PageSize)
+	return nil
+}
