@@ -8,8 +8,12 @@ import (
 	"runtime/debug"
 	"strings"
 
+	"github.com/ipcctl/ipcctl/internal/cli/attach"
 	"github.com/ipcctl/ipcctl/internal/cli/cmdutil"
 	"github.com/ipcctl/ipcctl/internal/cli/ls"
+	"github.com/ipcctl/ipcctl/internal/cli/mqrecv"
+	"github.com/ipcctl/ipcctl/internal/cli/mqsend"
+	"github.com/ipcctl/ipcctl/internal/cli/semop"
 	"github.com/spf13/cobra"
 )
 
@@ -56,6 +60,10 @@ whatever the terminal; the plain table is for people.`,
 
 	root.AddCommand(
 		ls.NewCmdLs(f, nil),
+		attach.NewCmdAttach(f),
+		semop.NewCmdSemOp(f, nil),
+		mqsend.NewCmdMqSend(f, nil),
+		mqrecv.NewCmdMqRecv(f, nil),
 	)
 	return root
 }
