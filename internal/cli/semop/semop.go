@@ -145,7 +145,7 @@ func (o *Options) validate(cmd *cobra.Command) error {
 
 // ParseOps parses N:+K, N:-K and N:0.
 func ParseOps(args []string) ([]ipc.SemBuf, error) {
-	ops := make([]ipc.SemBuf, 0, len(args))
+	var ops []ipc.SemBuf
 	for _, a := range args {
 		n, k, ok := strings.Cut(a, ":")
 		num, err := strconv.ParseUint(n, 10, 16)
