@@ -18,7 +18,9 @@ func TestSemOpSetGetAndOps(t *testing.T) {
 	nstest.Require(t)
 	id := newSem(t, 3, 0o600)
 	sid := strconv.Itoa(id)
-	run := func(args ...string) testutil.Result { return testutil.Run(t, "", append([]string{"sem-op", sid}, args...)...) }
+	run := func(args ...string) testutil.Result {
+		return testutil.Run(t, "", append([]string{"sem-op", sid}, args...)...)
+	}
 	check := func(step string, want string) {
 		t.Helper()
 		if got := fmt.Sprint(semVals(t, id, 3)); got != want {
