@@ -3,7 +3,6 @@ package ipc
 import (
 	"errors"
 	"fmt"
-	"runtime"
 	"time"
 	"unsafe"
 
@@ -82,7 +81,7 @@ func (c *Client) SemOp(id int, ops []SemBuf, flags SemOpFlags, timeout time.Dura
 // listing when the caller may alter but not read the set.
 func (c *Client) SemNsems(id int) (int, error) {
 	var ds sys.SemidDs
-	_, err := sys.Semctl(id, 0, sys.IPC_STAT, uintptr(unsafe.Pointer(&ds)))
+	_, err := sys.SemctlBuf(id, 0, sys.IPC_STAT, unsafe.Pointer(&ds))
 	if err == nil {
 		return int(ds.Nsems), nil
 	}
@@ -126,7 +125,6 @@ func (c *Client) SemSetAll(id int, vals []int) error {
 		}
 		arr[i] = uint16(v)
 	}
-	_, err = sys.Semctl(id, 0, sys.SETALL, uintptr(unsafe.Pointer(&arr[0])))
-	runtime.KeepAlive(arr)
+	_, err = sys.SemctlBuf(id, 0, sys.SETALL, unsafe.Pointer(&arr[0]))
 	return notFoundIfGone(err)
 }
