@@ -218,17 +218,8 @@ func TestOpsAsOrdinaryUser(t *testing.T) {
 	run := func(args ...string) testutil.Result {
 		cmd := exec.Command(testutil.Binary(t), args...)
 		nstest.AsUser(cmd, 1000, 1000)
-		var out, errOut bytes.Buffer
 		cmd.Stdin = strings.NewReader("intruder")
-		cmd.Stdout, cmd.Stderr = &out, &errOut
-		err := cmd.Run()
-		code := 0
-		if ee, ok := err.(*exec.ExitError); ok {
-			code = ee.ExitCode()
-		} else if err != nil {
-			t.Fatal(err)
-		}
-		return testutil.Result{Stdout: out.String(), Stderr: errOut.String(), Code: code}
+		return testutil.RunCmd(t, cmd)
 	}
 	s := func(id int) string { return strconv.Itoa(id) }
 	for _, args := range [][]string{

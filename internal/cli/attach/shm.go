@@ -215,19 +215,9 @@ func writeData(opts *ShmOptions, room uint64) ([]byte, error) {
 		}
 		return []byte(*opts.Data), nil
 	}
-	var r io.Reader = opts.IO.In
-	name := "stdin"
-	if opts.In != "" {
-		f, err := os.Open(opts.In)
-		if err != nil {
-			return nil, err
-		}
-		defer f.Close()
-		r, name = f, opts.In
-	}
-	data, err := io.ReadAll(io.LimitReader(r, int64(min(room, 1<<62))+1))
+	data, name, err := cmdutil.ReadInput(opts.IO.In, opts.In, room)
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", name, err)
+		return nil, err
 	}
 	if uint64(len(data)) > room {
 		return nil, refuse(fmt.Sprintf("more than %d bytes from %s", room, name))

@@ -6,7 +6,7 @@ import (
 
 	"github.com/ipcctl/ipcctl/internal/cli/cmdutil"
 	"github.com/ipcctl/ipcctl/internal/iostreams"
-	"github.com/spf13/cobra"
+	"github.com/ipcctl/ipcctl/internal/testutil"
 )
 
 func TestNewCmdAttachShm(t *testing.T) {
@@ -41,11 +41,7 @@ func TestNewCmdAttachShm(t *testing.T) {
 			f := &cmdutil.Factory{IOStreams: ios}
 			var got *ShmOptions
 			cmd := NewCmdAttachShm(f, func(o *ShmOptions) error { got = o; return nil })
-			cmd.SetArgs(strings.Fields(tc.args))
-			cmd.SetOut(ios.Out)
-			cmd.SetErr(ios.ErrOut)
-			cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return cmdutil.FlagErrorWrap(err) })
-			err := cmd.Execute()
+			err := testutil.ExecuteCmd(cmd, strings.Fields(tc.args))
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("err = %v, want %q", err, tc.wantErr)

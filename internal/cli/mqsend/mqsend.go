@@ -6,9 +6,7 @@ package mqsend
 
 import (
 	"fmt"
-	"io"
 	"math"
-	"os"
 	"strconv"
 	"strings"
 
@@ -129,25 +127,12 @@ func sysvSend(opts *Options) error {
 	return c.MsgSend(opts.ID, opts.Type, body, flags)
 }
 
-// readBody returns the message, reading at most limit+1 bytes of input
-// so an oversized one is noticed without reading all of it.
+// readBody returns the message: MESSAGE, or --in FILE or stdin read up to
+// limit+1 bytes so an oversized one is noticed without reading all of it.
 func readBody(opts *Options, limit int) ([]byte, error) {
 	if opts.Body != nil {
 		return []byte(*opts.Body), nil
 	}
-	var r io.Reader = opts.IO.In
-	name := "stdin"
-	if opts.In != "" {
-		f, err := os.Open(opts.In)
-		if err != nil {
-			return nil, err
-		}
-		defer f.Close()
-		r, name = f, opts.In
-	}
-	b, err := io.ReadAll(io.LimitReader(r, int64(limit)+1))
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", name, err)
-	}
-	return b, nil
+	b, _, err := cmdutil.ReadInput(opts.IO.In, opts.In, uint64(limit))
+	return b, err
 }

@@ -8,8 +8,8 @@ import (
 
 	"github.com/ipcctl/ipcctl/internal/cli/cmdutil"
 	"github.com/ipcctl/ipcctl/internal/iostreams"
+	"github.com/ipcctl/ipcctl/internal/testutil"
 	"github.com/ipcctl/ipcctl/pkg/ipc"
-	"github.com/spf13/cobra"
 )
 
 func TestNewCmdSemOp(t *testing.T) {
@@ -50,11 +50,7 @@ func TestNewCmdSemOp(t *testing.T) {
 			f := &cmdutil.Factory{IOStreams: ios}
 			var got *Options
 			cmd := NewCmdSemOp(f, func(o *Options) error { got = o; return nil })
-			cmd.SetArgs(strings.Fields(tc.args))
-			cmd.SetOut(ios.Out)
-			cmd.SetErr(ios.ErrOut)
-			cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return cmdutil.FlagErrorWrap(err) })
-			err := cmd.Execute()
+			err := testutil.ExecuteCmd(cmd, strings.Fields(tc.args))
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("err = %v, want %q", err, tc.wantErr)
