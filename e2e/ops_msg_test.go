@@ -228,6 +228,14 @@ func TestMqRecvBlockAndWake(t *testing.T) {
 		}
 		msgRecvRaw(t, id)
 	}
+
+	// A queue removed under a waiting receiver: not found, not a bogus error.
+	gone := startIpcctl(t, "", "mq-recv", sid, "--type", "8")
+	signalThreadIn(t, gone.cmd.Process.Pid, unix.SYS_MSGRCV, syscall.SIGWINCH) // it waits in msgrcv
+	unix.Syscall(unix.SYS_MSGCTL, uintptr(id), ipcRMID, 0)
+	if code := gone.wait(t, 10*time.Second); code != 3 || !strings.Contains(gone.stderr.String(), "removed") {
+		t.Errorf("queue removed while waiting: exit %d %q, want 3", code, gone.stderr.String())
+	}
 }
 
 // TestMqRecvOutputFailureKeepsMessage: when the output cannot be written

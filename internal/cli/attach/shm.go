@@ -120,8 +120,6 @@ func (o *ShmOptions) validate() error {
 	switch {
 	case !o.Read && !o.Write && !o.Hexdump && !o.Hold:
 		return cmdutil.FlagErrorf("attach shm: nothing to do: give --read, --write, --hexdump or --hold")
-	case o.Write && o.ReadOnly:
-		return cmdutil.FlagErrorf("attach shm: --write cannot be used with --rdonly")
 	case o.Data != nil && !o.Write:
 		return cmdutil.FlagErrorf("attach shm: unexpected argument %q (DATA goes with --write)", *o.Data)
 	case o.Data != nil && o.In != "":

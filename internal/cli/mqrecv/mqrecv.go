@@ -47,6 +47,9 @@ type Options struct {
 	Out     string
 }
 
+// posixFlags lets the file that registers posixRun add its flags.
+var posixFlags func(cmd *cobra.Command, opts *Options)
+
 // posixRun handles POSIX message queues; nil until registered.
 var posixRun func(opts *Options) error
 
@@ -123,6 +126,9 @@ size (with the body in base64 on stderr if even that fails).`,
 	}
 	for _, other := range []string{"nowait", "timeout"} {
 		cmd.MarkFlagsMutuallyExclusive("all", other)
+	}
+	if posixFlags != nil {
+		posixFlags(cmd, opts)
 	}
 	return cmd
 }

@@ -29,6 +29,9 @@ type Options struct {
 	NoWait bool
 }
 
+// posixFlags lets the file that registers posixRun add its flags.
+var posixFlags func(cmd *cobra.Command, opts *Options)
+
 // posixRun handles POSIX message queues; nil until registered.
 var posixRun func(opts *Options) error
 
@@ -85,6 +88,9 @@ capacity is refused.`,
 	cmd.Flags().StringVar(&mtype, "type", "1", "message `TYPE`, 1 or more")
 	cmd.Flags().StringVar(&opts.In, "in", "", "send the contents of `FILE`")
 	cmd.Flags().BoolVar(&opts.NoWait, "nowait", false, "exit 6 instead of waiting when the queue is full (IPC_NOWAIT)")
+	if posixFlags != nil {
+		posixFlags(cmd, opts)
+	}
 	return cmd
 }
 

@@ -40,6 +40,9 @@ type Options struct {
 // SemValue is one --set N=V.
 type SemValue struct{ Num, Value int }
 
+// posixFlags lets the file that registers posixRun add its flags.
+var posixFlags func(cmd *cobra.Command, opts *Options)
+
 // posixRun handles POSIX named semaphores; nil until registered.
 var posixRun func(opts *Options) error
 
@@ -112,6 +115,9 @@ A signal that interrupts a wait does not end it; --timeout bounds it.`,
 	cmdutil.AddOutputFlags(cmd, &opts.Output)
 	cmd.MarkFlagsMutuallyExclusive("nowait", "timeout")
 	cmd.MarkFlagsMutuallyExclusive("set", "set-all")
+	if posixFlags != nil {
+		posixFlags(cmd, opts)
+	}
 	return cmd
 }
 
