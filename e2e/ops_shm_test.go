@@ -118,7 +118,7 @@ func TestAttachShmHexdump(t *testing.T) {
 	if r := testutil.Run(t, "", "attach", "shm", sid, "--read", "--out", raw); r.Code != 0 {
 		t.Fatal(r.Stderr)
 	}
-	for _, part := range [][2]string{{"0", ""}, {"3", "40"}, {"4999", "700"}, {"8191", ""}} {
+	for _, part := range [][2]string{{"0", ""}, {"3", "40"}, {"4999", "700"}, {"8191", ""}, {"8192", ""}, {"5", "0"}, {"0", "0"}} {
 		args := []string{"attach", "shm", sid, "--hexdump", "--offset", part[0]}
 		hd := []string{"-C", "-s", part[0]}
 		if part[1] != "" {

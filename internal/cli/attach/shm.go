@@ -194,6 +194,9 @@ func useSegment(opts *ShmOptions, a *ipc.Attachment, out io.Writer) error {
 	}
 	region := a.Bytes()[opts.Offset : opts.Offset+n]
 	if opts.Hexdump {
+		if n == 0 && opts.Length != nil {
+			return nil // as hexdump -n 0: not even the offset line
+		}
 		return hexdump.Write(out, region, opts.Offset)
 	}
 	_, err := out.Write(region)
