@@ -2,6 +2,8 @@ package ipc
 
 import (
 	"fmt"
+	"runtime"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -86,10 +88,13 @@ func (c *Client) MsgSend(id int, mtype int64, body []byte, flags MsgFlags) error
 // queue and ErrMsgTooLarge is returned, unless flags has MsgNoError.
 //
 // Without MsgNoWait it waits; with a timeout > 0 it waits at most that
-// long and returns ErrTimeout. msgrcv(2) has no timeout, so a timed
-// receive polls with IPC_NOWAIT, sleeping 1ms at first and doubling up to
-// 20ms between tries: simple, never loses a message, and at worst 20ms
-// late. A signal during an untimed wait is not an error: the wait resumes.
+// long and returns ErrTimeout. A signal during the wait is not an error:
+// the wait resumes. msgrcv(2) has no timeout, so a timed receive blocks in
+// msgrcv on a locked OS thread and, at the deadline, interrupts it with
+// SIGURG sent to that thread (the Go runtime handles and ignores SIGURG;
+// System V waits are never restarted, so msgrcv returns EINTR). The wait
+// stays a real kernel wait — woken at once by a send, in turn with other
+// receivers — and a message is either received or left in the queue.
 // Equivalent to: `msgrcv(id, buf, maxSize, mtype, flags)`.
 func (c *Client) MsgReceive(id, maxSize int, mtype int64, flags MsgFlags, timeout time.Duration) (Message, error) {
 	if maxSize < 0 {
@@ -100,20 +105,39 @@ func (c *Client) MsgReceive(id, maxSize int, mtype int64, flags MsgFlags, timeou
 	if timeout <= 0 || flags&MsgNoWait != 0 {
 		return receive(id, buf, mtype, kflags)
 	}
-	deadline := time.Now().Add(timeout)
-	pause := time.Millisecond
-	for {
-		m, err := receive(id, buf, mtype, kflags|sys.IPC_NOWAIT)
-		if err != ErrWouldBlock {
+	return receiveTimed(id, buf, mtype, kflags, timeout)
+}
+
+// receiveTimed is a blocking msgrcv that a timer interrupts at the deadline.
+func receiveTimed(id int, buf []byte, mtype int64, flags int, timeout time.Duration) (Message, error) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	pid, tid := unix.Getpid(), unix.Gettid()
+	var expired atomic.Bool
+	done := make(chan struct{})
+	defer close(done)
+	timer := time.AfterFunc(timeout, func() {
+		expired.Store(true)
+		// Repeat until the receive returns: a signal that lands between the
+		// expiry check and the system call would be missed. A late one
+		// reaches a thread doing something else, where SIGURG is harmless.
+		for {
+			unix.Tgkill(pid, tid, unix.SIGURG)
+			select {
+			case <-done:
+				return
+			case <-time.After(10 * time.Millisecond):
+			}
+		}
+	})
+	defer timer.Stop()
+	for !expired.Load() {
+		m, err := receiveOnce(id, buf, mtype, flags)
+		if err != unix.EINTR {
 			return m, err
 		}
-		left := time.Until(deadline)
-		if left <= 0 {
-			return Message{}, ErrTimeout
-		}
-		time.Sleep(min(pause, left))
-		pause = min(2*pause, 20*time.Millisecond)
 	}
+	return Message{}, ErrTimeout
 }
 
 // MsgPeek copies message number index (0 is the oldest) of queue id
@@ -138,24 +162,32 @@ func (c *Client) MsgPeek(id, maxSize int, index int64, flags MsgFlags) (Message,
 	return m, err
 }
 
-// receive is one msgrcv with EINTR retried and errnos mapped.
+// receive is msgrcv with EINTR retried and errnos mapped.
 func receive(id int, buf []byte, msgtyp int64, flags int) (Message, error) {
 	for {
-		n, err := sys.Msgrcv(id, buf, msgtyp, flags)
-		switch err {
-		case nil:
-			return Message{Type: sys.Mtype(buf), Body: buf[sys.MsgHeaderSize : sys.MsgHeaderSize+n : sys.MsgHeaderSize+n]}, nil
-		case unix.EINTR:
-			continue
-		case unix.ENOMSG, unix.EAGAIN:
-			return Message{}, ErrWouldBlock
-		case unix.E2BIG:
-			return Message{}, ErrMsgTooLarge
-		case unix.EIDRM:
-			return Message{}, fmt.Errorf("queue removed while waiting: %w", ErrNotFound)
+		m, err := receiveOnce(id, buf, msgtyp, flags)
+		if err != unix.EINTR {
+			return m, err
 		}
-		return Message{}, notFoundIfGone(err)
 	}
+}
+
+// receiveOnce is one msgrcv with errnos mapped, except EINTR.
+func receiveOnce(id int, buf []byte, msgtyp int64, flags int) (Message, error) {
+	n, err := sys.Msgrcv(id, buf, msgtyp, flags)
+	switch err {
+	case nil:
+		return Message{Type: sys.Mtype(buf), Body: buf[sys.MsgHeaderSize : sys.MsgHeaderSize+n : sys.MsgHeaderSize+n]}, nil
+	case unix.EINTR:
+		return Message{}, err
+	case unix.ENOMSG, unix.EAGAIN:
+		return Message{}, ErrWouldBlock
+	case unix.E2BIG:
+		return Message{}, ErrMsgTooLarge
+	case unix.EIDRM:
+		return Message{}, fmt.Errorf("queue removed while waiting: %w", ErrNotFound)
+	}
+	return Message{}, notFoundIfGone(err)
 }
 
 // kernelAtLeast reports whether the running kernel is major.minor or newer.
