@@ -146,6 +146,14 @@ func attachShmRun(opts *ShmOptions) error {
 		defer f.Close()
 		out = f
 	}
+	wait := opts.WaitHeld
+	if opts.Hold && wait == nil {
+		// Catch the signals before attaching: one that comes between the
+		// attach and the wait must still end in a clean detach.
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		wait = func() { <-ctx.Done() }
+	}
 	readOnly := opts.ReadOnly || opts.Read || opts.Hexdump
 	a, err := opts.Factory.IPC().ShmAttach(opts.ID, ipc.ShmAttachOptions{ReadOnly: readOnly})
 	if err != nil {
@@ -156,7 +164,7 @@ func attachShmRun(opts *ShmOptions) error {
 		err = out.(*os.File).Close()
 	}
 	if err == nil && opts.Hold {
-		hold(opts, a, readOnly)
+		hold(opts, a, readOnly, wait)
 	}
 	if derr := a.Detach(); err == nil {
 		err = derr
@@ -226,14 +234,8 @@ func writeData(opts *ShmOptions, room uint64) ([]byte, error) {
 	return data, nil
 }
 
-// hold keeps the segment attached until a signal (or opts.WaitHeld returns).
-func hold(opts *ShmOptions, a *ipc.Attachment, readOnly bool) {
-	wait := opts.WaitHeld
-	if wait == nil {
-		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-		defer stop()
-		wait = func() { <-ctx.Done() }
-	}
+// hold keeps the segment attached until wait returns.
+func hold(opts *ShmOptions, a *ipc.Attachment, readOnly bool, wait func()) {
 	mode := "read-write"
 	if readOnly {
 		mode = "read-only"
