@@ -240,7 +240,8 @@ func eventually(t *testing.T, what string, cond func() bool) {
 
 // signalThreadIn sends sig to the thread of pid that is blocked in system
 // call nr (found through /proc/PID/task/*/syscall): a process-wide signal
-// would go to any idle thread and never interrupt the call.
+// would go to any idle thread and never interrupt the call. Signal 0 only
+// waits for such a thread.
 func signalThreadIn(t *testing.T, pid int, nr uintptr, sig syscall.Signal) {
 	t.Helper()
 	var tid int

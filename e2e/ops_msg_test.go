@@ -231,7 +231,7 @@ func TestMqRecvBlockAndWake(t *testing.T) {
 
 	// A queue removed under a waiting receiver: not found, not a bogus error.
 	gone := startIpcctl(t, "", "mq-recv", sid, "--type", "8")
-	signalThreadIn(t, gone.cmd.Process.Pid, unix.SYS_MSGRCV, syscall.SIGWINCH) // it waits in msgrcv
+	signalThreadIn(t, gone.cmd.Process.Pid, unix.SYS_MSGRCV, 0) // signal 0: just wait until it waits in msgrcv
 	unix.Syscall(unix.SYS_MSGCTL, uintptr(id), ipcRMID, 0)
 	if code := gone.wait(t, 10*time.Second); code != 3 || !strings.Contains(gone.stderr.String(), "removed") {
 		t.Errorf("queue removed while waiting: exit %d %q, want 3", code, gone.stderr.String())
