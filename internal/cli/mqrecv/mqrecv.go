@@ -220,17 +220,16 @@ func sysvRecv(opts *Options) error {
 	for i := 0; opts.All || i < opts.Count; i++ {
 		var m ipc.Message
 		var err error
-		switch {
-		case opts.Peek != nil:
+		if opts.Peek != nil {
 			m, err = c.MsgPeek(opts.ID, maxSize, *opts.Peek, flags)
-		case opts.Timeout > 0:
-			left := time.Until(deadline)
-			if left <= 0 {
-				return ipc.ErrTimeout
+		} else {
+			var left time.Duration // 0: no timeout
+			if opts.Timeout > 0 {
+				if left = time.Until(deadline); left <= 0 {
+					return ipc.ErrTimeout
+				}
 			}
 			m, err = c.MsgReceive(opts.ID, maxSize, opts.Type, flags, left)
-		default:
-			m, err = c.MsgReceive(opts.ID, maxSize, opts.Type, flags, 0)
 		}
 		switch {
 		case opts.All && errors.Is(err, ipc.ErrWouldBlock):
