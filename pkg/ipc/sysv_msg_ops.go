@@ -1,8 +1,10 @@
 package ipc
 
 import (
+	"bytes"
 	"fmt"
 	"runtime"
+	"sync"
 	"sync/atomic"
 	"time"
 	"unsafe"
@@ -57,7 +59,9 @@ func (c *Client) MsgSend(id int, mtype int64, body []byte, flags MsgFlags) error
 	if mtype < 1 {
 		return fmt.Errorf("message type %d: must be at least 1", mtype)
 	}
-	buf := make([]byte, sys.MsgHeaderSize+len(body))
+	bp := getMsgBuf(sys.MsgHeaderSize + len(body))
+	defer putMsgBuf(bp)
+	buf := *bp
 	sys.PutMtype(buf, mtype)
 	copy(buf[sys.MsgHeaderSize:], body)
 	for {
@@ -100,7 +104,9 @@ func (c *Client) MsgReceive(id, maxSize int, mtype int64, flags MsgFlags, timeou
 	if maxSize < 0 {
 		return Message{}, fmt.Errorf("receive size %d: must not be negative", maxSize)
 	}
-	buf := make([]byte, sys.MsgHeaderSize+maxSize)
+	bp := getMsgBuf(sys.MsgHeaderSize + maxSize)
+	defer putMsgBuf(bp)
+	buf := *bp
 	kflags := int(flags & (MsgNoWait | MsgNoError | MsgExcept))
 	if timeout <= 0 || flags&MsgNoWait != 0 {
 		return receive(id, buf, mtype, kflags)
@@ -154,8 +160,9 @@ func (c *Client) MsgPeek(id, maxSize int, index int64, flags MsgFlags) (Message,
 	if !kernelAtLeast(3, 8) {
 		return Message{}, fmt.Errorf("MSG_COPY needs Linux 3.8 or later: %w", ErrUnsupported)
 	}
-	buf := make([]byte, sys.MsgHeaderSize+maxSize)
-	m, err := receive(id, buf, index, int(flags&MsgNoError)|sys.MSG_COPY|sys.IPC_NOWAIT)
+	bp := getMsgBuf(sys.MsgHeaderSize + maxSize)
+	defer putMsgBuf(bp)
+	m, err := receive(id, *bp, index, int(flags&MsgNoError)|sys.MSG_COPY|sys.IPC_NOWAIT)
 	if err == unix.ENOSYS {
 		return m, fmt.Errorf("MSG_COPY (kernel built without CONFIG_CHECKPOINT_RESTORE): %w", ErrUnsupported)
 	}
@@ -177,7 +184,7 @@ func receiveOnce(id int, buf []byte, msgtyp int64, flags int) (Message, error) {
 	n, err := sys.Msgrcv(id, buf, msgtyp, flags)
 	switch err {
 	case nil:
-		return Message{Type: sys.Mtype(buf), Body: buf[sys.MsgHeaderSize : sys.MsgHeaderSize+n : sys.MsgHeaderSize+n]}, nil
+		return Message{Type: sys.Mtype(buf), Body: bytes.Clone(buf[sys.MsgHeaderSize : sys.MsgHeaderSize+n])}, nil
 	case unix.EINTR:
 		return Message{}, err
 	case unix.ENOMSG, unix.EAGAIN:
@@ -188,6 +195,27 @@ func receiveOnce(id int, buf []byte, msgtyp int64, flags int) (Message, error) {
 		return Message{}, fmt.Errorf("queue removed while waiting: %w", ErrNotFound)
 	}
 	return Message{}, notFoundIfGone(err)
+}
+
+// msgBufs holds struct msgbuf buffers for reuse: a receive needs room for
+// the largest message (kernel.msgmax, 8 KiB by default) but keeps only
+// what arrived.
+var msgBufs = sync.Pool{New: func() any { return new([]byte) }}
+
+func getMsgBuf(n int) *[]byte {
+	p := msgBufs.Get().(*[]byte)
+	if cap(*p) < n {
+		*p = make([]byte, n)
+	}
+	*p = (*p)[:n]
+	return p
+}
+
+// putMsgBuf returns a buffer to the pool, unless it is too large to keep.
+func putMsgBuf(p *[]byte) {
+	if cap(*p) <= 1<<20 {
+		msgBufs.Put(p)
+	}
 }
 
 // kernelAtLeast reports whether the running kernel is major.minor or newer.
