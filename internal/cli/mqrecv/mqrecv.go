@@ -66,9 +66,10 @@ bodies, byte for byte and back to back, to stdout or --out FILE.
 --type 0 takes the first message, --type T > 0 the first of type T (with
 --except, the first of any other type), --type -T the first of the lowest
 type at most T. Without --nowait mq-recv waits for a message; --timeout
-bounds the wait for all the messages asked for. --count N takes N messages; --all takes every message until the
-queue is empty. --peek N copies message N (0 is the oldest) and leaves it
-in the queue (MSG_COPY, Linux 3.8+ with CONFIG_CHECKPOINT_RESTORE).
+bounds the wait for all the messages asked for. --count N takes N
+messages; --all takes every message until the queue is empty. --peek N
+copies message N (0 is the oldest) and leaves it in the queue (MSG_COPY,
+Linux 3.8+ with CONFIG_CHECKPOINT_RESTORE).
 
 --max-size (default kernel.msgmax) is the longest body accepted; a longer
 message stays in the queue and mq-recv fails, unless --noerror, which
