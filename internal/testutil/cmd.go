@@ -1,38 +1,31 @@
 package testutil
 
 import (
-	"bytes"
-	"io"
-	"os/exec"
-	"testing"
+	"strings"
 
 	"github.com/ipcctl/ipcctl/internal/cli/cmdutil"
+	"github.com/ipcctl/ipcctl/internal/iostreams"
 	"github.com/spf13/cobra"
 )
 
-// ExecuteCmd runs a verb's cobra command on args the way the root command
-// would (flag errors are usage errors), discarding cobra's own output.
-// With a runF that captures the options, it tests argv → Options.
-func ExecuteCmd(cmd *cobra.Command, args []string) error {
-	cmd.SetArgs(args)
-	cmd.SetOut(io.Discard)
-	cmd.SetErr(io.Discard)
-	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return cmdutil.FlagErrorWrap(err) })
+// Execute runs cmd with the space-separated argv, without cobra printing
+// errors or usage (the root command does that in real runs).
+func Execute(cmd *cobra.Command, argv string) error {
+	cmd.SetArgs(strings.Fields(argv))
+	cmd.SilenceErrors, cmd.SilenceUsage = true, true
 	return cmd.Execute()
 }
 
-// RunCmd runs a prepared command (another user, other streams) and
-// returns its output and exit code, like Run.
-func RunCmd(t testing.TB, cmd *exec.Cmd) Result {
-	t.Helper()
-	var out, errOut bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("running %v: %v", cmd.Args, err)
-	}
-	return Result{Stdout: out.String(), Stderr: errOut.String(), Code: code}
+// ParseArgs builds a verb with newCmd over test streams, runs argv through
+// it and returns the options its runF received (for TestNewCmdX tests),
+// and the factory they should point at.
+func ParseArgs[O any](newCmd func(*cmdutil.Factory, func(*O) error) *cobra.Command, argv string) (*O, *cmdutil.Factory, error) {
+	ios, _, out, errOut := iostreams.Test()
+	f := &cmdutil.Factory{IOStreams: ios}
+	var got *O
+	cmd := newCmd(f, func(o *O) error { got = o; return nil })
+	cmd.SetOut(out)
+	cmd.SetErr(errOut)
+	err := Execute(cmd, argv)
+	return got, f, err
 }

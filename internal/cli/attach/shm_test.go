@@ -4,8 +4,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ipcctl/ipcctl/internal/cli/cmdutil"
-	"github.com/ipcctl/ipcctl/internal/iostreams"
 	"github.com/ipcctl/ipcctl/internal/testutil"
 )
 
@@ -37,11 +35,7 @@ func TestNewCmdAttachShm(t *testing.T) {
 		{args: "", wantErr: "want an id"},
 	} {
 		t.Run(tc.args, func(t *testing.T) {
-			ios, _, _, _ := iostreams.Test()
-			f := &cmdutil.Factory{IOStreams: ios}
-			var got *ShmOptions
-			cmd := NewCmdAttachShm(f, func(o *ShmOptions) error { got = o; return nil })
-			err := testutil.ExecuteCmd(cmd, strings.Fields(tc.args))
+			got, _, err := testutil.ParseArgs(NewCmdAttachShm, tc.args)
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("err = %v, want %q", err, tc.wantErr)

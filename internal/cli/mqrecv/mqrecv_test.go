@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ipcctl/ipcctl/internal/cli/cmdutil"
-	"github.com/ipcctl/ipcctl/internal/iostreams"
 	"github.com/ipcctl/ipcctl/internal/testutil"
 	"github.com/ipcctl/ipcctl/pkg/ipc"
 )
@@ -45,10 +43,7 @@ func TestNewCmdMqRecv(t *testing.T) {
 		{args: "4 5", wantErr: "want a queue id"},
 	} {
 		t.Run(tc.args, func(t *testing.T) {
-			ios, _, _, _ := iostreams.Test()
-			var got *Options
-			cmd := NewCmdMqRecv(&cmdutil.Factory{IOStreams: ios}, func(o *Options) error { got = o; return nil })
-			err := testutil.ExecuteCmd(cmd, strings.Fields(tc.args))
+			got, _, err := testutil.ParseArgs(NewCmdMqRecv, tc.args)
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("err = %v, want %q", err, tc.wantErr)

@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/ipcctl/ipcctl/internal/cli/cmdutil"
-	"github.com/ipcctl/ipcctl/internal/iostreams"
 	"github.com/ipcctl/ipcctl/internal/testutil"
 )
 
@@ -17,7 +16,7 @@ func TestNewCmdMqSend(t *testing.T) {
 		want    Options
 		wantErr string
 	}{
-		{args: []string{"4", "hello world"}, want: Options{ID: 4, Body: s("hello world"), Type: 1}},
+		{args: []string{"4", "hello"}, want: Options{ID: 4, Body: s("hello"), Type: 1}},
 		{args: []string{"4", "--type", "9223372036854775807", "--nowait"}, want: Options{ID: 4, Type: 9223372036854775807, NoWait: true}},
 		{args: []string{"4", "--in", "f", "--type", "7"}, want: Options{ID: 4, In: "f", Type: 7}},
 		{args: []string{"/q", "x"}, want: Options{Name: "/q", Body: s("x"), Type: 1}},
@@ -29,10 +28,7 @@ func TestNewCmdMqSend(t *testing.T) {
 		{args: []string{"x"}, wantErr: "invalid id"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
-			ios, _, _, _ := iostreams.Test()
-			var got *Options
-			cmd := NewCmdMqSend(&cmdutil.Factory{IOStreams: ios}, func(o *Options) error { got = o; return nil })
-			err := testutil.ExecuteCmd(cmd, tc.args)
+			got, _, err := testutil.ParseArgs(NewCmdMqSend, strings.Join(tc.args, " "))
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) || cmdutil.ExitCode(err) != cmdutil.ExitUsage {
 					t.Fatalf("err = %v, want usage error %q", err, tc.wantErr)

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/ipcctl/ipcctl/internal/cli/cmdutil"
-	"github.com/ipcctl/ipcctl/internal/iostreams"
 	"github.com/ipcctl/ipcctl/internal/testutil"
 	"github.com/ipcctl/ipcctl/pkg/ipc"
 )
@@ -46,11 +45,7 @@ func TestNewCmdSemOp(t *testing.T) {
 		{args: "2147483648 --get", wantErr: "invalid id"},
 	} {
 		t.Run(tc.args, func(t *testing.T) {
-			ios, _, _, _ := iostreams.Test()
-			f := &cmdutil.Factory{IOStreams: ios}
-			var got *Options
-			cmd := NewCmdSemOp(f, func(o *Options) error { got = o; return nil })
-			err := testutil.ExecuteCmd(cmd, strings.Fields(tc.args))
+			got, _, err := testutil.ParseArgs(NewCmdSemOp, tc.args)
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("err = %v, want %q", err, tc.wantErr)
