@@ -8,13 +8,17 @@ import (
 	"runtime/debug"
 	"strings"
 
+	"github.com/ipcctl/ipcctl/internal/cli/attach"
 	"github.com/ipcctl/ipcctl/internal/cli/cmdutil"
 	"github.com/ipcctl/ipcctl/internal/cli/create"
 	"github.com/ipcctl/ipcctl/internal/cli/hugepage"
 	"github.com/ipcctl/ipcctl/internal/cli/key"
 	"github.com/ipcctl/ipcctl/internal/cli/limits"
 	"github.com/ipcctl/ipcctl/internal/cli/ls"
+	"github.com/ipcctl/ipcctl/internal/cli/mqrecv"
+	"github.com/ipcctl/ipcctl/internal/cli/mqsend"
 	"github.com/ipcctl/ipcctl/internal/cli/rm"
+	"github.com/ipcctl/ipcctl/internal/cli/semop"
 	"github.com/ipcctl/ipcctl/internal/cli/set"
 	"github.com/ipcctl/ipcctl/internal/cli/show"
 	"github.com/ipcctl/ipcctl/internal/cli/thp"
@@ -72,6 +76,10 @@ whatever the terminal; the plain table is for people.`,
 		key.NewCmdKey(f, nil),
 		hugepage.NewCmdHugepage(f, nil),
 		thp.NewCmdTHP(f, nil),
+		attach.NewCmdAttach(f),
+		semop.NewCmdSemOp(f, nil),
+		mqsend.NewCmdMqSend(f, nil),
+		mqrecv.NewCmdMqRecv(f, nil),
 	)
 	return root
 }

@@ -1,0 +1,56 @@
+package attach
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/ipcctl/ipcctl/internal/testutil"
+)
+
+func TestNewCmdAttachShm(t *testing.T) {
+	u := func(n uint64) *uint64 { return &n }
+	for _, tc := range []struct {
+		args    string
+		want    ShmOptions
+		wantErr string
+	}{
+		{args: "5 --read", want: ShmOptions{ID: 5, Read: true}},
+		{args: "5 --hexdump --offset 1K --length 16", want: ShmOptions{ID: 5, Hexdump: true, Offset: 1024, Length: u(16)}},
+		{args: "5 --write hello --offset 3", want: ShmOptions{ID: 5, Write: true, Offset: 3}},
+		{args: "5 --write --in f", want: ShmOptions{ID: 5, Write: true, In: "f"}},
+		{args: "5 --hold --rdonly", want: ShmOptions{ID: 5, Hold: true, ReadOnly: true}},
+		{args: "5 --read --out o --hold", want: ShmOptions{ID: 5, Read: true, Out: "o", Hold: true}},
+		{args: "5", wantErr: "nothing to do"},
+		{args: "5 --write x --rdonly", wantErr: "if any flags in the group [write rdonly]"},
+		{args: "5 --read --write", wantErr: "if any flags in the group"},
+		{args: "5 --read extra", wantErr: "DATA goes with --write"},
+		{args: "5 --write x --in f", wantErr: "DATA or --in"},
+		{args: "5 --read --in f", wantErr: "--in goes with --write"},
+		{args: "5 --write --out f", wantErr: "--out goes with"},
+		{args: "5 --write --length 3", wantErr: "--length goes with"},
+		{args: "5 --hold --offset 3", wantErr: "--offset and --length go with"},
+		{args: "5 --read --offset -1", wantErr: "invalid size"},
+		{args: "5 --read --length 99999999999999999999", wantErr: "invalid size"},
+		{args: "2147483648 --read", wantErr: "invalid id"},
+		{args: "", wantErr: "want an id"},
+	} {
+		t.Run(tc.args, func(t *testing.T) {
+			got, _, err := testutil.ParseArgs(NewCmdAttachShm, tc.args)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.ID != tc.want.ID || got.Read != tc.want.Read || got.Write != tc.want.Write || got.Hexdump != tc.want.Hexdump ||
+				got.ReadOnly != tc.want.ReadOnly || got.Hold != tc.want.Hold || got.Offset != tc.want.Offset ||
+				got.In != tc.want.In || got.Out != tc.want.Out || (got.Length == nil) != (tc.want.Length == nil) ||
+				(got.Length != nil && *got.Length != *tc.want.Length) {
+				t.Errorf("options = %+v, want %+v", *got, tc.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,47 @@
+package mqsend
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/ipcctl/ipcctl/internal/cli/cmdutil"
+	"github.com/ipcctl/ipcctl/internal/testutil"
+)
+
+func TestNewCmdMqSend(t *testing.T) {
+	s := func(v string) *string { return &v }
+	for _, tc := range []struct {
+		args    []string
+		want    Options
+		wantErr string
+	}{
+		{args: []string{"4", "hello"}, want: Options{ID: 4, Body: s("hello"), Type: 1}},
+		{args: []string{"4", "--type", "9223372036854775807", "--nowait"}, want: Options{ID: 4, Type: 9223372036854775807, NoWait: true}},
+		{args: []string{"4", "--in", "f", "--type", "7"}, want: Options{ID: 4, In: "f", Type: 7}},
+		{args: []string{"/q", "x"}, want: Options{Name: "/q", Body: s("x"), Type: 1}},
+		{args: []string{"4", "--type", "0"}, wantErr: "invalid --type"},
+		{args: []string{"4", "--type", "-3"}, wantErr: "invalid --type"},
+		{args: []string{"4", "--type", "9223372036854775808"}, wantErr: "invalid --type"},
+		{args: []string{"4", "x", "--in", "f"}, wantErr: "MESSAGE or --in"},
+		{args: []string{"4", "a", "b"}, wantErr: "got 3 argument"},
+		{args: []string{"x"}, wantErr: "invalid id"},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			got, _, err := testutil.ParseArgs(NewCmdMqSend, strings.Join(tc.args, " "))
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) || cmdutil.ExitCode(err) != cmdutil.ExitUsage {
+					t.Fatalf("err = %v, want usage error %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			got.IO, got.Factory = nil, nil
+			if !reflect.DeepEqual(*got, tc.want) {
+				t.Errorf("options = %+v\nwant      %+v", *got, tc.want)
+			}
+		})
+	}
+}
