@@ -100,15 +100,15 @@ func (c *Client) SemCreate(o SemCreateOptions) (int, error) {
 		return id, nil
 	}
 	err = func() error {
-		if _, err := sys.Semctl(id, 0, sys.SETALL, uintptr(unsafe.Pointer(&o.Values[0]))); err != nil {
+		if _, err := sys.SemctlBuf(id, 0, sys.SETALL, unsafe.Pointer(&o.Values[0])); err != nil {
 			return fmt.Errorf("set initial values: %w", err)
 		}
 		var ds sys.SemidDs
-		if _, err := sys.Semctl(id, 0, sys.IPC_STAT, uintptr(unsafe.Pointer(&ds))); err != nil {
+		if _, err := sys.SemctlBuf(id, 0, sys.IPC_STAT, unsafe.Pointer(&ds)); err != nil {
 			return fmt.Errorf("read new set: %w", err)
 		}
 		ds.Perm.Mode = o.Mode & 0o777
-		if _, err := sys.Semctl(id, 0, sys.IPC_SET, uintptr(unsafe.Pointer(&ds))); err != nil {
+		if _, err := sys.SemctlBuf(id, 0, sys.IPC_SET, unsafe.Pointer(&ds)); err != nil {
 			return fmt.Errorf("set mode: %w", err)
 		}
 		return nil

@@ -154,14 +154,14 @@ func semFromDs(ds *sys.SemidDs, id int) Sem {
 
 func semListSyscall() ([]Sem, error) {
 	var info sys.SemInfo
-	maxIdx, err := sys.Semctl(0, 0, sys.SEM_INFO, uintptr(unsafe.Pointer(&info)))
+	maxIdx, err := sys.SemctlBuf(0, 0, sys.SEM_INFO, unsafe.Pointer(&info))
 	if err != nil {
 		return nil, unsupportedIfNoSys(err)
 	}
 	out := make([]Sem, 0, info.Semusz) // SEM_INFO: semusz counts the sets
 	for i := 0; i <= maxIdx; i++ {
 		var ds sys.SemidDs
-		id, err := sys.Semctl(i, 0, sys.SEM_STAT_ANY, uintptr(unsafe.Pointer(&ds)))
+		id, err := sys.SemctlBuf(i, 0, sys.SEM_STAT_ANY, unsafe.Pointer(&ds))
 		if err != nil {
 			if skippable(err) {
 				continue

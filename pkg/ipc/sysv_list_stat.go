@@ -31,7 +31,7 @@ func (c *Client) ShmListStat() ([]Shm, error) {
 // Equivalent to: the listing loop of `ipcrm -a sem`.
 func (c *Client) SemListStat() ([]Sem, error) {
 	var info sys.SemInfo
-	if _, err := sys.Semctl(0, 0, sys.SEM_INFO, uintptr(unsafe.Pointer(&info))); err != nil {
+	if _, err := sys.SemctlBuf(0, 0, sys.SEM_INFO, unsafe.Pointer(&info)); err != nil {
 		return nil, unsupportedIfNoSys(err)
 	}
 	out, err := semListSyscall()

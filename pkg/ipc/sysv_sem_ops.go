@@ -101,7 +101,7 @@ func (c *Client) SemSetVal(id, num, val int) error {
 	if val < 0 || val > SemVMX {
 		return fmt.Errorf("value %d out of range 0..%d", val, SemVMX)
 	}
-	if _, err := sys.Semctl(id, num, sys.SETVAL, uintptr(val)); err != nil {
+	if _, err := sys.Semctl(id, num, sys.SETVAL, val); err != nil {
 		return notFoundIfGone(err)
 	}
 	return nil

@@ -50,7 +50,7 @@ func (c *Client) ShmSet(id int, u PermUpdate) error {
 // Equivalent to: semctl(ID, 0, IPC_SET, &ds).
 func (c *Client) SemSet(id int, u PermUpdate) error {
 	var ds sys.SemidDs
-	if _, err := sys.Semctl(id, 0, sys.IPC_STAT, uintptr(unsafe.Pointer(&ds))); err != nil {
+	if _, err := sys.SemctlBuf(id, 0, sys.IPC_STAT, unsafe.Pointer(&ds)); err != nil {
 		s, lerr := c.SemStat(id)
 		if lerr != nil {
 			return notFoundIfGone(err)
@@ -58,7 +58,7 @@ func (c *Client) SemSet(id int, u PermUpdate) error {
 		ds.Perm = permToSys(s.Perm)
 	}
 	u.apply(&ds.Perm)
-	_, err := sys.Semctl(id, 0, sys.IPC_SET, uintptr(unsafe.Pointer(&ds)))
+	_, err := sys.SemctlBuf(id, 0, sys.IPC_SET, unsafe.Pointer(&ds))
 	return notFoundIfGone(err)
 }
 

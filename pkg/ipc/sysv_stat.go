@@ -56,7 +56,7 @@ func SemValues(id, nsems int) ([]Semaphore, error) {
 		return nil, nil
 	}
 	vals := make([]uint16, nsems)
-	if _, err := sys.Semctl(id, 0, sys.GETALL, uintptr(unsafe.Pointer(&vals[0]))); err != nil {
+	if _, err := sys.SemctlBuf(id, 0, sys.GETALL, unsafe.Pointer(&vals[0])); err != nil {
 		return nil, fmt.Errorf("read values: %w", notFoundIfGone(err))
 	}
 	out := make([]Semaphore, nsems)

@@ -65,15 +65,3 @@ func PutMtype(buf []byte, t int64) { *(*int64)(unsafe.Pointer(&buf[0])) = t }
 
 // Mtype reads the mtype at the start of a msgbuf.
 func Mtype(buf []byte) int64 { return *(*int64)(unsafe.Pointer(&buf[0])) }
-
-// SemctlBuf is semctl(2) for the commands whose union semun argument is a
-// pointer (IPC_STAT, SETALL, GETALL...). Unlike Semctl's uintptr, an
-// unsafe.Pointer keeps a stack buffer valid if the stack moves before the
-// system call.
-func SemctlBuf(id, num, cmd int, buf unsafe.Pointer) (int, error) {
-	r, _, e := unix.Syscall6(unix.SYS_SEMCTL, uintptr(id), uintptr(num), uintptr(cmd), uintptr(buf), 0, 0)
-	if e != 0 {
-		return int(r), e
-	}
-	return int(r), nil
-}

@@ -115,9 +115,22 @@ func Shmctl(id, cmd int, buf unsafe.Pointer) (int, error) {
 	return int(r), nil
 }
 
-// Semctl is semctl(2); arg is the union semun passed by value (a pointer or an int).
-func Semctl(id, num, cmd int, arg uintptr) (int, error) {
-	r, _, e := unix.RawSyscall6(unix.SYS_SEMCTL, uintptr(id), uintptr(num), uintptr(cmd), arg, 0, 0)
+// Semctl is semctl(2) for commands whose union semun argument is an int
+// (SETVAL) or unused (GETVAL, GETPID, GETNCNT, GETZCNT, IPC_RMID).
+func Semctl(id, num, cmd, val int) (int, error) {
+	r, _, e := unix.RawSyscall6(unix.SYS_SEMCTL, uintptr(id), uintptr(num), uintptr(cmd), uintptr(val), 0, 0)
+	if e != 0 {
+		return int(r), e
+	}
+	return int(r), nil
+}
+
+// SemctlBuf is semctl(2) for commands whose union semun argument is a
+// pointer (IPC_STAT, IPC_SET, GETALL, SETALL, SEM_INFO, SEM_STAT_ANY). The
+// pointer stays unsafe.Pointer until the syscall itself, so the garbage
+// collector keeps buf alive and in place across the call.
+func SemctlBuf(id, num, cmd int, buf unsafe.Pointer) (int, error) {
+	r, _, e := unix.RawSyscall6(unix.SYS_SEMCTL, uintptr(id), uintptr(num), uintptr(cmd), uintptr(buf), 0, 0)
 	if e != 0 {
 		return int(r), e
 	}
