@@ -1,12 +1,10 @@
 package ipc
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
-	"os/signal"
 	"time"
 
 	"github.com/ipcctl/ipcctl/pkg/ipc/internal/sys"
@@ -461,42 +459,44 @@ func (q *PosixMq) NotifyRemove() error {
 	return nil
 }
 
-// WaitNotify blocks until the queue holds a message, through mq_notify:
-// it registers for sig (e.g. SIGUSR1, caught here with os/signal), returns
-// at once if a message is already queued, and otherwise waits for the
-// signal or for ctx to end. It consumes no message. Other senders of sig
-// to this process also end the wait: callers re-check, e.g. with
-// Receive(NoWait).
-func (q *PosixMq) WaitNotify(ctx context.Context, sig unix.Signal) error {
-	ch := make(chan os.Signal, 1)
-	signal.Notify(ch, sig)
-	defer signal.Stop(ch)
-	if err := q.NotifySignal(sig); err != nil {
-		return err
+// WaitMessage blocks until the queue holds a message, without taking it:
+// the mqueue descriptor is pollable (POLLIN while the queue is not empty).
+// It ends with ErrTimeout after timeout (Forever: never; NoWait: at once
+// when the queue is empty). Unlike a mq_notify registration it needs no
+// signal and does not stop other processes registering.
+func (q *PosixMq) WaitMessage(timeout time.Duration) error {
+	var end time.Time
+	if timeout > 0 {
+		end = time.Now().Add(timeout)
 	}
-	registered := true
-	defer func() {
-		if registered {
-			q.NotifyRemove()
+	for {
+		ms := -1
+		if timeout == NoWait {
+			ms = 0
+		} else if timeout > 0 {
+			left := time.Until(end)
+			if left < 0 {
+				left = 0
+			}
+			ms = int((left + time.Millisecond - 1) / time.Millisecond)
 		}
-	}()
-	// The kernel notifies only on a transition from empty: check after registering.
-	a, err := q.Attr()
-	if err != nil {
-		return err
-	}
-	if a.CurMsgs > 0 {
-		return nil
-	}
-	select {
-	case <-ch:
-		registered = false // a notification unregisters
-		return nil
-	case <-ctx.Done():
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		fds := []unix.PollFd{{Fd: int32(q.fd), Events: unix.POLLIN}}
+		n, err := unix.Poll(fds, ms)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("poll %s: %w", q.name, err)
+		}
+		if n > 0 {
+			return nil
+		}
+		if timeout == NoWait {
+			return fmt.Errorf("wait for %s: %w", q.name, ErrWouldBlock)
+		}
+		if timeout > 0 && !time.Now().Before(end) {
 			return fmt.Errorf("wait for %s: %w", q.name, ErrTimeout)
 		}
-		return ctx.Err()
 	}
 }
 
