@@ -29,7 +29,9 @@ const (
 // Mq is a POSIX message queue.
 type Mq struct {
 	PosixFile
-	procfs.MqueueStatus // QSize (bytes queued), notification registration
+	// Status is the mqueue file's QSIZE (bytes queued) and notification
+	// registration; nil when this process may not read the file.
+	Status *procfs.MqueueStatus
 	// From mq_getsetattr when this process may open the queue for reading
 	// (and the client reads the live system); nil otherwise.
 	MaxMsg  *uint64
@@ -150,8 +152,12 @@ func (c *Client) mqStat(name string) (Mq, error) {
 		return Mq{}, fmt.Errorf("message queue %s: %w", name, ErrNotFound)
 	}
 	q := Mq{PosixFile: posixFileFromStat(name, &st)}
-	q.MqueueStatus, err = c.fs.MqueueFile(name[1:])
-	if err != nil {
+	st2, err := c.fs.MqueueFile(name[1:])
+	switch {
+	case err == nil:
+		q.Status = &st2
+	case errors.Is(err, fs.ErrPermission):
+	default:
 		return Mq{}, notFound(err)
 	}
 	if err := c.mqAttrs(&q); err != nil {

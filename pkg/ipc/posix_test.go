@@ -412,7 +412,7 @@ func TestMqLifecycle(t *testing.T) {
 	if err != nil || len(list) != 1 {
 		t.Fatalf("list %+v %v", list, err)
 	}
-	if l := list[0]; l.Name != "/lib-q" || *l.MaxMsg != 4 || *l.MsgSize != 64 || *l.CurMsgs != 4 || l.Mode != 0o640 || l.QSize != 13 {
+	if l := list[0]; l.Name != "/lib-q" || *l.MaxMsg != 4 || *l.MsgSize != 64 || *l.CurMsgs != 4 || l.Mode != 0o640 || l.Status.QSize != 13 {
 		t.Fatalf("listed %+v", l)
 	}
 	for _, want := range []struct {
@@ -460,13 +460,13 @@ func TestMqNotify(t *testing.T) {
 		t.Fatal(err)
 	}
 	l, err := c.MqStat("/nq")
-	if err != nil || l.NotifyPID != os.Getpid() || l.Signo != int(unix.SIGUSR2) {
+	if err != nil || l.Status.NotifyPID != os.Getpid() || l.Status.Signo != int(unix.SIGUSR2) {
 		t.Fatalf("registration not visible: %+v %v", l, err)
 	}
 	if err := q.NotifyRemove(); err != nil {
 		t.Fatal(err)
 	}
-	if l, _ := c.MqStat("/nq"); l.NotifyPID != 0 {
+	if l, _ := c.MqStat("/nq"); l.Status.NotifyPID != 0 {
 		t.Fatalf("registration not removed: %+v", l)
 	}
 
@@ -535,7 +535,7 @@ func TestMqListFixture(t *testing.T) {
 	if err != nil || len(list) != 1 {
 		t.Fatalf("%+v %v", list, err)
 	}
-	if q := list[0]; q.Name != "/fq" || q.QSize != 12 || q.NotifyPID != 99 || q.MaxMsg != nil {
+	if q := list[0]; q.Name != "/fq" || q.Status.QSize != 12 || q.Status.NotifyPID != 99 || q.MaxMsg != nil {
 		t.Fatalf("%+v", q)
 	}
 }
