@@ -94,33 +94,46 @@ func decodePsem(b []byte, p *Psem) string {
 	return ""
 }
 
-// psemRead fills a Psem from stat and, when it can read the file, its image.
-func psemRead(path, name string, st *unix.Stat_t) Psem {
+// psemRead fills a Psem from stat and, when it can read the file, its
+// image; ErrNotFound when the file went away after the stat.
+func psemRead(path, name string, st *unix.Stat_t) (Psem, error) {
 	p := Psem{PosixFile: posixFileFromStat(name, st), Status: PsemOK}
-	setInvalid := func(reason string) Psem {
+	setInvalid := func(reason string) (Psem, error) {
 		p.Status, p.Reason, p.Value, p.Waiters = PsemInvalid, reason, nil, nil
-		return p
+		return p, nil
 	}
 	if st.Size != psemSize {
 		return setInvalid(fmt.Sprintf("size %d bytes, want %d", st.Size, psemSize))
 	}
 	f, err := openNoFollow(path, unix.O_RDONLY, 0)
+	if errors.Is(err, fs.ErrNotExist) {
+		return p, fmt.Errorf("%s: %w", path, ErrNotFound)
+	}
 	if err != nil {
 		p.Status, p.Reason = PsemUnreadable, errors.Unwrap(err).Error()
-		return p
+		return p, nil
 	}
 	defer f.Close()
-	// Read one byte more than a sem_t to notice a file that grew meanwhile.
+	img, err := readPsemImage(f)
+	if err != nil {
+		p.Status, p.Reason = PsemUnreadable, err.Error()
+		return p, nil
+	}
+	if reason := decodePsem(img, &p); reason != "" {
+		return setInvalid(reason)
+	}
+	return p, nil
+}
+
+// readPsemImage reads a semaphore file, one byte more than a sem_t so
+// that decodePsem notices a file that grew since its stat.
+func readPsemImage(f *os.File) ([]byte, error) {
 	buf := make([]byte, psemSize+1)
 	n, err := f.ReadAt(buf, 0)
 	if err != nil && !errors.Is(err, io.EOF) {
-		p.Status, p.Reason = PsemUnreadable, err.Error()
-		return p
+		return nil, err
 	}
-	if reason := decodePsem(buf[:n], &p); reason != "" {
-		return setInvalid(reason)
-	}
-	return p
+	return buf[:n], nil
 }
 
 // PsemList lists glibc named semaphores: every regular file sem.* in
@@ -142,9 +155,14 @@ func (c *Client) PsemList() ([]Psem, error) {
 		if err != nil {
 			return nil, err
 		}
-		if ok {
-			out = append(out, psemRead(dir+"/"+n, "/"+strings.TrimPrefix(n, psemPrefix), &st))
+		if !ok {
+			continue
 		}
+		p, err := psemRead(dir+"/"+n, "/"+strings.TrimPrefix(n, psemPrefix), &st)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		out = append(out, p)
 	}
 	return out, nil
 }
@@ -171,7 +189,7 @@ func (c *Client) PsemStat(name string) (Psem, error) {
 	if !ok {
 		return Psem{}, fmt.Errorf("%s: %w", path, ErrNotFound)
 	}
-	return psemRead(path, name, &st), nil
+	return psemRead(path, name, &st)
 }
 
 // PsemCreateOptions say how to create a named semaphore.
@@ -186,7 +204,8 @@ type PsemCreateOptions struct {
 // PsemCreate creates a semaphore the way glibc's sem_open(O_CREAT|O_EXCL)
 // does: the complete sem_t is written to a temporary file in /dev/shm,
 // which is then link()ed to the final name, so no process ever sees a
-// half-initialised semaphore. An existing name fails with EEXIST unless
+// half-initialised semaphore (the temporary file is an unnamed O_TMPFILE,
+// so listings never see it either). An existing name fails with EEXIST unless
 // o.Reuse.
 // Equivalent to: sem_open(NAME, O_CREAT|O_EXCL, MODE, VALUE).
 func (c *Client) PsemCreate(name string, o PsemCreateOptions) (Psem, error) {
@@ -197,29 +216,49 @@ func (c *Client) PsemCreate(name string, o PsemCreateOptions) (Psem, error) {
 	if o.Value > SemValueMax {
 		return Psem{}, fmt.Errorf("value %d exceeds SEM_VALUE_MAX (%d): %w", o.Value, SemValueMax, unix.EINVAL)
 	}
-	tmp, err := os.CreateTemp(c.shmDir(), psemPrefix+"tmp-")
-	if err != nil {
-		return Psem{}, err
-	}
-	defer os.Remove(tmp.Name())
-	defer tmp.Close()
 	img := make([]byte, psemSize)
 	binary.NativeEndian.PutUint64(img[0:8], uint64(o.Value))
 	binary.NativeEndian.PutUint32(img[8:12], psemPrivateShared)
-	err = tmp.Chmod(fs.FileMode(o.Mode&0o777) | unixModeBits(o.Mode))
-	if err == nil {
-		_, err = tmp.WriteAt(img, 0)
+	err = linkNewFile(c.shmDir(), path, o.Mode, img)
+	if errors.Is(err, fs.ErrExist) && o.Reuse {
+		return c.PsemStat(name)
 	}
 	if err != nil {
 		return Psem{}, err
 	}
-	if err := os.Link(tmp.Name(), path); err != nil {
-		if errors.Is(err, fs.ErrExist) && o.Reuse {
-			return c.PsemStat(name)
-		}
-		return Psem{}, err
-	}
 	return c.PsemStat(name)
+}
+
+// linkNewFile creates path holding content with exactly mode, complete
+// before it gets its name: it is written to an unnamed O_TMPFILE in dir
+// and linked into place (where O_TMPFILE is unsupported, to a temporary
+// sem.* file, as glibc does). An existing path fails with EEXIST.
+func linkNewFile(dir, path string, mode uint32, content []byte) error {
+	fd, err := unix.Open(dir, unix.O_TMPFILE|unix.O_RDWR|unix.O_CLOEXEC, 0o600)
+	unnamed := err == nil
+	var f *os.File
+	if unnamed {
+		f = os.NewFile(uintptr(fd), path)
+	} else if f, err = os.CreateTemp(dir, psemPrefix+"tmp-"); err != nil {
+		return err
+	} else {
+		defer os.Remove(f.Name())
+	}
+	defer f.Close()
+	if err := f.Chmod(fs.FileMode(mode&0o777) | unixModeBits(mode)); err != nil {
+		return err
+	}
+	if _, err := f.WriteAt(content, 0); err != nil {
+		return err
+	}
+	if !unnamed {
+		return os.Link(f.Name(), path)
+	}
+	// linkat(AT_EMPTY_PATH) would need CAP_DAC_READ_SEARCH; the /proc link does not.
+	if err := unix.Linkat(unix.AT_FDCWD, fmt.Sprintf("/proc/self/fd/%d", fd), unix.AT_FDCWD, path, unix.AT_SYMLINK_FOLLOW); err != nil {
+		return &fs.PathError{Op: "link", Path: path, Err: err}
+	}
+	return nil
 }
 
 // PsemRemove unlinks a semaphore; processes that have it open keep using it.
@@ -275,12 +314,12 @@ func (c *Client) PsemOpen(name string) (*PosixSem, error) {
 		return nil, notFound(err)
 	}
 	defer f.Close()
-	var st unix.Stat_t
-	if err := unix.Fstat(int(f.Fd()), &st); err != nil {
+	img, err := readPsemImage(f)
+	if err != nil {
 		return nil, err
 	}
-	if p := psemRead(path, name, &st); p.Status != PsemOK {
-		return nil, fmt.Errorf("semaphore %s is %s: %s", name, p.Status, p.Reason)
+	if reason := decodePsem(img, &Psem{}); reason != "" {
+		return nil, fmt.Errorf("semaphore %s is invalid: %s", name, reason)
 	}
 	mem, err := unix.Mmap(int(f.Fd()), 0, psemSize, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
 	if err != nil {
