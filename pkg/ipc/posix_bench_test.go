@@ -2,6 +2,7 @@ package ipc
 
 import (
 	"os"
+	"sync/atomic"
 	"testing"
 
 	"github.com/ipcctl/ipcctl/internal/testutil/nstest"
@@ -47,17 +48,21 @@ func BenchmarkPsemPingPong(b *testing.B) {
 	pong, _ := c.PsemOpen("/pong")
 	defer ping.Close()
 	defer pong.Close()
+	var stop atomic.Bool
+	done := make(chan struct{})
 	go func() {
-		for {
-			if ping.Wait(Forever) != nil || pong.Post() != nil {
-				return
-			}
+		defer close(done)
+		for ping.Wait(Forever) == nil && !stop.Load() {
+			pong.Post()
 		}
 	}()
 	for b.Loop() {
 		ping.Post()
 		pong.Wait(Forever)
 	}
+	stop.Store(true)
+	ping.Post()
+	<-done
 }
 
 // BenchmarkMqSendReceive is one mq_send + mq_receive of a 64-byte message.

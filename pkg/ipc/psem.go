@@ -291,7 +291,8 @@ func (c *Client) PsemChown(name string, uid uint32, gid *uint32) error {
 }
 
 // PosixSem is an open named semaphore, mapped shared like sem_open maps it.
-// Its methods are safe for concurrent use until Close.
+// Its methods are safe for concurrent use; Close must come after every
+// other call has returned.
 type PosixSem struct {
 	name    string
 	mem     []byte
