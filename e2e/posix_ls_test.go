@@ -4,45 +4,18 @@ import (
 	"encoding/json"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/ipcctl/ipcctl/internal/testutil"
 	"github.com/ipcctl/ipcctl/internal/testutil/nstest"
 )
 
-var (
-	posixcOnce sync.Once
-	posixcPath string
-	posixcErr  error
-)
-
-// posixc builds the C helper of pkg/ipc's interop tests (glibc shm_open,
-// sem_open, mq_open), skipping when gcc is missing.
+// posixc is the C helper of pkg/ipc's interop tests (glibc shm_open,
+// sem_open, mq_open).
 func posixc(t *testing.T) string {
 	t.Helper()
-	gcc, err := exec.LookPath("gcc")
-	if err != nil {
-		t.Skip("gcc not installed: POSIX interop tests need it")
-	}
-	posixcOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "posixc-")
-		if err != nil {
-			posixcErr = err
-			return
-		}
-		posixcPath = filepath.Join(dir, "posixc")
-		out, err := exec.Command(gcc, "-O2", "-o", posixcPath, "../pkg/ipc/testdata/posixc.c", "-lrt", "-pthread").CombinedOutput()
-		if err != nil {
-			posixcErr = &exec.Error{Name: string(out), Err: err}
-		}
-	})
-	if posixcErr != nil {
-		t.Fatal(posixcErr)
-	}
-	return posixcPath
+	return testutil.BuildC(t, "../pkg/ipc/testdata/posixc.c", "-lrt", "-pthread")
 }
 
 func runPosixc(t *testing.T, args ...string) {

@@ -1,50 +1,18 @@
 package ipc
 
 import (
-	"os"
 	"os/exec"
-	"path/filepath"
-	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/ipcctl/ipcctl/internal/testutil"
 )
 
-var (
-	posixcOnce sync.Once
-	posixcPath string
-	posixcErr  string
-)
-
-// posixc builds testdata/posixc.c once and returns its path, skipping the
-// test when gcc is missing: the C side of the interop tests uses glibc's
-// own shm_open, sem_* and mq_* so it is a second, independent path.
+// posixc is testdata/posixc.c built: the C side of the interop tests
+// uses glibc's own shm_open, sem_* and mq_*, an independent second path.
 func posixc(t *testing.T) string {
 	t.Helper()
-	posixcOnce.Do(func() {
-		gcc, err := exec.LookPath("gcc")
-		if err != nil {
-			posixcErr = "gcc not installed: C interop tests need it"
-			return
-		}
-		dir, err := os.MkdirTemp("", "posixc-")
-		if err != nil {
-			posixcErr = err.Error()
-			return
-		}
-		posixcPath = filepath.Join(dir, "posixc")
-		out, err := exec.Command(gcc, "-O2", "-o", posixcPath, "testdata/posixc.c", "-lrt", "-pthread").CombinedOutput()
-		if err != nil {
-			posixcErr = "building testdata/posixc.c: " + err.Error() + "\n" + string(out)
-		}
-	})
-	if posixcErr != "" {
-		if strings.HasPrefix(posixcErr, "gcc not installed") {
-			t.Skip(posixcErr)
-		}
-		t.Fatal(posixcErr)
-	}
-	return posixcPath
+	return testutil.BuildC(t, "testdata/posixc.c", "-lrt", "-pthread")
 }
 
 // runC runs the C helper and returns its stdout; a failure fails the test.
