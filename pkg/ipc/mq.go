@@ -1,10 +1,12 @@
 package ipc
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
+	"os/signal"
 	"time"
 
 	"github.com/ipcctl/ipcctl/pkg/ipc/internal/sys"
@@ -441,7 +443,9 @@ func (q *PosixMq) ReceiveInto(buf []byte, timeout time.Duration) (int, uint32, e
 
 // NotifySignal asks the kernel to send sig to this process when a message
 // arrives on the empty queue (one shot; EBUSY if another process is
-// registered). sig 0 registers with SIGEV_NONE: the registration blocks
+// registered). Linux drops the registration when this process closes any
+// descriptor of the queue, including a read of /dev/mqueue/NAME or an
+// MqStat/MqList from this process (ipc/mqueue.c, mqueue_flush_file). sig 0 registers with SIGEV_NONE: the registration blocks
 // others without any signal. A thread notification (SIGEV_THREAD) is a
 // glibc construct and is not offered.
 // Equivalent to: mq_notify(3) with SIGEV_SIGNAL or SIGEV_NONE.
@@ -463,6 +467,42 @@ func (q *PosixMq) NotifyRemove() error {
 		return fmt.Errorf("mq_notify %s: %w", q.name, e)
 	}
 	return nil
+}
+
+// WaitNotify blocks until the queue holds a message, through mq_notify:
+// it registers for sig with SIGEV_SIGNAL (caught here with os/signal),
+// returns at once if a message is already queued (the kernel notifies only
+// on a transition from empty), and otherwise waits for the signal or for
+// ctx to end (ErrTimeout for a deadline). It takes no message. Another
+// sender of sig to this process also ends the wait, so callers re-check,
+// e.g. with Receive(NoWait). EBUSY means another process is registered.
+// WaitMessage does the same without a signal or a registration.
+func (q *PosixMq) WaitNotify(ctx context.Context, sig unix.Signal) error {
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, sig)
+	defer signal.Stop(ch)
+	if err := q.NotifySignal(sig); err != nil {
+		return err
+	}
+	a, err := q.Attr()
+	if err == nil && a.CurMsgs > 0 {
+		err = q.NotifyRemove()
+		return err
+	}
+	if err != nil {
+		q.NotifyRemove()
+		return err
+	}
+	select {
+	case <-ch:
+		return nil // a notification also ends the registration
+	case <-ctx.Done():
+		q.NotifyRemove()
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return fmt.Errorf("wait for %s: %w", q.name, ErrTimeout)
+		}
+		return ctx.Err()
+	}
 }
 
 // WaitMessage blocks until the queue holds a message, without taking it:

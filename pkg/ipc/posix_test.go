@@ -2,7 +2,9 @@ package ipc
 
 import (
 	"bytes"
+	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -456,18 +458,54 @@ func TestMqNotify(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer q.Close()
+	// Another process reads the registration: a read from this one would
+	// close a queue file and so drop it (mqueue_flush_file).
+	notifyPID := func() string {
+		out, err := exec.Command("cat", "/dev/mqueue/nq").Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := procfs.ParseMqueueFile("nq", out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprint(st.NotifyPID, "/", st.Signo)
+	}
 	if err := q.NotifySignal(unix.SIGUSR2); err != nil {
 		t.Fatal(err)
 	}
-	l, err := c.MqStat("/nq")
-	if err != nil || l.Status.NotifyPID != os.Getpid() || l.Status.Signo != int(unix.SIGUSR2) {
-		t.Fatalf("registration not visible: %+v %v", l, err)
+	if got, want := notifyPID(), fmt.Sprint(os.Getpid(), "/", int(unix.SIGUSR2)); got != want {
+		t.Fatalf("registration pid/signal %s, want %s", got, want)
 	}
 	if err := q.NotifyRemove(); err != nil {
 		t.Fatal(err)
 	}
-	if l, _ := c.MqStat("/nq"); l.Status.NotifyPID != 0 {
-		t.Fatalf("registration not removed: %+v", l)
+	if got := notifyPID(); got != "0/0" {
+		t.Fatalf("registration not removed: %s", got)
+	}
+
+	// WaitNotify woken by the signal of a C sender.
+	done := make(chan error, 1)
+	go func() { done <- q.WaitNotify(t.Context(), unix.SIGUSR1) }()
+	eventually(t, "WaitNotify to register", func() bool { return notifyPID() == fmt.Sprint(os.Getpid(), "/", int(unix.SIGUSR1)) })
+	runC(t, "mqsend", "/nq", "3", "ping")
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if got := notifyPID(); got != "0/0" {
+		t.Fatalf("after the notification: %s", got)
+	}
+	// With a message queued it returns at once; a deadline is ErrTimeout.
+	if err := q.WaitNotify(t.Context(), unix.SIGUSR1); err != nil {
+		t.Fatal(err)
+	}
+	if m, err := q.Receive(NoWait); err != nil || string(m.Data) != "ping" {
+		t.Fatalf("after the wait: %q %v (the wait must not take the message)", m.Data, err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Millisecond)
+	defer cancel()
+	if err := q.WaitNotify(ctx, unix.SIGUSR1); !errors.Is(err, ErrTimeout) {
+		t.Fatalf("WaitNotify past its deadline: %v", err)
 	}
 
 	if err := q.WaitMessage(NoWait); !errors.Is(err, ErrWouldBlock) {
@@ -476,7 +514,6 @@ func TestMqNotify(t *testing.T) {
 	if err := q.WaitMessage(10 * time.Millisecond); !errors.Is(err, ErrTimeout) {
 		t.Fatalf("timed wait on empty queue: %v", err)
 	}
-	done := make(chan error, 1)
 	go func() { done <- q.WaitMessage(Forever) }()
 	runC(t, "mqsend", "/nq", "3", "ping")
 	if err := <-done; err != nil {
