@@ -87,9 +87,10 @@ func (c *Client) MqueueMount() error {
 	return nil
 }
 
-// live reports whether the client reads the running system, so that
-// system calls about what it reads make sense.
-func (c *Client) live() bool { return c.fs == procfs.DefaultFS }
+// readsLiveSystem reports whether the client reads the running system, so
+// that system calls about what it lists make sense (main has the same
+// check as Client.live; keep one when merging).
+func (c *Client) readsLiveSystem() bool { return c.fs == procfs.DefaultFS }
 
 // MqList lists POSIX message queues from /dev/mqueue: stat and the QSIZE
 // line for each, plus mq_getsetattr's maxmsg, msgsize and curmsgs where
@@ -170,7 +171,7 @@ func (c *Client) mqStat(name string) (Mq, error) {
 
 // mqAttrs fills the mq_getsetattr fields when the queue opens for reading.
 func (c *Client) mqAttrs(q *Mq) error {
-	if !c.live() {
+	if !c.readsLiveSystem() {
 		return nil
 	}
 	fd, e := sys.MqOpen(q.Name[1:], unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NONBLOCK, 0, nil)

@@ -13,7 +13,7 @@ import (
 // scripts/bench-posix.sh runs the same loop in C.
 func BenchmarkPsemPostWait(b *testing.B) {
 	nstest.Require(b)
-	c := live()
+	c := liveClient()
 	if _, err := c.PsemCreate("/bench", PsemCreateOptions{Mode: 0o600}); err != nil {
 		b.Fatal(err)
 	}
@@ -37,7 +37,7 @@ func BenchmarkPsemPostWait(b *testing.B) {
 // two semaphores, so every wait blocks in the futex and every post wakes.
 func BenchmarkPsemPingPong(b *testing.B) {
 	nstest.Require(b)
-	c := live()
+	c := liveClient()
 	for _, n := range []string{"/ping", "/pong"} {
 		if _, err := c.PsemCreate(n, PsemCreateOptions{Mode: 0o600}); err != nil {
 			b.Fatal(err)
@@ -68,7 +68,7 @@ func BenchmarkPsemPingPong(b *testing.B) {
 // BenchmarkMqSendReceive is one mq_send + mq_receive of a 64-byte message.
 func BenchmarkMqSendReceive(b *testing.B) {
 	nstest.Require(b)
-	c := live()
+	c := liveClient()
 	if _, err := c.MqCreate("/bench", MqCreateOptions{MaxMsg: 10, MsgSize: 64, Mode: 0o600}); err != nil {
 		b.Fatal(err)
 	}

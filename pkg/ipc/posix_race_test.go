@@ -13,7 +13,7 @@ import (
 // that vanishes between readdir and stat/read/open is skipped, never an error.
 func TestPosixListWhileRemoving(t *testing.T) {
 	nstest.Require(t)
-	c := live()
+	c := liveClient()
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)

@@ -53,11 +53,11 @@ func TestParsePosixName(t *testing.T) {
 	}
 }
 
-func live() *Client { return New(procfs.DefaultFS) }
+func liveClient() *Client { return New(procfs.DefaultFS) }
 
 func TestPshmLifecycle(t *testing.T) {
 	nstest.Require(t)
-	c := live()
+	c := liveClient()
 	p, err := c.PshmCreate("/lib-shm", PshmCreateOptions{Size: 10000, Mode: 0o640})
 	if err != nil {
 		t.Fatal(err)
@@ -118,7 +118,7 @@ func TestPshmLifecycle(t *testing.T) {
 
 func TestPshmInteropC(t *testing.T) {
 	nstest.Require(t)
-	c := live()
+	c := liveClient()
 	runC(t, "shmwrite", "/from-c", "written by C")
 	t.Cleanup(func() { os.Remove("/dev/shm/from-c") })
 	m, err := c.PshmAttach("/from-c", false)
@@ -178,7 +178,7 @@ func robustFiles(t *testing.T, dir string) {
 
 func TestPosixListRobust(t *testing.T) {
 	nstest.Require(t)
-	c := live()
+	c := liveClient()
 	robustFiles(t, "/dev/shm")
 	if _, err := c.PsemCreate("/good", PsemCreateOptions{Value: 3, Mode: 0o600}); err != nil {
 		t.Fatal(err)
@@ -227,7 +227,7 @@ func TestPosixListRobust(t *testing.T) {
 
 func TestPsemOperations(t *testing.T) {
 	nstest.Require(t)
-	c := live()
+	c := liveClient()
 	if _, err := c.PsemCreate("/ops", PsemCreateOptions{Value: 1, Mode: 0o640}); err != nil {
 		t.Fatal(err)
 	}
@@ -292,7 +292,7 @@ func TestPsemOperations(t *testing.T) {
 
 func TestPsemOverflow(t *testing.T) {
 	nstest.Require(t)
-	c := live()
+	c := liveClient()
 	if _, err := c.PsemCreate("/full", PsemCreateOptions{Value: SemValueMax + 1}); err == nil {
 		t.Fatal("created past SEM_VALUE_MAX")
 	}
@@ -315,7 +315,7 @@ func TestPsemOverflow(t *testing.T) {
 
 func TestPsemInteropC(t *testing.T) {
 	nstest.Require(t)
-	c := live()
+	c := liveClient()
 	runC(t, "semcreate", "/ci", "0")
 	t.Cleanup(func() { os.Remove("/dev/shm/sem.ci") })
 	if st, err := c.PsemStat("/ci"); err != nil || st.Status != PsemOK || *st.Value != 0 || st.Mode != 0o640 {
@@ -361,7 +361,7 @@ func TestPsemInteropC(t *testing.T) {
 
 func TestMqLifecycle(t *testing.T) {
 	nstest.Require(t)
-	c := live()
+	c := liveClient()
 	a, err := c.MqCreate("/lib-q", MqCreateOptions{MaxMsg: 4, MsgSize: 64, Mode: 0o640})
 	if err != nil {
 		t.Fatal(err)
@@ -448,7 +448,7 @@ func TestMqLifecycle(t *testing.T) {
 
 func TestMqNotify(t *testing.T) {
 	nstest.Require(t)
-	c := live()
+	c := liveClient()
 	if _, err := c.MqCreate("/nq", MqCreateOptions{MaxMsg: 2, MsgSize: 16, Mode: 0o600}); err != nil {
 		t.Fatal(err)
 	}
@@ -526,7 +526,7 @@ func TestMqNotify(t *testing.T) {
 
 func TestMqInteropC(t *testing.T) {
 	nstest.Require(t)
-	c := live()
+	c := liveClient()
 	runC(t, "mqcreate", "/cq", "5", "100")
 	t.Cleanup(func() { c.MqRemove("/cq") })
 	q, err := c.MqOpen("/cq", unix.O_RDWR)
