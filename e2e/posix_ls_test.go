@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/ipcctl/ipcctl/internal/testutil"
+	"github.com/ipcctl/ipcctl/internal/testutil/cbuild"
 	"github.com/ipcctl/ipcctl/internal/testutil/nstest"
 )
 
@@ -15,7 +16,7 @@ import (
 // sem_open, mq_open).
 func posixc(t *testing.T) string {
 	t.Helper()
-	return testutil.BuildC(t, "../pkg/ipc/testdata/posixc.c", "-lrt", "-pthread")
+	return cbuild.Build(t, "../pkg/ipc/testdata/posixc.c", "-lrt", "-pthread")
 }
 
 func runPosixc(t *testing.T, args ...string) {

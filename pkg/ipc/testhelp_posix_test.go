@@ -5,14 +5,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ipcctl/ipcctl/internal/testutil"
+	"github.com/ipcctl/ipcctl/internal/testutil/cbuild"
 )
 
 // posixc is testdata/posixc.c built: the C side of the interop tests
 // uses glibc's own shm_open, sem_* and mq_*, an independent second path.
 func posixc(t *testing.T) string {
 	t.Helper()
-	return testutil.BuildC(t, "testdata/posixc.c", "-lrt", "-pthread")
+	return cbuild.Build(t, "testdata/posixc.c", "-lrt", "-pthread")
 }
 
 // runC runs the C helper and returns its stdout; a failure fails the test.

@@ -1,4 +1,6 @@
-package testutil
+// Package cbuild builds the small C programs of interop tests. It imports
+// only the standard library, so any package's tests (pkg/ipc too) can use it.
+package cbuild
 
 import (
 	"os"
@@ -14,11 +16,11 @@ var (
 	cBuilt = map[string]string{} // absolute source path → binary
 )
 
-// BuildC compiles a C helper program with gcc once per test process and
+// Build compiles a C helper program with gcc once per test process and
 // returns the binary's path; flags follow the source (e.g. "-lrt",
 // "-pthread"). It skips t when gcc is missing and fails it when the
 // build fails. C helpers are the independent second path of interop tests.
-func BuildC(t testing.TB, src string, flags ...string) string {
+func Build(t testing.TB, src string, flags ...string) string {
 	t.Helper()
 	gcc, err := exec.LookPath("gcc")
 	if err != nil {
