@@ -119,7 +119,22 @@ func TestLsPosixUnreadableObjectsListed(t *testing.T) {
 	os.Chmod("/dev/shm/sem.e2e-private", 0o600)
 	os.Chmod("/dev/mqueue/e2e-private", 0o600)
 	t.Cleanup(func() { os.Remove("/dev/shm/sem.e2e-private"); os.Remove("/dev/mqueue/e2e-private") })
-	cmd := exec.Command(testutil.Binary(t), "ls", "psem", "mq", "--json")
+	// The binary may sit in a 0700 temporary directory: give uid 1000 a copy it can run.
+	dir, err := os.MkdirTemp("", "ipcctl-user-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	bin, err := os.ReadFile(testutil.Binary(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	exe := dir + "/ipcctl"
+	if err := os.WriteFile(exe, bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(dir, 0o755)
+	cmd := exec.Command(exe, "ls", "psem", "mq", "--json")
 	nstest.AsUser(cmd, 1000, 1000)
 	out, err := cmd.Output()
 	if err != nil {

@@ -101,7 +101,7 @@ func ParseMounts(file string, b []byte) ([]Mount, error) {
 		if len(f) < 4 {
 			return nil, &ParseError{File: file, Line: line, Msg: fmt.Sprintf("%d fields, want at least 4", len(f))}
 		}
-		out = append(out, Mount{Source: unescapeMount(f[0]), Point: unescapeMount(f[1]), Type: f[2], Options: f[3]})
+		out = append(out, Mount{Source: unescapeMountField(f[0]), Point: unescapeMountField(f[1]), Type: f[2], Options: f[3]})
 	}
 	if err := sc.Err(); err != nil {
 		return nil, &ParseError{File: file, Msg: err.Error()}
@@ -109,8 +109,9 @@ func ParseMounts(file string, b []byte) ([]Mount, error) {
 	return out, nil
 }
 
-// unescapeMount undoes the kernel's octal escapes of space, tab, newline and backslash.
-func unescapeMount(s string) string {
+// unescapeMountField undoes the kernel's octal escapes of space, tab,
+// newline and backslash (main's mounts.go has the same as unescapeMount).
+func unescapeMountField(s string) string {
 	if !strings.Contains(s, `\`) {
 		return s
 	}
