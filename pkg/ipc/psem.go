@@ -245,7 +245,7 @@ func linkNewFile(dir, path string, mode uint32, content []byte) error {
 		defer os.Remove(f.Name())
 	}
 	defer f.Close()
-	if err := f.Chmod(fs.FileMode(mode&0o777) | unixModeBits(mode)); err != nil {
+	if err := unix.Fchmod(int(f.Fd()), mode&0o7777); err != nil {
 		return err
 	}
 	if _, err := f.WriteAt(content, 0); err != nil {

@@ -97,7 +97,12 @@ func (c *Client) PshmCreate(name string, o PshmCreateOptions) (Pshm, error) {
 		return Pshm{}, err
 	}
 	defer f.Close()
-	if err := c.initNew(f, path, o.Mode, func() error { return f.Truncate(int64(o.Size)) }); err != nil {
+	err = unix.Fchmod(int(f.Fd()), o.Mode&0o7777) // exact, whatever the umask
+	if err == nil {
+		err = f.Truncate(int64(o.Size))
+	}
+	if err != nil {
+		os.Remove(path) // leave no half-made object
 		return Pshm{}, err
 	}
 	var st unix.Stat_t
@@ -105,34 +110,6 @@ func (c *Client) PshmCreate(name string, o PshmCreateOptions) (Pshm, error) {
 		return Pshm{}, err
 	}
 	return Pshm{posixFileFromStat(name, &st)}, nil
-}
-
-// initNew sets the exact mode of a file just created and runs init; on
-// failure it removes the file so no half-made object is left.
-func (c *Client) initNew(f *os.File, path string, mode uint32, init func() error) error {
-	err := f.Chmod(fs.FileMode(mode&0o777) | unixModeBits(mode))
-	if err == nil {
-		err = init()
-	}
-	if err != nil {
-		os.Remove(path)
-	}
-	return err
-}
-
-// unixModeBits converts setuid/setgid/sticky bits to fs.FileMode ones.
-func unixModeBits(mode uint32) fs.FileMode {
-	var m fs.FileMode
-	if mode&unix.S_ISUID != 0 {
-		m |= fs.ModeSetuid
-	}
-	if mode&unix.S_ISGID != 0 {
-		m |= fs.ModeSetgid
-	}
-	if mode&unix.S_ISVTX != 0 {
-		m |= fs.ModeSticky
-	}
-	return m
 }
 
 // PshmRemove unlinks an object; processes that have it mapped keep it
