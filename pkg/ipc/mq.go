@@ -204,8 +204,8 @@ type MqCreateOptions struct {
 }
 
 // MqCreate creates a queue, exclusively unless o.Reuse, and returns its
-// attributes. Unlike the other creators the mode is subject to the
-// umask: mq_open applies it and the queue is then fchmod-ed to o.Mode.
+// attributes. The mode is exact: mq_open applies the umask, so the new
+// queue is then fchmod-ed to o.Mode.
 // Equivalent to: mq_open(NAME, O_CREAT|O_EXCL|O_RDWR, MODE, &attr).
 func (c *Client) MqCreate(name string, o MqCreateOptions) (MqAttr, error) {
 	if _, err := ParsePosixName(KindMq, name); err != nil {
