@@ -1,0 +1,202 @@
+package ipc
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// POSIX objects live in files: shared memory and glibc named semaphores in
+// /dev/shm (a semaphore /x is /dev/shm/sem.x), message queues in the
+// mqueue filesystem at /dev/mqueue. Listings read those directories
+// through the client's procfs.FS; operations use the same paths (shm, sem)
+// or the mq_* system calls (queues), which need no mount.
+
+// NameMax is NAME_MAX: the longest file name, hence the longest POSIX name
+// after its "/" (a semaphore's name is shorter by the "sem." prefix).
+const NameMax = 255
+
+const psemPrefix = "sem."
+
+// NameError reports an invalid POSIX object name. Command lines treat it
+// as a usage error.
+type NameError struct {
+	Name   string
+	Reason string
+}
+
+func (e *NameError) Error() string {
+	return fmt.Sprintf("invalid POSIX name %q: %s", e.Name, e.Reason)
+}
+
+// ParsePosixName checks a POSIX object name of kind k (KindPshm, KindPsem
+// or KindMq) as typed by a user and returns it in canonical form, with
+// its leading "/". A name is "/" then 1..NAME_MAX bytes with no other "/"
+// and no NUL; "/." and "/.." are refused, so no name reaches outside
+// /dev/shm or /dev/mqueue. A semaphore name leaves room for "sem.".
+func ParsePosixName(k Kind, s string) (string, error) {
+	bad := func(reason string) (string, error) { return "", &NameError{Name: s, Reason: reason} }
+	if !strings.HasPrefix(s, "/") {
+		return bad("must start with /")
+	}
+	base := s[1:]
+	max := NameMax
+	if k == KindPsem {
+		max -= len(psemPrefix)
+	}
+	switch {
+	case base == "":
+		return bad("empty after /")
+	case strings.Contains(base, "/"):
+		return bad("no / allowed after the first")
+	case strings.IndexByte(base, 0) >= 0:
+		return bad("contains a NUL byte")
+	case base == "." || base == "..":
+		return bad("refers to a directory")
+	case len(base) > max:
+		return bad(fmt.Sprintf("longer than %d bytes after /", max))
+	}
+	return s, nil
+}
+
+// PosixFile is what stat shows of the file behind a POSIX object.
+type PosixFile struct {
+	Name  string // with the leading "/"
+	Mode  uint32 // permission bits (with setuid/setgid/sticky)
+	UID   uint32
+	GID   uint32
+	Size  uint64 // bytes (shm); 32 for a valid semaphore
+	ATime time.Time
+	MTime time.Time
+	CTime time.Time
+	Inode uint64
+}
+
+func posixFileFromStat(name string, st *unix.Stat_t) PosixFile {
+	return PosixFile{
+		Name:  name,
+		Mode:  st.Mode & 0o7777,
+		UID:   st.Uid,
+		GID:   st.Gid,
+		Size:  uint64(st.Size),
+		ATime: time.Unix(st.Atim.Unix()),
+		MTime: time.Unix(st.Mtim.Unix()),
+		CTime: time.Unix(st.Ctim.Unix()),
+		Inode: st.Ino,
+	}
+}
+
+// shmDir is the directory of POSIX shared memory and semaphores.
+func (c *Client) shmDir() string { return c.fs.Path("dev/shm") }
+
+// mqDir is the mount point of the mqueue filesystem.
+func (c *Client) mqDir() string { return c.fs.Path("dev/mqueue") }
+
+// readDirNames lists a directory; a missing directory is empty.
+func readDirNames(dir string) ([]string, error) {
+	f, err := os.Open(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return f.Readdirnames(-1)
+}
+
+// lstatRegular lstats dir/file; ok is false for anything but a regular
+// file (a symlink, directory, fifo... is never a POSIX object) and for a
+// file removed meanwhile.
+func lstatRegular(dir, file string) (st unix.Stat_t, ok bool, err error) {
+	err = unix.Lstat(dir+"/"+file, &st)
+	if errors.Is(err, unix.ENOENT) {
+		return st, false, nil
+	}
+	if err != nil {
+		return st, false, &fs.PathError{Op: "lstat", Path: dir + "/" + file, Err: err}
+	}
+	return st, st.Mode&unix.S_IFMT == unix.S_IFREG, nil
+}
+
+// openNoFollow opens a file of /dev/shm without following a symlink and
+// checks that it is a regular file.
+func openNoFollow(path string, flags int, mode uint32) (*os.File, error) {
+	fd, err := unix.Open(path, flags|unix.O_NOFOLLOW|unix.O_CLOEXEC|unix.O_NONBLOCK, mode)
+	if err != nil {
+		if errors.Is(err, unix.ELOOP) {
+			err = fmt.Errorf("%w: is a symbolic link", unix.ELOOP)
+		}
+		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
+	}
+	f := os.NewFile(uintptr(fd), path)
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		f.Close()
+		return nil, &fs.PathError{Op: "fstat", Path: path, Err: err}
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFREG {
+		f.Close()
+		return nil, &fs.PathError{Op: "open", Path: path, Err: errors.New("not a regular file")}
+	}
+	// O_NONBLOCK only kept a fifo from blocking the open.
+	if err := unix.SetNonblock(fd, false); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
+// notFound maps ENOENT to ErrNotFound, keeping the path in the message.
+func notFound(err error) error {
+	if errors.Is(err, fs.ErrNotExist) && !errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("%w: %v", ErrNotFound, err)
+	}
+	return err
+}
+
+// chmodNoFollow changes the mode of a regular file without following a
+// symlink: chmod(2) has no nofollow flag, so it goes through an O_PATH
+// descriptor's /proc/self/fd entry (as glibc's fchmodat does).
+func chmodNoFollow(path string, mode uint32) error {
+	fd, err := unix.Open(path, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return &fs.PathError{Op: "chmod", Path: path, Err: err}
+	}
+	defer unix.Close(fd)
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return &fs.PathError{Op: "chmod", Path: path, Err: err}
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFREG {
+		return &fs.PathError{Op: "chmod", Path: path, Err: errors.New("not a regular file")}
+	}
+	if err := unix.Chmod(fmt.Sprintf("/proc/self/fd/%d", fd), mode); err != nil {
+		return &fs.PathError{Op: "chmod", Path: path, Err: err}
+	}
+	return nil
+}
+
+// chownNoFollow changes the owner of a regular file; gid nil keeps the group.
+func chownNoFollow(path string, uid uint32, gid *uint32) error {
+	var st unix.Stat_t
+	if err := unix.Lstat(path, &st); err != nil {
+		return &fs.PathError{Op: "chown", Path: path, Err: err}
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFREG {
+		return &fs.PathError{Op: "chown", Path: path, Err: errors.New("not a regular file")}
+	}
+	g := -1
+	if gid != nil {
+		g = int(*gid)
+	}
+	if err := unix.Lchown(path, int(uid), g); err != nil {
+		return &fs.PathError{Op: "chown", Path: path, Err: err}
+	}
+	return nil
+}
