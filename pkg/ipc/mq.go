@@ -401,8 +401,8 @@ func (q *PosixMq) Send(msg []byte, prio uint32, timeout time.Duration) error {
 	}
 }
 
-// Message is one received message.
-type Message struct {
+// MqMessage is one message received from a POSIX queue.
+type MqMessage struct {
 	Data     []byte
 	Priority uint32
 }
@@ -410,13 +410,13 @@ type Message struct {
 // Receive takes the oldest message of the highest priority, waiting up to
 // timeout while the queue is empty (Forever, NoWait, or a duration).
 // Equivalent to: mq_timedreceive(3).
-func (q *PosixMq) Receive(timeout time.Duration) (Message, error) {
+func (q *PosixMq) Receive(timeout time.Duration) (MqMessage, error) {
 	buf := make([]byte, q.msgsize)
 	n, prio, err := q.ReceiveInto(buf, timeout)
 	if err != nil {
-		return Message{}, err
+		return MqMessage{}, err
 	}
-	return Message{Data: buf[:n:n], Priority: prio}, nil
+	return MqMessage{Data: buf[:n:n], Priority: prio}, nil
 }
 
 // ReceiveInto is Receive into buf, which must hold the queue's msgsize
