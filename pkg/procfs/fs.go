@@ -58,6 +58,12 @@ func (f FS) readUint64File(rel string) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
+	return parseUint64File(rel, b)
+}
+
+// parseUint64File parses the content of a file holding one unsigned
+// decimal number (surrounding whitespace allowed).
+func parseUint64File(rel string, b []byte) (uint64, error) {
 	s := strings.TrimSpace(string(b))
 	v, err := strconv.ParseUint(s, 10, 64)
 	if err != nil {
