@@ -12,16 +12,16 @@ import (
 type Type uint8
 
 const (
-	String Type = iota // text
-	Int                // signed integer (pids, ids, semaphore values)
-	Uint               // unsigned count
-	Size               // byte count: humanized in the human table unless --bytes
-	Time               // instant; zero means never: "-" for people, null in JSON
-	Bool               // true/false
-	Key                // System V key, always 0x%08x
-	Perms              // permission bits: rw-r----- (or octal with --numeric-perms)
-	Mode               // permission bits, always as an octal string like 0640
-	Duration           // seconds, printed as a number of seconds
+	String   Type = iota // text
+	Int                  // signed integer (pids, ids, semaphore values)
+	Uint                 // unsigned count
+	Size                 // byte count: humanized in the human table unless --bytes
+	Time                 // instant; zero means never: "-" for people, null in JSON
+	Bool                 // true/false
+	Key                  // System V key, always 0x%08x
+	Perms                // permission bits: rw-r----- (or octal with --numeric-perms)
+	Mode                 // permission bits, always as an octal string like 0640
+	Duration             // seconds, printed as a number of seconds
 )
 
 // Value is one typed cell. Null marks an absent value (JSON null, "-" for people).
