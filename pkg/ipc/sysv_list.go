@@ -128,19 +128,11 @@ func shmListSyscall() ([]Shm, error) {
 	if err != nil {
 		return nil, unsupportedIfNoSys(err)
 	}
-	var out []Shm
-	for i := 0; i <= maxIdx; i++ {
+	return statLoop(maxIdx, func(i int) (Shm, error) {
 		var ds sys.ShmidDs
 		id, err := sys.Shmctl(i, sys.SHM_STAT_ANY, unsafe.Pointer(&ds))
-		if err != nil {
-			if skippable(err) {
-				continue
-			}
-			return nil, err
-		}
-		out = append(out, shmFromDs(&ds, id))
-	}
-	return out, nil
+		return shmFromDs(&ds, id), err
+	})
 }
 
 func semFromDs(ds *sys.SemidDs, id int) Sem {
@@ -158,19 +150,11 @@ func semListSyscall() ([]Sem, error) {
 	if err != nil {
 		return nil, unsupportedIfNoSys(err)
 	}
-	var out []Sem
-	for i := 0; i <= maxIdx; i++ {
+	return statLoop(maxIdx, func(i int) (Sem, error) {
 		var ds sys.SemidDs
 		id, err := sys.Semctl(i, 0, sys.SEM_STAT_ANY, uintptr(unsafe.Pointer(&ds)))
-		if err != nil {
-			if skippable(err) {
-				continue
-			}
-			return nil, err
-		}
-		out = append(out, semFromDs(&ds, id))
-	}
-	return out, nil
+		return semFromDs(&ds, id), err
+	})
 }
 
 func msgFromDs(ds *sys.MsqidDs, id int) Msg {
@@ -194,17 +178,26 @@ func msgListSyscall() ([]Msg, error) {
 	if err != nil {
 		return nil, unsupportedIfNoSys(err)
 	}
-	var out []Msg
-	for i := 0; i <= maxIdx; i++ {
+	return statLoop(maxIdx, func(i int) (Msg, error) {
 		var ds sys.MsqidDs
 		id, err := sys.Msgctl(i, sys.MSG_STAT_ANY, unsafe.Pointer(&ds))
+		return msgFromDs(&ds, id), err
+	})
+}
+
+// statLoop stats every index from 0 to maxIdx (from *_INFO), skipping
+// unused indexes and objects removed since the *_INFO call.
+func statLoop[T any](maxIdx int, stat func(idx int) (T, error)) ([]T, error) {
+	var out []T
+	for i := 0; i <= maxIdx; i++ {
+		v, err := stat(i)
 		if err != nil {
 			if skippable(err) {
 				continue
 			}
 			return nil, err
 		}
-		out = append(out, msgFromDs(&ds, id))
+		out = append(out, v)
 	}
 	return out, nil
 }
