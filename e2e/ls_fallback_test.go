@@ -55,14 +55,7 @@ func TestListFallbackMatchesProc(t *testing.T) {
 
 	proc, syscalls := ipc.New(procfs.DefaultFS), ipc.New(procfs.FS(t.TempDir()))
 
-	fromProc, err := proc.ShmList()
-	if err != nil {
-		t.Fatal(err)
-	}
-	fromSys, err := syscalls.ShmList()
-	if err != nil {
-		t.Fatal(err)
-	}
+	fromProc, fromSys := listBoth(t, proc.ShmList, syscalls.ShmList)
 	for i := range fromProc {
 		if fromProc[i].RSS == nil || fromProc[i].Swap == nil {
 			t.Errorf("/proc on this kernel has no rss/swap for shm %d", fromProc[i].ID)
@@ -85,26 +78,12 @@ func TestListFallbackMatchesProc(t *testing.T) {
 		}
 	}
 
-	semProc, err := proc.SemList()
-	if err != nil {
-		t.Fatal(err)
-	}
-	semSys, err := syscalls.SemList()
-	if err != nil {
-		t.Fatal(err)
-	}
+	semProc, semSys := listBoth(t, proc.SemList, syscalls.SemList)
 	if len(semProc) != 1 || !reflect.DeepEqual(semProc, semSys) {
 		t.Errorf("sem:\n/proc    %+v\nsyscalls %+v", semProc, semSys)
 	}
 
-	msgProc, err := proc.MsgList()
-	if err != nil {
-		t.Fatal(err)
-	}
-	msgSys, err := syscalls.MsgList()
-	if err != nil {
-		t.Fatal(err)
-	}
+	msgProc, msgSys := listBoth(t, proc.MsgList, syscalls.MsgList)
 	for i := range msgSys {
 		if msgSys[i].QBytes == nil || *msgSys[i].QBytes == 0 {
 			t.Errorf("msgctl gave no qbytes for queue %d", msgSys[i].ID)
@@ -114,4 +93,18 @@ func TestListFallbackMatchesProc(t *testing.T) {
 	if len(msgProc) != 1 || !reflect.DeepEqual(msgProc, msgSys) {
 		t.Errorf("msg:\n/proc    %+v\nsyscalls %+v", msgProc, msgSys)
 	}
+}
+
+// listBoth lists one kind through /proc and through the system calls.
+func listBoth[T any](t *testing.T, fromProc, fromSyscalls func() ([]T, error)) ([]T, []T) {
+	t.Helper()
+	a, err := fromProc()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := fromSyscalls()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a, b
 }

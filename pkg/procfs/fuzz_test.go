@@ -35,58 +35,19 @@ func FuzzParseSysvShm(f *testing.F) {
 	row := "1508647886 0 644 4096 11774 0 0 0 0 0 0 0 0 1795460454"
 	addSeeds(f, shmHead16+row+" 0 0\n", shmHead15+row+" 8192\n", shmHead14+row+"\n",
 		shmHead14+"-1 5 3600 18446744073709551615 1 2 3 4 5 6 7 8 9 10\r\n", "", "\n\n", "key\n1\n")
-	f.Fuzz(func(t *testing.T, b []byte) {
-		rows, err := ParseSysvShm(b)
-		if err != nil {
-			checkErr(t, err)
-			return
-		}
-		again, err := ParseSysvShm(renderShm(rows))
-		if err != nil {
-			t.Fatalf("re-rendered rows do not parse: %v", err)
-		}
-		if len(rows) > 0 && !reflect.DeepEqual(rows, again) {
-			t.Fatalf("round trip changed rows:\n%+v\n%+v", rows, again)
-		}
-	})
+	fuzzRoundTrip(f, ParseSysvShm, renderShm)
 }
 
 func FuzzParseSysvSem(f *testing.F) {
 	addSeeds(f, semHead+"-611951777 0 644 2 0 0 0 0 0 1795460454\n",
 		semHead+"4294967295 32767 1777 18446744073709551615 4294967295 1 2 3 4 5\n", "", semHead+"1 2\n")
-	f.Fuzz(func(t *testing.T, b []byte) {
-		rows, err := ParseSysvSem(b)
-		if err != nil {
-			checkErr(t, err)
-			return
-		}
-		again, err := ParseSysvSem(renderSem(rows))
-		if err != nil {
-			t.Fatalf("re-rendered rows do not parse: %v", err)
-		}
-		if len(rows) > 0 && !reflect.DeepEqual(rows, again) {
-			t.Fatalf("round trip changed rows:\n%+v\n%+v", rows, again)
-		}
-	})
+	fuzzRoundTrip(f, ParseSysvSem, renderSem)
 }
 
 func FuzzParseSysvMsg(f *testing.F) {
 	addSeeds(f, msgHead+"441322269 0 644 0 0 0 0 0 0 0 0 0 0 1795460454\n",
 		msgHead+"-1 32 1666 18446744073709551615 7 100 200 1000 1000 0 0 11 12 13\r\n", "", msgHead+"\n\n")
-	f.Fuzz(func(t *testing.T, b []byte) {
-		rows, err := ParseSysvMsg(b)
-		if err != nil {
-			checkErr(t, err)
-			return
-		}
-		again, err := ParseSysvMsg(renderMsg(rows))
-		if err != nil {
-			t.Fatalf("re-rendered rows do not parse: %v", err)
-		}
-		if len(rows) > 0 && !reflect.DeepEqual(rows, again) {
-			t.Fatalf("round trip changed rows:\n%+v\n%+v", rows, again)
-		}
-	})
+	fuzzRoundTrip(f, ParseSysvMsg, renderMsg)
 }
 
 func FuzzParseSemLimits(f *testing.F) {
@@ -114,6 +75,25 @@ func FuzzParseUint64File(f *testing.F) {
 		}
 		if again, err := parseUint64File("x", []byte(strconv.FormatUint(v, 10)+"\n")); err != nil || again != v {
 			t.Fatalf("round trip: %d, %v; want %d", again, err, v)
+		}
+	})
+}
+
+// fuzzRoundTrip fuzzes a /proc/sysvipc parser: failures are *ParseError,
+// and rows that parse, rendered back, parse to the same rows.
+func fuzzRoundTrip[T any](f *testing.F, parse func([]byte) ([]T, error), render func([]T) []byte) {
+	f.Fuzz(func(t *testing.T, b []byte) {
+		rows, err := parse(b)
+		if err != nil {
+			checkErr(t, err)
+			return
+		}
+		again, err := parse(render(rows))
+		if err != nil {
+			t.Fatalf("re-rendered rows do not parse: %v", err)
+		}
+		if len(rows) > 0 && !reflect.DeepEqual(rows, again) {
+			t.Fatalf("round trip changed rows:\n%+v\n%+v", rows, again)
 		}
 	})
 }
