@@ -2,6 +2,7 @@ package procfs
 
 import (
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -182,4 +183,24 @@ func setField(line string, i int, v string) string {
 	f := strings.Fields(line)
 	f[i] = v
 	return strings.Join(f, " ")
+}
+
+// A listing larger than readLarge's first buffer is read whole.
+func TestSysvShmLargeFile(t *testing.T) {
+	const n = 3000
+	var b strings.Builder
+	b.WriteString(shmHead16)
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "%10d %10d  644 %21d 1 0 0 0 0 0 0 0 0 1795460454 %21d 0\n", i, i, 4096, i)
+	}
+	if b.Len() <= 128<<10 {
+		t.Fatalf("fixture of %d bytes does not exceed the first buffer", b.Len())
+	}
+	rows, err := writeTree(t, map[string]string{"proc/sysvipc/shm": b.String()}).SysvShm()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != n || rows[n-1].ID != n-1 || *rows[n-1].RSS != n-1 || *rows[0].Swap != 0 {
+		t.Fatalf("%d rows, last %+v", len(rows), rows[len(rows)-1])
+	}
 }
