@@ -50,7 +50,7 @@ func FuzzParseSysvMsg(f *testing.F) {
 	fuzzRoundTrip(f, ParseSysvMsg, renderMsg)
 }
 
-func FuzzParseSemLimits(f *testing.F) {
+func FuzzSemLimitsRoundTrip(f *testing.F) {
 	addSeeds(f, "32000\t1024000000\t500\t32000\n", "1 2 3\n", "18446744073709551615 0 0 0", "")
 	f.Fuzz(func(t *testing.T, b []byte) {
 		v, err := ParseSemLimits(string(b))

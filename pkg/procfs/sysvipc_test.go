@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-func u64(v uint64) *uint64 { return &v }
+func ptr64(v uint64) *uint64 { return &v }
 
 // Headers as different kernels print them.
 const (
@@ -30,30 +30,30 @@ func TestParseSysvShm(t *testing.T) {
 		err  string // substring of the error; "" = success
 	}{
 		{name: "16 columns", in: shmHead16 + row14 + " 8192 4096\n",
-			want: []SysvShm{with(func(s *SysvShm) { s.RSS, s.Swap = u64(8192), u64(4096) })}},
+			want: []SysvShm{with(func(s *SysvShm) { s.RSS, s.Swap = ptr64(8192), ptr64(4096) })}},
 		{name: "15 columns rss only", in: shmHead15 + row14 + " 8192\n",
-			want: []SysvShm{with(func(s *SysvShm) { s.RSS = u64(8192) })}},
+			want: []SysvShm{with(func(s *SysvShm) { s.RSS = ptr64(8192) })}},
 		{name: "14 columns: rss and swap absent", in: shmHead14 + row14 + "\n", want: []SysvShm{base}},
 		{name: "no trailing newline", in: shmHead14 + row14, want: []SysvShm{base}},
 		{name: "header only", in: shmHead16, want: []SysvShm{}},
 		{name: "blank lines everywhere", in: "\n  \n" + shmHead14 + "\n" + row14 + "\n\n \t\n" + row14 + "\n\n",
 			want: []SysvShm{base, base}},
 		{name: "CRLF line ends", in: strings.ReplaceAll(shmHead16+row14+" 1 2\n", "\n", "\r\n"),
-			want: []SysvShm{with(func(s *SysvShm) { s.RSS, s.Swap = u64(1), u64(2) })}},
+			want: []SysvShm{with(func(s *SysvShm) { s.RSS, s.Swap = ptr64(1), ptr64(2) })}},
 		{name: "tabs between fields", in: strings.ReplaceAll(shmHead14+row14, " ", "\t"), want: []SysvShm{base}},
 		{name: "extra unknown columns", in: strings.TrimSuffix(shmHead16, "\n") + " future other\n" + row14 + " 1 2 77 x\n",
-			want: []SysvShm{with(func(s *SysvShm) { s.RSS, s.Swap = u64(1), u64(2) })}},
+			want: []SysvShm{with(func(s *SysvShm) { s.RSS, s.Swap = ptr64(1), ptr64(2) })}},
 		{name: "reordered columns",
 			in: "swap shmid size key perms cpid lpid nattch uid gid cuid cgid atime dtime ctime rss\n" +
 				"5 7 100 -1 1644 1 2 3 1000 1001 1002 1003 10 20 30 6\n",
 			want: []SysvShm{{Key: -1, ID: 7, Mode: 0o1644, Size: 100, CPID: 1, LPID: 2, Nattch: 3,
-				UID: 1000, GID: 1001, CUID: 1002, CGID: 1003, ATime: 10, DTime: 20, CTime: 30, RSS: u64(6), Swap: u64(5)}}},
+				UID: 1000, GID: 1001, CUID: 1002, CGID: 1003, ATime: 10, DTime: 20, CTime: 30, RSS: ptr64(6), Swap: ptr64(5)}}},
 		{name: "dest and locked mode bits", in: shmHead14 + strings.Replace(row14, "   644 ", "  3600 ", 1) + "\n",
 			want: []SysvShm{with(func(s *SysvShm) { s.Mode = 0o3600 })}},
 		{name: "huge sizes", in: shmHead16 + setField(row14, 3, "18446744073709551615") +
 			" 18446744073709551615 18446744073709551615\n",
 			want: []SysvShm{with(func(s *SysvShm) {
-				s.Size, s.RSS, s.Swap = 1<<64-1, u64(1<<64-1), u64(1<<64-1)
+				s.Size, s.RSS, s.Swap = 1<<64-1, ptr64(1<<64-1), ptr64(1<<64-1)
 			})}},
 		{name: "negative key -1 is 0xffffffff", in: shmHead14 + strings.Replace(row14, "1508647886", "-1", 1),
 			want: []SysvShm{with(func(s *SysvShm) { s.Key = -1 })}},
@@ -196,7 +196,7 @@ func TestSysvShmLargeFile(t *testing.T) {
 	if b.Len() <= 128<<10 {
 		t.Fatalf("fixture of %d bytes does not exceed the first buffer", b.Len())
 	}
-	rows, err := writeTree(t, map[string]string{"proc/sysvipc/shm": b.String()}).SysvShm()
+	rows, err := writeFixtureTree(t, map[string]string{"proc/sysvipc/shm": b.String()}).SysvShm()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -58,7 +58,7 @@ func TestNewCmdLs(t *testing.T) {
 		{args: "--raw", want: Options{Output: cmdutil.OutputOptions{Raw: true}}},
 		{args: "--export", want: Options{Output: cmdutil.OutputOptions{Export: true}}},
 		{args: "shm --list-columns", want: Options{Kinds: []ipc.Kind{ipc.KindShm}, Output: cmdutil.OutputOptions{ListColumns: true}}},
-		{args: "bogus", wantErr: `unknown kind "bogus" (valid: shm, sem, msg)`},
+		{args: "bogus", wantErr: `unknown kind "bogus" (valid: shm, sem, msg`},
 		{args: "shm SHM", wantErr: `unknown kind "SHM"`},
 		{args: "--json --raw", wantErr: "none of the others can be"},
 		{args: "--raw --export", wantErr: "none of the others can be"},
@@ -94,9 +94,10 @@ func TestNewCmdLs(t *testing.T) {
 	}
 }
 
-// runLs runs `ls ARGS` against a fixture and returns stdout and the error.
-// ttyWidth 0 means stdout is a pipe; otherwise a terminal that wide.
-func runLs(t *testing.T, fixture, args string, ttyWidth int) (string, error) {
+// runLsCmd runs `ls ARGS` through the command against a fixture and
+// returns stdout and the error. ttyWidth 0 means stdout is a pipe;
+// otherwise it is a terminal that wide.
+func runLsCmd(t *testing.T, fixture, args string, ttyWidth int) (string, error) {
 	t.Helper()
 	f, ios, stdout, stderr := testFactory(fixture)
 	if ttyWidth > 0 {
@@ -159,7 +160,7 @@ func TestLsRun(t *testing.T) {
 		{"odd-tty-narrow", "fs-odd", "-b -o +uid,gid,cuid,cgid", 60},
 	} {
 		t.Run(tc.golden, func(t *testing.T) {
-			got, err := runLs(t, tc.fixture, tc.args, tc.ttyWidth)
+			got, err := runLsCmd(t, tc.fixture, tc.args, tc.ttyWidth)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -194,11 +195,11 @@ func checkGolden(t *testing.T, name, got string) {
 func TestLsTTYSameCells(t *testing.T) {
 	for _, fixture := range []string{"fs-basic", "fs-odd"} {
 		for _, args := range []string{"", "-b -o +uid,gid", "shm -o +atime,dtime,rss,swap,dest", "--numeric-perms --time-format full"} {
-			piped, err := runLs(t, fixture, args, 0)
+			piped, err := runLsCmd(t, fixture, args, 0)
 			if err != nil {
 				t.Fatal(err)
 			}
-			tty, err := runLs(t, fixture, args, 200)
+			tty, err := runLsCmd(t, fixture, args, 200)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -239,7 +240,7 @@ func TestLsRunErrors(t *testing.T) {
 		{"fs-corrupt", "shm", cmdutil.ExitError, "proc/sysvipc/shm:2: 3 fields, header has 14"},
 	} {
 		t.Run(tc.args, func(t *testing.T) {
-			_, err := runLs(t, tc.fixture, tc.args, 0)
+			_, err := runLsCmd(t, tc.fixture, tc.args, 0)
 			if err == nil {
 				t.Fatal("no error")
 			}

@@ -9,8 +9,8 @@ import (
 	"testing"
 )
 
-// writeTree makes a fixture tree below a temp dir from relative path → content.
-func writeTree(t *testing.T, files map[string]string) FS {
+// writeFixtureTree makes a fixture tree below a temp dir from relative path → content.
+func writeFixtureTree(t *testing.T, files map[string]string) FS {
 	t.Helper()
 	root := t.TempDir()
 	for rel, content := range files {
@@ -37,7 +37,7 @@ func sysvLimitFiles() map[string]string {
 	}
 }
 
-func TestSysvLimits(t *testing.T) {
+func TestSysvLimitsEdgeCases(t *testing.T) {
 	want := SysvLimits{ShmMax: 18446744073692774399, ShmAll: 18446744073692774399, ShmMni: 4096,
 		SemMsl: 32000, SemMns: 1024000000, SemOpm: 500, SemMni: 32000, MsgMax: 8192, MsgMnb: 16384, MsgMni: 32000}
 	for _, tc := range []struct {
@@ -72,7 +72,7 @@ func TestSysvLimits(t *testing.T) {
 					files[k] = v
 				}
 			}
-			got, err := writeTree(t, files).SysvLimits()
+			got, err := writeFixtureTree(t, files).SysvLimits()
 			switch {
 			case tc.notExt:
 				if !errors.Is(err, fs.ErrNotExist) {
@@ -91,7 +91,7 @@ func TestSysvLimits(t *testing.T) {
 	}
 }
 
-func TestMqueueLimits(t *testing.T) {
+func TestMqueueLimitsEdgeCases(t *testing.T) {
 	files := map[string]string{
 		"proc/sys/fs/mqueue/queues_max":      "256\n",
 		"proc/sys/fs/mqueue/msg_max":         "10\n",
@@ -99,17 +99,17 @@ func TestMqueueLimits(t *testing.T) {
 		"proc/sys/fs/mqueue/msg_default":     "10\n",
 		"proc/sys/fs/mqueue/msgsize_default": "18446744073709551615\n",
 	}
-	got, err := writeTree(t, files).MqueueLimits()
+	got, err := writeFixtureTree(t, files).MqueueLimits()
 	want := MqueueLimits{QueuesMax: 256, MsgMax: 10, MsgSizeMax: 8192, MsgDefault: 10, MsgSizeDefault: 1<<64 - 1}
 	if err != nil || got != want {
 		t.Fatalf("got %+v, %v; want %+v", got, err, want)
 	}
 	files["proc/sys/fs/mqueue/msg_max"] = "ten\n"
-	if _, err := writeTree(t, files).MqueueLimits(); err == nil || err.Error() != `proc/sys/fs/mqueue/msg_max:1: not an unsigned number: "ten"` {
+	if _, err := writeFixtureTree(t, files).MqueueLimits(); err == nil || err.Error() != `proc/sys/fs/mqueue/msg_max:1: not an unsigned number: "ten"` {
 		t.Fatalf("error %v", err)
 	}
 	delete(files, "proc/sys/fs/mqueue/queues_max")
-	if _, err := writeTree(t, files).MqueueLimits(); !errors.Is(err, fs.ErrNotExist) {
+	if _, err := writeFixtureTree(t, files).MqueueLimits(); !errors.Is(err, fs.ErrNotExist) {
 		t.Fatalf("error %v, want fs.ErrNotExist", err)
 	}
 }
