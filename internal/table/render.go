@@ -325,6 +325,25 @@ func writeHuman(w *bufio.Writer, t *Table, opts *Options) error {
 	return nil
 }
 
+// naturalWidth is the width of t laid out without truncation, one space between columns.
+func naturalWidth(t *Table, opts *Options) int {
+	widths := make([]int, len(t.Cols))
+	for i, c := range t.Cols {
+		widths[i] = len(c.Name)
+	}
+	arena, ends := cellText(t, opts)
+	start := 0
+	for k, end := range ends {
+		widths[k%len(widths)] = max(widths[k%len(widths)], displayWidth(arena[start:end]))
+		start = end
+	}
+	total := len(widths) - 1
+	for _, w := range widths {
+		total += w
+	}
+	return total
+}
+
 // writeTerminal renders the human table for a person at a terminal with
 // tablewriter, which can fit the table to the terminal width. Pipes take
 // the plain aligner above: tablewriter spends ~17µs a row measuring and
@@ -350,7 +369,10 @@ func writeTerminal(w *bufio.Writer, t *Table, opts *Options) error {
 		},
 		Behavior: tw.Behavior{TrimSpace: tw.Off},
 	}
-	if opts.Width > 0 {
+	// Only squeeze a table that does not fit: tablewriter's MaxWidth caps
+	// every column at a share of the width, truncating 20-digit sizes in
+	// tables that would fit.
+	if opts.Width > 0 && naturalWidth(t, opts) > opts.Width {
 		cfg.MaxWidth = opts.Width
 	}
 	tbl := tablewriter.NewTable(w,
@@ -369,8 +391,8 @@ func writeTerminal(w *bufio.Writer, t *Table, opts *Options) error {
 		tbl.Header(headers...)
 	}
 	var buf []byte
-	row := make([]string, len(t.Cols))
 	for _, r := range t.Rows {
+		row := make([]string, len(t.Cols)) // tablewriter keeps the slice: one per row
 		for i, v := range r {
 			buf = AppendText(buf[:0], v, opts)
 			row[i] = string(buf)

@@ -128,19 +128,11 @@ func shmListSyscall() ([]Shm, error) {
 	if err != nil {
 		return nil, unsupportedIfNoSys(err)
 	}
-	out := make([]Shm, 0, info.UsedIDs)
-	for i := 0; i <= maxIdx; i++ {
+	return statLoop(maxIdx, int(info.UsedIDs), func(i int) (Shm, error) {
 		var ds sys.ShmidDs
 		id, err := sys.Shmctl(i, sys.SHM_STAT_ANY, unsafe.Pointer(&ds))
-		if err != nil {
-			if skippable(err) {
-				continue
-			}
-			return nil, err
-		}
-		out = append(out, shmFromDs(&ds, id))
-	}
-	return out, nil
+		return shmFromDs(&ds, id), err
+	})
 }
 
 func semFromDs(ds *sys.SemidDs, id int) Sem {
@@ -158,19 +150,11 @@ func semListSyscall() ([]Sem, error) {
 	if err != nil {
 		return nil, unsupportedIfNoSys(err)
 	}
-	out := make([]Sem, 0, info.Semusz) // SEM_INFO: semusz counts the sets
-	for i := 0; i <= maxIdx; i++ {
+	return statLoop(maxIdx, int(info.Semusz), func(i int) (Sem, error) { // SEM_INFO: semusz counts the sets
 		var ds sys.SemidDs
 		id, err := sys.SemctlBuf(i, 0, sys.SEM_STAT_ANY, unsafe.Pointer(&ds))
-		if err != nil {
-			if skippable(err) {
-				continue
-			}
-			return nil, err
-		}
-		out = append(out, semFromDs(&ds, id))
-	}
-	return out, nil
+		return semFromDs(&ds, id), err
+	})
 }
 
 func msgFromDs(ds *sys.MsqidDs, id int) Msg {
@@ -194,17 +178,27 @@ func msgListSyscall() ([]Msg, error) {
 	if err != nil {
 		return nil, unsupportedIfNoSys(err)
 	}
-	out := make([]Msg, 0, info.Msgpool) // MSG_INFO: msgpool counts the queues
-	for i := 0; i <= maxIdx; i++ {
+	return statLoop(maxIdx, int(info.Msgpool), func(i int) (Msg, error) { // MSG_INFO: msgpool counts the queues
 		var ds sys.MsqidDs
 		id, err := sys.Msgctl(i, sys.MSG_STAT_ANY, unsafe.Pointer(&ds))
+		return msgFromDs(&ds, id), err
+	})
+}
+
+// statLoop stats every index from 0 to maxIdx (from *_INFO), skipping
+// unused indexes and objects removed since the *_INFO call; count (the
+// number in use, from *_INFO) sizes the result.
+func statLoop[T any](maxIdx, count int, stat func(idx int) (T, error)) ([]T, error) {
+	out := make([]T, 0, max(count, 0))
+	for i := 0; i <= maxIdx; i++ {
+		v, err := stat(i)
 		if err != nil {
 			if skippable(err) {
 				continue
 			}
 			return nil, err
 		}
-		out = append(out, msgFromDs(&ds, id))
+		out = append(out, v)
 	}
 	return out, nil
 }

@@ -10,8 +10,10 @@ package procfs
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -30,6 +32,32 @@ func (f FS) Path(elem ...string) string {
 // ReadFile reads a file below the root.
 func (f FS) ReadFile(elem ...string) ([]byte, error) {
 	return os.ReadFile(f.Path(elem...))
+}
+
+// readLarge reads a /proc file that may be megabytes long. Such files
+// report size 0 and arrive a page per read; os.ReadFile's 512-byte first
+// buffer and append growth would copy a listing of thousands of objects
+// many times over (a quarter of `ipcctl ls` in profiles).
+func (f FS) readLarge(rel string) ([]byte, error) {
+	fh, err := os.Open(f.Path(rel))
+	if err != nil {
+		return nil, err
+	}
+	defer fh.Close()
+	b := make([]byte, 0, 128<<10)
+	for {
+		if len(b) == cap(b) {
+			b = slices.Grow(b, cap(b)) // double
+		}
+		n, err := fh.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
 }
 
 // ErrParse is wrapped by every *ParseError.
@@ -58,6 +86,12 @@ func (f FS) readUint64File(rel string) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
+	return parseUint64File(rel, b)
+}
+
+// parseUint64File parses the content of a file holding one unsigned
+// decimal number (surrounding whitespace allowed).
+func parseUint64File(rel string, b []byte) (uint64, error) {
 	s := strings.TrimSpace(string(b))
 	v, err := strconv.ParseUint(s, 10, 64)
 	if err != nil {

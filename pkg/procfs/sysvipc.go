@@ -52,7 +52,7 @@ const (
 
 // SysvShm lists System V shared memory segments from /proc/sysvipc/shm.
 func (f FS) SysvShm() ([]SysvShm, error) {
-	b, err := f.ReadFile(sysvShmFile)
+	b, err := f.readLarge(sysvShmFile)
 	if err != nil {
 		return nil, err
 	}
@@ -61,7 +61,7 @@ func (f FS) SysvShm() ([]SysvShm, error) {
 
 // SysvSem lists System V semaphore sets from /proc/sysvipc/sem.
 func (f FS) SysvSem() ([]SysvSem, error) {
-	b, err := f.ReadFile(sysvSemFile)
+	b, err := f.readLarge(sysvSemFile)
 	if err != nil {
 		return nil, err
 	}
@@ -70,7 +70,7 @@ func (f FS) SysvSem() ([]SysvSem, error) {
 
 // SysvMsg lists System V message queues from /proc/sysvipc/msg.
 func (f FS) SysvMsg() ([]SysvMsg, error) {
-	b, err := f.ReadFile(sysvMsgFile)
+	b, err := f.readLarge(sysvMsgFile)
 	if err != nil {
 		return nil, err
 	}
@@ -85,6 +85,20 @@ func ParseSysvShm(b []byte) ([]SysvShm, error) {
 		return nil, err
 	}
 	rssCol, swapCol := t.optional("rss"), t.optional("swap")
+	// rss and swap values live in one slab rather than one allocation each;
+	// rowsHint (the number of newlines) bounds the rows, so it never moves.
+	var slab []uint64
+	if rssCol >= 0 || swapCol >= 0 {
+		slab = make([]uint64, 0, 2*(t.rowsHint+1))
+	}
+	opt := func(col int) *uint64 {
+		if len(slab) == cap(slab) {
+			v := t.uintAt(col)
+			return &v
+		}
+		slab = append(slab, t.uintAt(col))
+		return &slab[len(slab)-1]
+	}
 	out := make([]SysvShm, 0, t.rowsHint)
 	for t.next() {
 		var s SysvShm
@@ -97,12 +111,10 @@ func ParseSysvShm(b []byte) ([]SysvShm, error) {
 		s.UID, s.GID, s.CUID, s.CGID = t.uid(7), t.uid(8), t.uid(9), t.uid(10)
 		s.ATime, s.DTime, s.CTime = t.time(11), t.time(12), t.time(13)
 		if rssCol >= 0 {
-			v := t.uintAt(rssCol)
-			s.RSS = &v
+			s.RSS = opt(rssCol)
 		}
 		if swapCol >= 0 {
-			v := t.uintAt(swapCol)
-			s.Swap = &v
+			s.Swap = opt(swapCol)
 		}
 		if t.err != nil {
 			return nil, t.err
