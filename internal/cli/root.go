@@ -11,6 +11,7 @@ import (
 	"github.com/ipcctl/ipcctl/internal/cli/cmdutil"
 	"github.com/ipcctl/ipcctl/internal/cli/limits"
 	"github.com/ipcctl/ipcctl/internal/cli/ls"
+	"github.com/ipcctl/ipcctl/internal/cli/mmap"
 	"github.com/ipcctl/ipcctl/internal/cli/show"
 	"github.com/spf13/cobra"
 )
@@ -60,6 +61,7 @@ whatever the terminal; the plain table is for people.`,
 		ls.NewCmdLs(f, nil),
 		show.NewCmdShow(f, nil),
 		limits.NewCmdLimits(f, nil),
+		mmap.NewCmdMmap(f, nil),
 	)
 	return root
 }

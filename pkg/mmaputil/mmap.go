@@ -185,7 +185,11 @@ func Anon(size uint64, o AnonOptions) (*Mapping, error) {
 		}
 		return nil, fmt.Errorf("mmap %d bytes: %w", length, err)
 	}
-	return &Mapping{data: data, Prot: prot, Flags: flags, PageSize: page}, nil
+	m := &Mapping{data: data, Prot: prot, Flags: flags, PageSize: page}
+	// A distinct VM flag keeps the kernel from merging the region with
+	// neighbouring anonymous memory, so /proc/self/smaps shows it alone.
+	_ = m.Advise(unix.MADV_DONTFORK)
+	return m, nil
 }
 
 // Sync flushes changes to the file: flags is unix.MS_SYNC, MS_ASYNC or

@@ -34,7 +34,13 @@ func (f FS) HugetlbSizes() ([]uint64, error) {
 	return sizes, nil
 }
 
-// HugetlbFree is free_hugepages of the pool of the given page size (bytes).
-func (f FS) HugetlbFree(pageSize uint64) (uint64, error) {
-	return f.readUint64File(fmt.Sprintf("sys/kernel/mm/hugepages/hugepages-%dkB/free_hugepages", pageSize>>10))
+// HugetlbPool reads nr_hugepages and free_hugepages of the pool of the
+// given page size (bytes).
+func (f FS) HugetlbPool(pageSize uint64) (nr, free uint64, err error) {
+	dir := fmt.Sprintf("sys/kernel/mm/hugepages/hugepages-%dkB/", pageSize>>10)
+	if nr, err = f.readUint64File(dir + "nr_hugepages"); err != nil {
+		return 0, 0, err
+	}
+	free, err = f.readUint64File(dir + "free_hugepages")
+	return nr, free, err
 }

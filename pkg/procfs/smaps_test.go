@@ -91,14 +91,15 @@ func TestHugetlbSizes(t *testing.T) {
 		if err := os.MkdirAll(p, 0o755); err != nil {
 			t.Fatal(err)
 		}
+		os.WriteFile(filepath.Join(p, "nr_hugepages"), []byte("5\n"), 0o644)
 		os.WriteFile(filepath.Join(p, "free_hugepages"), []byte("3\n"), 0o644)
 	}
 	sizes, err := FS(root).HugetlbSizes()
 	if err != nil || len(sizes) != 2 || sizes[0] != 2<<20 || sizes[1] != 1<<30 {
 		t.Fatalf("HugetlbSizes = %v, %v", sizes, err)
 	}
-	if n, err := FS(root).HugetlbFree(2 << 20); n != 3 || err != nil {
-		t.Errorf("HugetlbFree = %d, %v", n, err)
+	if nr, free, err := FS(root).HugetlbPool(2 << 20); nr != 5 || free != 3 || err != nil {
+		t.Errorf("HugetlbPool = %d, %d, %v", nr, free, err)
 	}
 	os.Mkdir(filepath.Join(root, "sys/kernel/mm/hugepages/hugepages-xkB"), 0o755)
 	if _, err := FS(root).HugetlbSizes(); !errors.Is(err, ErrParse) {
