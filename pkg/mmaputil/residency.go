@@ -2,8 +2,10 @@ package mmaputil
 
 import (
 	"fmt"
+	"math"
 	"os"
 
+	"github.com/ipcctl/ipcctl/pkg/mmaputil/internal/sys"
 	"golang.org/x/sys/unix"
 )
 
@@ -47,44 +49,93 @@ func openRegular(path string, flag int) (*os.File, int64, error) {
 	return f, st.Size(), nil
 }
 
-// residency measures f (size bytes) through a PROT_NONE mapping, which
-// mincore can inspect without faulting anything in.
-func residency(f *os.File, path string, size int64, keepMap bool) (Residency, error) {
-	r := Residency{Path: path, Size: size, Pages: uint64((size + int64(PageSize) - 1) / int64(PageSize))}
-	if size == 0 {
-		return r, nil
-	}
-	m, err := MapFile(f, FileOptions{Prot: unix.PROT_NONE})
-	if err != nil {
-		return r, err
-	}
-	defer m.Close()
-	return fillResidency(r, m, keepMap)
-}
-
-func fillResidency(r Residency, m *Mapping, keepMap bool) (Residency, error) {
+// fillResidency counts the resident pages of m, a mapping of all of r's file.
+func fillResidency(r Residency, m *Mapping) (Residency, error) {
 	vec, err := m.Resident()
 	if err != nil {
 		return r, fmt.Errorf("%s: %w", r.Path, err)
 	}
 	r.Resident = vec.Count()
-	if keepMap {
-		r.Map = vec
-	}
 	return r, nil
 }
 
 // FileResidency reports how much of the file at path is in the page
 // cache; keepMap keeps the per-page map.
 //
+// It runs on every file of a tree, so it keeps to the six system calls the
+// job needs (open, fstat, mmap, mincore, munmap, close), made raw (see
+// internal/sys/raw.go), without an *os.File (which would also try to
+// register with the poller), and reuses a Scanner's mincore vector.
+//
 // Equivalent to: `fincore --bytes FILE`.
 func FileResidency(path string, keepMap bool) (Residency, error) {
-	f, size, err := openRegular(path, os.O_RDONLY)
+	var s Scanner
+	return s.FileResidency(path, keepMap)
+}
+
+// Scanner measures residency of many files, reusing its buffer. Not safe
+// for concurrent use.
+type Scanner struct {
+	vec []byte
+}
+
+// FileResidency is the package's FileResidency, reusing s's buffer.
+func (s *Scanner) FileResidency(path string, keepMap bool) (Residency, error) {
+	r := Residency{Path: path}
+	p, err := unix.BytePtrFromString(path)
 	if err != nil {
-		return Residency{Path: path}, err
+		return r, &os.PathError{Op: "open", Path: path, Err: err}
 	}
-	defer f.Close()
-	return residency(f, path, size, keepMap)
+	fd, e := sys.RawOpenat(unix.AT_FDCWD, p, unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NOCTTY|unix.O_NONBLOCK, 0)
+	if e != 0 {
+		return r, &os.PathError{Op: "open", Path: path, Err: e}
+	}
+	defer sys.RawClose(fd)
+	var st unix.Stat_t
+	if e := sys.RawFstat(fd, &st); e != 0 {
+		return r, &os.PathError{Op: "fstat", Path: path, Err: e}
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFREG {
+		what := "not a regular file"
+		if st.Mode&unix.S_IFMT == unix.S_IFDIR {
+			what = "is a directory"
+		}
+		return r, fmt.Errorf("%s: %w (%s)", path, ErrNotRegular, what)
+	}
+	r.Size = st.Size
+	r.Pages = uint64((st.Size + int64(PageSize) - 1) / int64(PageSize))
+	if r.Pages == 0 {
+		return r, nil
+	}
+	if st.Size > math.MaxInt {
+		return r, fmt.Errorf("%s: %w", path, unix.EFBIG)
+	}
+	// PROT_NONE: mincore can inspect the mapping, nothing can fault it in.
+	addr, e := sys.RawMmap(uintptr(st.Size), unix.PROT_NONE, unix.MAP_SHARED, fd, 0)
+	if e != 0 {
+		return r, &os.PathError{Op: "mmap", Path: path, Err: e}
+	}
+	defer sys.RawMunmap(addr, uintptr(st.Size))
+	vec := s.vec
+	if keepMap || uint64(cap(vec)) < r.Pages {
+		vec = make([]byte, r.Pages)
+		if !keepMap {
+			s.vec = vec
+		}
+	}
+	vec = vec[:r.Pages]
+	if e := sys.RawMincore(addr, uintptr(st.Size), &vec[0]); e != 0 {
+		return r, &os.PathError{Op: "mincore", Path: path, Err: e}
+	}
+	for i, b := range vec {
+		b &= 1 // the other bits are reserved
+		vec[i] = b
+		r.Resident += uint64(b)
+	}
+	if keepMap {
+		r.Map = vec
+	}
+	return r, nil
 }
 
 // Evict asks the kernel to drop the file's clean pages from the page cache
@@ -93,18 +144,19 @@ func FileResidency(path string, keepMap bool) (Residency, error) {
 //
 // Equivalent to: `vmtouch -e FILE`.
 func Evict(path string) (before, after Residency, err error) {
-	f, size, err := openRegular(path, os.O_RDONLY)
-	if err != nil {
-		return Residency{Path: path}, Residency{Path: path}, err
-	}
-	defer f.Close()
-	if before, err = residency(f, path, size, false); err != nil {
+	var s Scanner
+	if before, err = s.FileResidency(path, false); err != nil {
 		return before, before, err
 	}
+	f, err := os.Open(path)
+	if err != nil {
+		return before, before, err
+	}
+	defer f.Close()
 	if err = Fadvise(f, 0, 0, unix.FADV_DONTNEED); err != nil {
 		return before, before, err
 	}
-	after, err = residency(f, path, size, false)
+	after, err = s.FileResidency(path, false)
 	return before, after, err
 }
 
@@ -133,7 +185,7 @@ func Touch(path string, lock bool) (before, after Residency, held *Mapping, err 
 			m.Close()
 		}
 	}()
-	if before, err = fillResidency(before, m, false); err != nil {
+	if before, err = fillResidency(before, m); err != nil {
 		return before, before, nil, err
 	}
 	// Sequential advice lets the kernel read ahead in large chunks.
@@ -144,7 +196,7 @@ func Touch(path string, lock bool) (before, after Residency, held *Mapping, err 
 			return before, before, nil, fmt.Errorf("%s: %w", path, err)
 		}
 	}
-	if after, err = fillResidency(before, m, false); err != nil {
+	if after, err = fillResidency(before, m); err != nil {
 		return before, after, nil, err
 	}
 	if lock {

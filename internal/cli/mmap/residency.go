@@ -77,9 +77,10 @@ func residencyRun(opts *ResidencyOptions) error {
 	}
 	_, wantMap := sel.Lookup("map")
 	var rows []mmaputil.Residency
+	var scanner mmaputil.Scanner
 	prog := newProgress(opts.IO, "residency")
 	err = eachFile(opts.IO, "residency", opts.Paths, opts.Recursive, func(path string) error {
-		r, err := mmaputil.FileResidency(path, wantMap)
+		r, err := scanner.FileResidency(path, wantMap)
 		if err != nil {
 			return notRegularIsUsage(err)
 		}
