@@ -85,7 +85,11 @@ file first. Nothing changes the file unless asked: writes to a --private
 mapping stay in this process, and --sync on one does nothing.
 
 Subcommands: anon (anonymous and huge page mappings), residency (like
-fincore), touch and evict (like vmtouch -t/-l and -e).`,
+fincore), touch and evict (like vmtouch -t/-l and -e). To map a file
+named like a subcommand, write ./anon.
+
+--lock failing names RLIMIT_MEMLOCK; it exits 1 (ENOMEM), 4 (EPERM) or
+6 (EAGAIN) as the kernel said.`,
 		Example: `  ipcctl mmap data.bin --read --offset 4K --length 4K | xxd
   ipcctl mmap data.bin --write hello --at 100 --sync
   ipcctl mmap data.bin --private --write hello        # the file is unchanged

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ipcctl/ipcctl/internal/cli/cmdutil"
 	"github.com/ipcctl/ipcctl/internal/iostreams"
@@ -17,7 +18,7 @@ func TestMain(m *testing.M) { nstest.Main(m) }
 
 func testFactory() (*cmdutil.Factory, *bytes.Buffer, *bytes.Buffer) {
 	ios, _, out, errOut := iostreams.Test()
-	return &cmdutil.Factory{IOStreams: ios, FS: procfs.DefaultFS, Version: "test"}, out, errOut
+	return &cmdutil.Factory{IOStreams: ios, FS: procfs.DefaultFS, Now: time.Now, Version: "test"}, out, errOut
 }
 
 func TestNewCmdMmap(t *testing.T) {
@@ -187,5 +188,33 @@ func TestMmapRunFileErrors(t *testing.T) {
 		if err := cmd.Execute(); err == nil || !strings.Contains(err.Error(), tc.msg) {
 			t.Errorf("%s: err %v, want %q", tc.path, err, tc.msg)
 		}
+	}
+}
+
+// The progress line goes to stderr only when stderr is a terminal, and is
+// erased at the end; stdout is the same either way.
+func TestResidencyProgressOnlyOnTerminal(t *testing.T) {
+	nstest.Require(t)
+	dir := t.TempDir()
+	for i := 0; i < 3; i++ {
+		os.WriteFile(filepath.Join(dir, string(rune('a'+i))), []byte("x"), 0o644)
+	}
+	var outs [2]string
+	for i, tty := range []bool{false, true} {
+		f, out, errOut := testFactory()
+		f.IOStreams.SetStderrTTY(tty)
+		err := residencyRun(&ResidencyOptions{IO: f.IOStreams, Factory: f, Paths: []string{dir}, Recursive: true,
+			Output: cmdutil.OutputOptions{Raw: true}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		outs[i] = out.String()
+		got := errOut.String()
+		if tty != strings.Contains(got, "residency: ") || tty && !strings.HasSuffix(got, "\r\x1b[K") {
+			t.Errorf("stderr tty=%v: %q", tty, got)
+		}
+	}
+	if outs[0] != outs[1] || strings.Count(outs[0], "\n") != 4 {
+		t.Errorf("stdout differs with the terminal or lacks rows:\n%s\n%s", outs[0], outs[1])
 	}
 }
