@@ -18,27 +18,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// diskTempDir is a temp dir on a disk-backed filesystem (tmpfs pages are
-// never evicted), readable by every user.
-func diskTempDir(t *testing.T) string {
-	t.Helper()
-	for _, base := range []string{os.TempDir(), "/var/tmp"} {
-		var st unix.Statfs_t
-		if unix.Statfs(base, &st) != nil || st.Type == unix.TMPFS_MAGIC || st.Type == unix.RAMFS_MAGIC {
-			continue
-		}
-		dir, err := os.MkdirTemp(base, "ipcctl-e2e-mmap-")
-		if err != nil {
-			continue
-		}
-		os.Chmod(dir, 0o755)
-		t.Cleanup(func() { os.RemoveAll(dir) })
-		return dir
-	}
-	t.Skip("no disk-backed temp directory")
-	return ""
-}
-
 func TestMmapWritesSharedAndPrivate(t *testing.T) {
 	nstest.Require(t)
 	dir := t.TempDir()
@@ -124,7 +103,7 @@ func TestMmapWriteReadOnlyFile(t *testing.T) {
 	if !nstest.CanSwitchUser() {
 		t.Skip("cannot run a child as another user here")
 	}
-	dir := diskTempDir(t)
+	dir := testutil.DiskTempDir(t)
 	p := filepath.Join(dir, "ro")
 	os.WriteFile(p, []byte("keep"), 0o644) // owned by root, read-only for uid 1000
 	// A copy of the binary uid 1000 can reach (the built one may sit in a 0700 dir).
@@ -153,19 +132,6 @@ func TestMmapWriteReadOnlyFile(t *testing.T) {
 	}
 }
 
-func fincoreRes(t *testing.T, path string) uint64 {
-	t.Helper()
-	out, err := exec.Command("fincore", "--bytes", "--raw", "--noheadings", "--output", "RES", path).Output()
-	if err != nil {
-		t.Fatalf("fincore: %v", err)
-	}
-	v, err := strconv.ParseUint(strings.TrimSpace(string(out)), 10, 64)
-	if err != nil {
-		t.Fatalf("fincore said %q", out)
-	}
-	return v
-}
-
 func jsonRows(t *testing.T, r testutil.Result, key string) []map[string]any {
 	t.Helper()
 	if r.Code != 0 {
@@ -180,11 +146,8 @@ func jsonRows(t *testing.T, r testutil.Result, key string) []map[string]any {
 
 func TestMmapEvictTouchResidencyAgreeWithFincore(t *testing.T) {
 	nstest.Require(t)
-	if _, err := exec.LookPath("fincore"); err != nil {
-		t.Skip("fincore not installed")
-	}
 	const size = 2 << 20
-	p := filepath.Join(diskTempDir(t), "cache")
+	p := filepath.Join(testutil.DiskTempDir(t), "cache")
 	os.WriteFile(p, bytes.Repeat([]byte{7}, size), 0o644)
 	if f, err := os.Open(p); err == nil {
 		unix.Fdatasync(int(f.Fd())) // only clean pages can be evicted
@@ -195,7 +158,7 @@ func TestMmapEvictTouchResidencyAgreeWithFincore(t *testing.T) {
 	if len(rows) != 1 || rows[0]["after"] != float64(0) || rows[0]["evicted"] != rows[0]["before"] {
 		t.Fatalf("evict rows %v", rows)
 	}
-	if fb := fincoreRes(t, p); fb != 0 {
+	if fb := testutil.FincoreBytes(t, p); fb != 0 {
 		t.Errorf("after evict fincore says %d resident bytes", fb)
 	}
 	rows = jsonRows(t, testutil.Run(t, "", "mmap", "residency", p, "--json", "--map"), "residency")
@@ -206,7 +169,7 @@ func TestMmapEvictTouchResidencyAgreeWithFincore(t *testing.T) {
 	if len(rows) != 1 || rows[0]["before"] != float64(0) || rows[0]["after"] != float64(size) || rows[0]["loaded"] != float64(size) {
 		t.Fatalf("touch rows %v", rows)
 	}
-	if fb := fincoreRes(t, p); fb != size {
+	if fb := testutil.FincoreBytes(t, p); fb != size {
 		t.Errorf("after touch fincore says %d resident bytes, want %d", fb, size)
 	}
 	r := testutil.Run(t, "", "mmap", "residency", p, "--raw", "-n", "-o", "res,percent,map")
@@ -300,7 +263,7 @@ func startHeld(t *testing.T, args ...string) *exec.Cmd {
 
 func TestMmapHoldAndTouchLock(t *testing.T) {
 	nstest.Require(t)
-	dir := diskTempDir(t)
+	dir := testutil.DiskTempDir(t)
 	p := filepath.Join(dir, "held")
 	os.WriteFile(p, make([]byte, 64<<10), 0o644)
 	for _, args := range [][]string{

@@ -75,12 +75,8 @@ func MapFile(f *os.File, o FileOptions) (*Mapping, error) {
 	if err := unix.Fstat(int(f.Fd()), &st); err != nil {
 		return nil, &os.PathError{Op: "fstat", Path: f.Name(), Err: err}
 	}
-	if st.Mode&unix.S_IFMT != unix.S_IFREG {
-		what := "not a regular file"
-		if st.Mode&unix.S_IFMT == unix.S_IFDIR {
-			what = "is a directory"
-		}
-		return nil, fmt.Errorf("%s: %w (%s)", f.Name(), ErrNotRegular, what)
+	if err := checkRegular(f.Name(), st.Mode); err != nil {
+		return nil, err
 	}
 	if o.Offset < 0 || o.Offset%int64(PageSize) != 0 {
 		return nil, fmt.Errorf("offset %d: %w: must be a multiple of the page size %d", o.Offset, ErrUnaligned, PageSize)
@@ -123,6 +119,17 @@ func MapFile(f *os.File, o FileOptions) (*Mapping, error) {
 		return nil, &os.PathError{Op: "mmap", Path: f.Name(), Err: err}
 	}
 	return &Mapping{data: data, Offset: o.Offset, Prot: o.Prot, Flags: flags, PageSize: uint64(PageSize)}, nil
+}
+
+// checkRegular refuses what is not a regular file, naming directories.
+func checkRegular(path string, mode uint32) error {
+	switch mode & unix.S_IFMT {
+	case unix.S_IFREG:
+		return nil
+	case unix.S_IFDIR:
+		return fmt.Errorf("%s: %w (is a directory)", path, ErrNotRegular)
+	}
+	return fmt.Errorf("%s: %w", path, ErrNotRegular)
 }
 
 // AnonOptions say how to map anonymous memory.

@@ -4,37 +4,18 @@ import (
 	"bytes"
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/ipcctl/ipcctl/internal/testutil"
 	"github.com/ipcctl/ipcctl/internal/testutil/nstest"
 	"github.com/ipcctl/ipcctl/pkg/procfs"
 	"golang.org/x/sys/unix"
 )
 
 func TestMain(m *testing.M) { nstest.Main(m) }
-
-// diskDir is a temp dir on a disk-backed filesystem: evicting pages of a
-// tmpfs file does nothing, so residency tests need a real one.
-func diskDir(t testing.TB) string {
-	t.Helper()
-	for _, base := range []string{os.TempDir(), "/var/tmp"} {
-		var st unix.Statfs_t
-		if unix.Statfs(base, &st) == nil && st.Type != unix.TMPFS_MAGIC && st.Type != unix.RAMFS_MAGIC {
-			dir, err := os.MkdirTemp(base, "mmaputil-")
-			if err != nil {
-				continue
-			}
-			t.Cleanup(func() { os.RemoveAll(dir) })
-			return dir
-		}
-	}
-	t.Skip("no disk-backed temp directory")
-	return ""
-}
 
 func writeFile(t testing.TB, dir, name string, data []byte) string {
 	t.Helper()
@@ -275,28 +256,10 @@ func TestAnonBadHugePageSize(t *testing.T) {
 	}
 }
 
-// fincoreBytes asks util-linux for the resident bytes of path: a second
-// path to the same kernel answer.
-func fincoreBytes(t *testing.T, path string) uint64 {
-	t.Helper()
-	out, err := exec.Command("fincore", "--bytes", "--raw", "--noheadings", "--output", "RES", path).Output()
-	if err != nil {
-		t.Fatalf("fincore: %v", err)
-	}
-	v, err := strconv.ParseUint(strings.TrimSpace(string(out)), 10, 64)
-	if err != nil {
-		t.Fatalf("fincore output %q", out)
-	}
-	return v
-}
-
 func TestResidencyEvictTouchAgreeWithFincore(t *testing.T) {
 	nstest.Require(t)
-	if _, err := exec.LookPath("fincore"); err != nil {
-		t.Skip("fincore not installed")
-	}
 	const size = 4 << 20
-	p := writeFile(t, diskDir(t), "cache", bytes.Repeat([]byte("0123456789abcdef"), size/16))
+	p := writeFile(t, testutil.DiskTempDir(t), "cache", bytes.Repeat([]byte("0123456789abcdef"), size/16))
 	f, _ := os.Open(p)
 	unix.Fdatasync(int(f.Fd())) // clean pages can be evicted; dirty ones stay
 	f.Close()
@@ -306,7 +269,7 @@ func TestResidencyEvictTouchAgreeWithFincore(t *testing.T) {
 		if r.Size != size || r.Pages != size/uint64(PageSize) {
 			t.Fatalf("%s: size %d pages %d", stage, r.Size, r.Pages)
 		}
-		if fb := fincoreBytes(t, p); fb != r.ResidentBytes() {
+		if fb := testutil.FincoreBytes(t, p); fb != r.ResidentBytes() {
 			t.Errorf("%s: ipcctl says %d resident bytes, fincore %d", stage, r.ResidentBytes(), fb)
 		}
 		if wantAll && r.Resident != r.Pages || wantNone && r.Resident != 0 {
@@ -343,7 +306,7 @@ func TestResidencyEvictTouchAgreeWithFincore(t *testing.T) {
 
 func TestTouchLockHoldsPages(t *testing.T) {
 	nstest.Require(t)
-	p := writeFile(t, diskDir(t), "locked", make([]byte, 64<<10))
+	p := writeFile(t, testutil.DiskTempDir(t), "locked", make([]byte, 64<<10))
 	if limit, _ := MemlockLimit(); limit < 64<<10 {
 		t.Skip("RLIMIT_MEMLOCK too small")
 	}

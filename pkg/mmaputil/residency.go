@@ -33,20 +33,16 @@ func openRegular(path string, flag int) (*os.File, int64, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	st, err := f.Stat()
-	if err != nil {
+	var st unix.Stat_t
+	if err := unix.Fstat(int(f.Fd()), &st); err != nil {
+		f.Close()
+		return nil, 0, &os.PathError{Op: "fstat", Path: path, Err: err}
+	}
+	if err := checkRegular(path, st.Mode); err != nil {
 		f.Close()
 		return nil, 0, err
 	}
-	if !st.Mode().IsRegular() {
-		f.Close()
-		what := "not a regular file"
-		if st.IsDir() {
-			what = "is a directory"
-		}
-		return nil, 0, fmt.Errorf("%s: %w (%s)", path, ErrNotRegular, what)
-	}
-	return f, st.Size(), nil
+	return f, st.Size, nil
 }
 
 // fillResidency counts the resident pages of m, a mapping of all of r's file.
@@ -95,12 +91,8 @@ func (s *Scanner) FileResidency(path string, keepMap bool) (Residency, error) {
 	if e := sys.RawFstat(fd, &st); e != 0 {
 		return r, &os.PathError{Op: "fstat", Path: path, Err: e}
 	}
-	if st.Mode&unix.S_IFMT != unix.S_IFREG {
-		what := "not a regular file"
-		if st.Mode&unix.S_IFMT == unix.S_IFDIR {
-			what = "is a directory"
-		}
-		return r, fmt.Errorf("%s: %w (%s)", path, ErrNotRegular, what)
+	if err := checkRegular(path, st.Mode); err != nil {
+		return r, err
 	}
 	r.Size = st.Size
 	r.Pages = uint64((st.Size + int64(PageSize) - 1) / int64(PageSize))

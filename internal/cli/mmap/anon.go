@@ -107,16 +107,8 @@ func hugePageSize(opts *AnonOptions) (uint64, error) {
 }
 
 func anonRun(opts *AnonOptions) error {
-	cols := columns.Anon()
-	ropts, err := opts.Output.RenderOptions(opts.Factory)
-	if err != nil {
-		return err
-	}
-	if opts.Output.ListColumns {
-		return table.Render(opts.IO.Out, ropts, cols.Catalog("anon"))
-	}
-	sel, err := cmdutil.SelectColumns(cols, opts.Output.Columns)
-	if err != nil {
+	ropts, sel, listed, err := selectOutput(opts.Factory, &opts.Output, columns.Anon(), "anon", opts.Output.Columns)
+	if listed || err != nil {
 		return err
 	}
 	if opts.Size == "" {

@@ -131,7 +131,6 @@ named like a subcommand, write ./anon.
 	cmd.MarkFlagsMutuallyExclusive("shared", "private")
 	cmd.MarkFlagsMutuallyExclusive("write", "in")
 	cmd.MarkFlagsMutuallyExclusive("sync", "async")
-	cmd.MarkFlagsMutuallyExclusive("read", "out")
 	cmd.MarkFlagsMutuallyExclusive("out", "hexdump")
 	_ = cmd.RegisterFlagCompletionFunc("advise", cobra.FixedCompletions(adviceNames, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("prot", cobra.FixedCompletions([]string{"r", "rw", "rx", "rwx"}, cobra.ShellCompDirectiveNoFileComp))

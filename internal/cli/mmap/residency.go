@@ -4,7 +4,6 @@ import (
 	"github.com/ipcctl/ipcctl/internal/cli/cmdutil"
 	"github.com/ipcctl/ipcctl/internal/columns"
 	"github.com/ipcctl/ipcctl/internal/iostreams"
-	"github.com/ipcctl/ipcctl/internal/table"
 	"github.com/ipcctl/ipcctl/pkg/mmaputil"
 	"github.com/spf13/cobra"
 )
@@ -54,14 +53,6 @@ o some, . none.`,
 }
 
 func residencyRun(opts *ResidencyOptions) error {
-	cols := columns.Residency(mapWidth)
-	ropts, err := opts.Output.RenderOptions(opts.Factory)
-	if err != nil {
-		return err
-	}
-	if opts.Output.ListColumns {
-		return table.Render(opts.IO.Out, ropts, cols.Catalog("residency"))
-	}
 	spec := opts.Output.Columns
 	if opts.Map {
 		switch {
@@ -71,8 +62,8 @@ func residencyRun(opts *ResidencyOptions) error {
 			spec += ",map"
 		}
 	}
-	sel, err := cmdutil.SelectColumns(cols, spec)
-	if err != nil {
+	ropts, sel, listed, err := selectOutput(opts.Factory, &opts.Output, columns.Residency(mapWidth), "residency", spec)
+	if listed || err != nil {
 		return err
 	}
 	_, wantMap := sel.Lookup("map")
@@ -89,10 +80,5 @@ func residencyRun(opts *ResidencyOptions) error {
 		return nil
 	})
 	prog.done()
-	if len(rows) > 0 || err == nil {
-		if rerr := table.Render(opts.IO.Out, ropts, sel.Build("residency", "", rows)); rerr != nil {
-			return rerr
-		}
-	}
-	return err
+	return renderFiles(opts.Factory, ropts, sel, "residency", rows, err)
 }

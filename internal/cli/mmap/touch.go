@@ -6,7 +6,6 @@ import (
 	"github.com/ipcctl/ipcctl/internal/cli/cmdutil"
 	"github.com/ipcctl/ipcctl/internal/columns"
 	"github.com/ipcctl/ipcctl/internal/iostreams"
-	"github.com/ipcctl/ipcctl/internal/table"
 	"github.com/ipcctl/ipcctl/pkg/mmaputil"
 	"github.com/spf13/cobra"
 )
@@ -67,16 +66,8 @@ live in the page cache and never leave it.`,
 }
 
 func cacheRun(opts *CacheOptions, verb, delta string, do func(path string) (columns.CacheChange, error)) error {
-	cols := columns.CacheChanges(delta)
-	ropts, err := opts.Output.RenderOptions(opts.Factory)
-	if err != nil {
-		return err
-	}
-	if opts.Output.ListColumns {
-		return table.Render(opts.IO.Out, ropts, cols.Catalog(verb))
-	}
-	sel, err := cmdutil.SelectColumns(cols, opts.Output.Columns)
-	if err != nil {
+	ropts, sel, listed, err := selectOutput(opts.Factory, &opts.Output, columns.CacheChanges(delta), verb, opts.Output.Columns)
+	if listed || err != nil {
 		return err
 	}
 	var rows []columns.CacheChange
@@ -91,12 +82,7 @@ func cacheRun(opts *CacheOptions, verb, delta string, do func(path string) (colu
 		return nil
 	})
 	prog.done()
-	if len(rows) > 0 || err == nil {
-		if rerr := table.Render(opts.IO.Out, ropts, sel.Build(verb, "", rows)); rerr != nil {
-			return rerr
-		}
-	}
-	return err
+	return renderFiles(opts.Factory, ropts, sel, verb, rows, err)
 }
 
 func touchRun(opts *CacheOptions) error {
