@@ -52,6 +52,10 @@ func TestMmapExitCodes(t *testing.T) {
 	empty := filepath.Join(dir, "empty")
 	os.WriteFile(empty, nil, 0o644)
 	page := strconv.Itoa(os.Getpagesize())
+	fifo := filepath.Join(dir, "fifo")
+	if err := unix.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		args []string
 		code int
@@ -60,6 +64,10 @@ func TestMmapExitCodes(t *testing.T) {
 		{[]string{"mmap", filepath.Join(dir, "nope")}, 3, "no such file"},
 		{[]string{"mmap", dir}, 2, "is a directory"},
 		{[]string{"mmap", empty}, 2, "empty"},
+		{[]string{"mmap", fifo}, 2, "not a regular file"},
+		{[]string{"mmap", "residency", fifo}, 2, "not a regular file"},
+		{[]string{"mmap", "touch", fifo}, 2, "not a regular file"},
+		{[]string{"mmap", "evict", fifo}, 2, "not a regular file"},
 		{[]string{"mmap", p, "--offset", "1000"}, 2, "page size " + page},
 		{[]string{"mmap", p, "--length", "1M"}, 2, "(5000 bytes)"},
 		{[]string{"mmap", p, "--offset", "99999999999999999999"}, 2, "invalid size"},

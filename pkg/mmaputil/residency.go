@@ -29,7 +29,8 @@ func (r Residency) ResidentBytes() uint64 {
 
 // openRegular opens path and checks it is a regular file.
 func openRegular(path string, flag int) (*os.File, int64, error) {
-	f, err := os.OpenFile(path, flag, 0)
+	// O_NONBLOCK: a FIFO is refused below, not waited on.
+	f, err := os.OpenFile(path, flag|unix.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, 0, err
 	}

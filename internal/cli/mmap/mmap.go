@@ -220,7 +220,8 @@ func mmapRun(opts *Options) error {
 	if (!opts.Private && prot&unix.PROT_WRITE != 0) || opts.Grow {
 		flag = os.O_RDWR
 	}
-	file, err := os.OpenFile(opts.Path, flag, 0)
+	// O_NONBLOCK: a FIFO named by mistake is refused, not waited on.
+	file, err := os.OpenFile(opts.Path, flag|unix.O_NONBLOCK, 0)
 	if err != nil {
 		return fmt.Errorf("mmap: %w", err)
 	}
