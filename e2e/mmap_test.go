@@ -181,7 +181,7 @@ func TestMmapEvictTouchResidencyAgreeWithFincore(t *testing.T) {
 		t.Errorf("after touch fincore says %d resident bytes, want %d", fb, size)
 	}
 	r := testutil.Run(t, "", "mmap", "residency", p, "--raw", "-n", "-o", "res,percent,map")
-	if r.Code != 0 || r.Stdout != strconv.Itoa(size)+" 100 "+strings.Repeat("O", 64)+"\n" {
+	if r.Code != 0 || r.Stdout != strconv.Itoa(size)+" 100.00 "+strings.Repeat("O", 64)+"\n" {
 		t.Errorf("raw residency after touch: exit %d %q", r.Code, r.Stdout)
 	}
 	if r.Stderr != "" {

@@ -9,14 +9,6 @@ import (
 	"github.com/ipcctl/ipcctl/pkg/procfs"
 )
 
-// percent is part/whole in whole percent, rounded down, so 100 means all.
-func percent(part, whole uint64) uint64 {
-	if whole == 0 {
-		return 0
-	}
-	return part * 100 / whole
-}
-
 // Residency is the column list of `mmap residency` (like fincore). The map
 // column draws mapWidth regions of the file (see ResidencyMap).
 func Residency(mapWidth int) table.Columns[mmaputil.Residency] {
@@ -25,7 +17,8 @@ func Residency(mapWidth int) table.Columns[mmaputil.Residency] {
 		sizeCol("res", "resident bytes in the page cache", true, func(r R) uint64 { return r.ResidentBytes() }),
 		uintCol("pages", "pages the file spans", true, func(r R) uint64 { return r.Pages }),
 		uintCol("resident", "resident pages", true, func(r R) uint64 { return r.Resident }),
-		uintCol("percent", "resident pages in whole percent, rounded down", true, func(r R) uint64 { return percent(r.Resident, r.Pages) }),
+		col[R]{Name: "percent", Head: "RES%", Help: "resident pages in percent (null for an empty file)", Right: true, Default: true, Type: table.Percent,
+			Value: func(r R) table.Value { return table.PercentV(r.Resident, r.Pages) }},
 		sizeCol("size", "file size", true, func(r R) uint64 { return uint64(r.Size) }),
 		col[R]{Name: "file", Help: "file name", Default: true, Type: table.String,
 			Value: func(r R) table.Value { return table.Str(r.Path) }},
@@ -86,7 +79,8 @@ func CacheChanges(delta string) table.Columns[CacheChange] {
 		sizeCol("after", "resident bytes after", true, func(c C) uint64 { return c.After.ResidentBytes() }),
 		uintCol("pages", "pages the file spans", true, func(c C) uint64 { return c.After.Pages }),
 		uintCol("resident", "resident pages after", false, func(c C) uint64 { return c.After.Resident }),
-		uintCol("percent", "resident pages after, in whole percent, rounded down", true, func(c C) uint64 { return percent(c.After.Resident, c.After.Pages) }),
+		col[C]{Name: "percent", Head: "RES%", Help: "resident pages after, in percent (null for an empty file)", Right: true, Default: true, Type: table.Percent,
+			Value: func(c C) table.Value { return table.PercentV(c.After.Resident, c.After.Pages) }},
 		sizeCol("size", "file size", false, func(c C) uint64 { return uint64(c.After.Size) }),
 		col[C]{Name: "file", Help: "file name", Default: true, Type: table.String,
 			Value: func(c C) table.Value { return table.Str(c.After.Path) }},

@@ -24,14 +24,6 @@ func TestResidencyMap(t *testing.T) {
 	}
 }
 
-func TestPercentRoundsDown(t *testing.T) {
-	for _, tc := range [][3]uint64{{0, 0, 0}, {1, 1000, 0}, {999, 1000, 99}, {5, 5, 100}} {
-		if got := percent(tc[0], tc[1]); got != tc[2] {
-			t.Errorf("percent(%d, %d) = %d, want %d", tc[0], tc[1], got, tc[2])
-		}
-	}
-}
-
 func TestCacheChangeDelta(t *testing.T) {
 	page := uint64(mmaputil.PageSize)
 	c := CacheChange{

@@ -30,7 +30,7 @@ func NewCmdResidency(f *cmdutil.Factory, runF func(*ResidencyOptions) error) *co
 		Short: "Show how much of files is in the page cache (like fincore)",
 		Long: `Show how much of each file is in the page cache, from mincore(2) on a
 mapping that faults nothing in: resident bytes, pages, resident pages,
-percent (whole, rounded down), size. Replaces fincore.
+percent, size. Replaces fincore.
 
 --map adds a column drawing the file as 64 regions: O all pages resident,
 o some, . none.`,
