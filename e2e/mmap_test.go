@@ -189,6 +189,18 @@ func TestMmapEvictTouchResidencyAgreeWithFincore(t *testing.T) {
 	}
 }
 
+// A file whose last page is partial: res counts whole pages, as fincore does.
+func TestMmapResidencyPartialPageMatchesFincore(t *testing.T) {
+	nstest.Require(t)
+	p := filepath.Join(testutil.DiskTempDir(t), "odd")
+	os.WriteFile(p, make([]byte, 5000), 0o644)
+	testutil.Run(t, "", "mmap", "touch", p)
+	rows := jsonRows(t, testutil.Run(t, "", "mmap", "residency", p, "--json"), "residency")
+	if len(rows) != 1 || rows[0]["res"] != float64(testutil.FincoreBytes(t, p)) || rows[0]["size"] != float64(5000) {
+		t.Errorf("rows %v; fincore says %d", rows, testutil.FincoreBytes(t, p))
+	}
+}
+
 func TestMmapResidencyRecursive(t *testing.T) {
 	nstest.Require(t)
 	dir := t.TempDir()

@@ -14,7 +14,7 @@ import (
 func Residency(mapWidth int) table.Columns[mmaputil.Residency] {
 	type R = mmaputil.Residency
 	return table.Columns[R]{
-		sizeCol("res", "resident bytes in the page cache", true, func(r R) uint64 { return r.ResidentBytes() }),
+		sizeCol("res", "resident bytes in the page cache (whole pages, as fincore)", true, func(r R) uint64 { return r.ResidentBytes() }),
 		uintCol("pages", "pages the file spans", true, func(r R) uint64 { return r.Pages }),
 		uintCol("resident", "resident pages", true, func(r R) uint64 { return r.Resident }),
 		col[R]{Name: "percent", Head: "RES%", Help: "resident pages in percent (null for an empty file)", Right: true, Default: true, Type: table.Percent,

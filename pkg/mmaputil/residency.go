@@ -18,14 +18,9 @@ type Residency struct {
 	Map      PageMap // per page, when asked for; nil otherwise
 }
 
-// ResidentBytes is Resident in bytes, capped at the file size (the last page may be partial).
-func (r Residency) ResidentBytes() uint64 {
-	b := r.Resident * uint64(PageSize)
-	if b > uint64(r.Size) {
-		b = uint64(r.Size)
-	}
-	return b
-}
+// ResidentBytes is Resident in bytes: whole pages, as the cache holds
+// them and fincore counts them, so a partial last page counts in full.
+func (r Residency) ResidentBytes() uint64 { return r.Resident * uint64(PageSize) }
 
 // openRegular opens path and checks it is a regular file.
 func openRegular(path string, flag int) (*os.File, int64, error) {
