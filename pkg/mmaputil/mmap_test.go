@@ -321,6 +321,25 @@ func TestTouchLockHoldsPages(t *testing.T) {
 	}
 }
 
+// Counting window by window gives the same answer as one pass with a map.
+func TestResidencyWindows(t *testing.T) {
+	nstest.Require(t)
+	p := writeFile(t, t.TempDir(), "w", make([]byte, 10*PageSize+1))
+	full, err := FileResidency(p, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func(w int) { scanWindow = w }(scanWindow)
+	scanWindow = 3 * PageSize
+	var s Scanner
+	for i := 0; i < 2; i++ { // the second pass reuses the buffer
+		got, err := s.FileResidency(p, false)
+		if err != nil || got.Resident != full.Resident || got.Resident != full.Map.Count() || got.Pages != 11 {
+			t.Fatalf("windowed %+v, %v; one pass %+v", got, err, full)
+		}
+	}
+}
+
 func TestResidencyErrors(t *testing.T) {
 	nstest.Require(t)
 	dir := t.TempDir()

@@ -65,6 +65,10 @@ func FileResidency(path string, keepMap bool) (Residency, error) {
 	return s.FileResidency(path, keepMap)
 }
 
+// scanWindow is how many bytes of a file one mincore call looks at when
+// no per-page map is kept (a multiple of any page size).
+var scanWindow = 1 << 30
+
 // Scanner measures residency of many files, reusing its buffer. Not safe
 // for concurrent use.
 type Scanner struct {
@@ -104,21 +108,32 @@ func (s *Scanner) FileResidency(path string, keepMap bool) (Residency, error) {
 		return r, &os.PathError{Op: "mmap", Path: path, Err: e}
 	}
 	defer sys.RawMunmap(addr, uintptr(st.Size))
+	// Without a map to keep, count a window at a time: the vector of a
+	// 1 TiB file would be 256 MiB.
+	size := uintptr(st.Size)
+	window := uintptr(scanWindow)
+	if keepMap {
+		window = size
+	}
+	vecLen := (min(size, window) + uintptr(PageSize) - 1) / uintptr(PageSize)
 	vec := s.vec
-	if keepMap || uint64(cap(vec)) < r.Pages {
-		vec = make([]byte, r.Pages)
+	if keepMap || uintptr(cap(vec)) < vecLen {
+		vec = make([]byte, vecLen)
 		if !keepMap {
 			s.vec = vec
 		}
 	}
-	vec = vec[:r.Pages]
-	if e := sys.RawMincore(addr, uintptr(st.Size), &vec[0]); e != 0 {
-		return r, &os.PathError{Op: "mincore", Path: path, Err: e}
-	}
-	for i, b := range vec {
-		b &= 1 // the other bits are reserved
-		vec[i] = b
-		r.Resident += uint64(b)
+	for off := uintptr(0); off < size; off += window {
+		n := min(window, size-off)
+		v := vec[:(n+uintptr(PageSize)-1)/uintptr(PageSize)]
+		if e := sys.RawMincore(addr+off, n, &v[0]); e != 0 {
+			return r, &os.PathError{Op: "mincore", Path: path, Err: e}
+		}
+		for i, b := range v {
+			b &= 1 // the other bits are reserved
+			v[i] = b
+			r.Resident += uint64(b)
+		}
 	}
 	if keepMap {
 		r.Map = vec
