@@ -214,6 +214,11 @@ func mmapRun(opts *Options) error {
 			return fmt.Errorf("mmap: --in: %w", err)
 		}
 	}
+	// With the length known, a write that cannot fit is refused before
+	// anything (--grow) touches the file.
+	if writing && length > 0 && (at > length || int64(len(data)) > length-at) {
+		return cmdutil.FlagErrorf("mmap %s: writing %d bytes at %d ends past the mapping (%d bytes)", opts.Path, len(data), at, length)
+	}
 
 	// The file must be writable only when writes can reach it (or it grows).
 	flag := os.O_RDONLY

@@ -137,6 +137,7 @@ func TestMmapRun(t *testing.T) {
 		{"length past EOF", []string{"--length", "12K"}, 2, "", "(8192 bytes); --grow extends the file", ""},
 		{"write past mapping", []string{"--write", "xyz", "--at", "8190"}, 2, "", "ends past the mapping", ""},
 		{"offset past EOF", []string{"--offset", "8K"}, 2, "", "past the end of the file", ""},
+		{"grow with a write past the length", []string{"--length", "12K", "--grow", "--write", "ZZ", "--at", "12287"}, 2, "", "ends past the mapping", ""},
 		{"grow without length", []string{"--grow"}, 2, "", "--grow needs --length", ""},
 		{"grow", []string{"--length", "12K", "--grow", "--write", "Z", "--at", "12287"}, 0, "", "", orig + strings.Repeat("\x00", page-1) + "Z"},
 	} {
