@@ -113,7 +113,7 @@ named like a subcommand, write ./anon.
 	fl.BoolVar(&opts.Private, "private", false, "MAP_PRIVATE: writes stay in this process, the file is unchanged")
 	fl.StringVar(&opts.Prot, "prot", "", "protection: r, rw, rx or rwx (default r, or rw when writing)")
 	fl.StringVar(&opts.Offset, "offset", "0", "file `OFFSET` to map from, a multiple of the page size")
-	fl.StringVar(&opts.Length, "length", "0", "`BYTES` to map (default: to the end of the file)")
+	fl.StringVar(&opts.Length, "length", "", "`BYTES` to map (default: to the end of the file)")
 	fl.BoolVar(&opts.Grow, "grow", false, "extend the file (ftruncate) when offset+length is past its end")
 	fl.BoolVar(&opts.Populate, "populate", false, "MAP_POPULATE: fault every page in at map time")
 	fl.BoolVar(&opts.Read, "read", false, "write the mapped bytes, nothing added, to stdout (or --out)")
@@ -146,6 +146,9 @@ named like a subcommand, write ./anon.
 
 // parseOffset parses a byte offset or length that must fit an int64.
 func parseOffset(flag, s string) (int64, error) {
+	if s == "" {
+		return 0, nil
+	}
 	v, err := cmdutil.ParseSize(s)
 	if err != nil {
 		return 0, fmt.Errorf("--%s: %w", flag, err)
@@ -198,7 +201,7 @@ func mmapRun(opts *Options) error {
 	if writing && prot&unix.PROT_WRITE == 0 {
 		return cmdutil.FlagErrorf("cannot write to a read-only mapping: use --prot rw")
 	}
-	if opts.Grow && opts.Length == "0" {
+	if opts.Grow && length == 0 {
 		return cmdutil.FlagErrorf("--grow needs --length: the size to map (and grow the file to)")
 	}
 	var data []byte
