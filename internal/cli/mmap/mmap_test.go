@@ -27,7 +27,9 @@ func TestNewCmdMmap(t *testing.T) {
 		want    func(o *Options) bool
 		wantErr string
 	}{
-		{"f", func(o *Options) bool { return o.Path == "f" && !o.Private && o.Offset == "0" && o.Length == "" && !o.Read }, ""},
+		{"f", func(o *Options) bool {
+			return o.Path == "f" && !o.Private && o.Offset == "0" && o.Length == "" && !o.Read
+		}, ""},
 		{"f --private --write hi --at 4", func(o *Options) bool { return o.Private && o.HasWrite && o.Write == "hi" && o.At == "4" }, ""},
 		{"f --write=", func(o *Options) bool { return o.HasWrite && o.Write == "" }, ""},
 		{"f --hexdump", func(o *Options) bool { return o.Read && o.Hexdump }, ""},
