@@ -283,7 +283,7 @@ func mmapRun(opts *Options) error {
 		}
 	}
 	if opts.Read {
-		if err := readOut(opts, m.Bytes(), offset); err != nil {
+		if err := readOut(opts, m, offset); err != nil {
 			return err
 		}
 	} else {
@@ -305,23 +305,22 @@ func mmapRun(opts *Options) error {
 }
 
 // readOut writes the mapped bytes: raw, or as a hexdump with file offsets.
-func readOut(opts *Options, b []byte, offset int64) error {
-	w := opts.IO.Out
+func readOut(opts *Options, m *mmaputil.Mapping, offset int64) error {
 	if opts.Out != "" {
 		f, err := os.Create(opts.Out)
 		if err != nil {
 			return fmt.Errorf("mmap: --out: %w", err)
 		}
 		defer f.Close()
-		if _, err := f.Write(b); err != nil {
+		if _, err := m.WriteTo(f); err != nil {
 			return fmt.Errorf("mmap: --out: %w", err)
 		}
 		return f.Close()
 	}
 	if opts.Hexdump {
-		return hexdump(w, b, offset)
+		return hexdump(opts.IO.Out, m.Bytes(), offset)
 	}
-	if _, err := w.Write(b); err != nil {
+	if _, err := m.WriteTo(opts.IO.Out); err != nil {
 		return fmt.Errorf("mmap: writing output: %w", err)
 	}
 	return nil
