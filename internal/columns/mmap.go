@@ -90,11 +90,10 @@ func CacheChanges(delta string) table.Columns[CacheChange] {
 // AnonMapping is what `mmap anon` got from the kernel: the mapping and its
 // /proc/self/smaps region.
 type AnonMapping struct {
-	Addr     uint64
-	Size     uint64
-	HugeTLB  bool
-	PageSize uint64 // page size asked for
-	Smaps    procfs.SmapsRegion
+	Addr    uint64
+	Size    uint64
+	HugeTLB bool
+	Smaps   procfs.SmapsRegion
 }
 
 // Anon is the column list of `mmap anon`.

@@ -146,7 +146,7 @@ func anonRun(opts *AnonOptions) error {
 	if err != nil {
 		return fmt.Errorf("mmap anon: %w", err)
 	}
-	row := columns.AnonMapping{Addr: m.Addr(), Size: uint64(m.Len()), HugeTLB: opts.HugeTLB, PageSize: m.PageSize, Smaps: reg}
+	row := columns.AnonMapping{Addr: m.Addr(), Size: uint64(m.Len()), HugeTLB: opts.HugeTLB, Smaps: reg}
 	if err := table.Render(opts.IO.Out, ropts, sel.Build("anon", "Anonymous Mapping", []columns.AnonMapping{row})); err != nil {
 		return err
 	}
