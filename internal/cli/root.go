@@ -15,6 +15,7 @@ import (
 	"github.com/ipcctl/ipcctl/internal/cli/key"
 	"github.com/ipcctl/ipcctl/internal/cli/limits"
 	"github.com/ipcctl/ipcctl/internal/cli/ls"
+	"github.com/ipcctl/ipcctl/internal/cli/mmap"
 	"github.com/ipcctl/ipcctl/internal/cli/mqrecv"
 	"github.com/ipcctl/ipcctl/internal/cli/mqsend"
 	"github.com/ipcctl/ipcctl/internal/cli/rm"
@@ -80,6 +81,7 @@ whatever the terminal; the plain table is for people.`,
 		semop.NewCmdSemOp(f, nil),
 		mqsend.NewCmdMqSend(f, nil),
 		mqrecv.NewCmdMqRecv(f, nil),
+		mmap.NewCmdMmap(f, nil),
 	)
 	return root
 }

@@ -1,0 +1,360 @@
+// Package mmap implements `ipcctl mmap`: map a file (or anonymous memory)
+// and act on the mapping, and report or change page-cache residency.
+package mmap
+
+import (
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"strings"
+
+	"github.com/ipcctl/ipcctl/internal/cli/cmdutil"
+	"github.com/ipcctl/ipcctl/internal/iostreams"
+	"github.com/ipcctl/ipcctl/pkg/mmaputil"
+	"github.com/spf13/cobra"
+	"golang.org/x/sys/unix"
+)
+
+// Options are the parsed arguments of `ipcctl mmap FILE`.
+type Options struct {
+	IO      *iostreams.IOStreams
+	Factory *cmdutil.Factory
+
+	Path     string
+	Private  bool
+	Prot     string // r, rw, rx, rwx; "" = r, or rw when writing
+	Offset   string
+	Length   string
+	Grow     bool
+	Populate bool
+
+	Read    bool
+	Out     string
+	Hexdump bool
+
+	Write    string
+	HasWrite bool // --write was given (DATA may be empty)
+	In       string
+	At       string
+
+	Sync, Async, Invalidate bool
+	Advise                  string
+	Lock                    bool
+	Hold                    bool
+}
+
+// advice maps --advise names to madvise(2) advice.
+var advice = map[string]int{
+	"normal":     unix.MADV_NORMAL,
+	"sequential": unix.MADV_SEQUENTIAL,
+	"random":     unix.MADV_RANDOM,
+	"willneed":   unix.MADV_WILLNEED,
+	"dontneed":   unix.MADV_DONTNEED,
+	"hugepage":   unix.MADV_HUGEPAGE,
+	"nohugepage": unix.MADV_NOHUGEPAGE,
+	"collapse":   unix.MADV_COLLAPSE,
+}
+
+var adviceNames = []string{"normal", "sequential", "random", "willneed", "dontneed", "hugepage", "nohugepage", "collapse"}
+
+// prots maps --prot to PROT_* bits.
+var prots = map[string]int{
+	"r":   unix.PROT_READ,
+	"rw":  unix.PROT_READ | unix.PROT_WRITE,
+	"rx":  unix.PROT_READ | unix.PROT_EXEC,
+	"rwx": unix.PROT_READ | unix.PROT_WRITE | unix.PROT_EXEC,
+}
+
+// NewCmdMmap builds `mmap` and its subcommands; runF replaces mmapRun in tests.
+func NewCmdMmap(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
+	opts := &Options{IO: f.IOStreams, Factory: f}
+	var shared bool
+	cmd := &cobra.Command{
+		Use:   "mmap FILE",
+		Short: "Map a file and read, write, sync, advise or lock it; page-cache residency",
+		Long: `Map FILE (shared by default) and act on the mapping, in this order:
+--advise, --lock, --write/--in, --sync/--async/--invalidate, --read, --hold.
+Without --read, one line describing the mapping is printed.
+
+The offset must be a multiple of the page size. A length past the end of
+the file is refused (touching it would be SIGBUS) unless --grow extends the
+file first. Nothing changes the file unless asked: writes to a --private
+mapping stay in this process, and --sync on one does nothing.
+
+Subcommands: anon (anonymous and huge page mappings), residency (like
+fincore), touch and evict (like vmtouch -t/-l and -e). To map a file
+named like a subcommand, write ./anon.
+
+--lock failing names RLIMIT_MEMLOCK; it exits 1 (ENOMEM), 4 (EPERM) or
+6 (EAGAIN) as the kernel said.`,
+		Example: `  ipcctl mmap data.bin --read --offset 4K --length 4K | xxd
+  ipcctl mmap data.bin --write hello --at 100 --sync
+  ipcctl mmap data.bin --private --write hello        # the file is unchanged
+  ipcctl mmap data.bin --length 1M --grow --write x --at 1048575
+  ipcctl mmap data.bin --advise willneed --lock --hold`,
+		Args: cmdutil.ExactArgs(1, "a FILE (or a subcommand)"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Path = args[0]
+			opts.HasWrite = cmd.Flags().Changed("write")
+			if opts.Out != "" || opts.Hexdump {
+				opts.Read = true
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return mmapRun(opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.BoolVar(&shared, "shared", true, "MAP_SHARED: writes reach the file (the default)")
+	fl.BoolVar(&opts.Private, "private", false, "MAP_PRIVATE: writes stay in this process, the file is unchanged")
+	fl.StringVar(&opts.Prot, "prot", "", "protection: r, rw, rx or rwx (default r, or rw when writing)")
+	fl.StringVar(&opts.Offset, "offset", "0", "file `OFFSET` to map from, a multiple of the page size")
+	fl.StringVar(&opts.Length, "length", "", "`BYTES` to map (default: to the end of the file)")
+	fl.BoolVar(&opts.Grow, "grow", false, "extend the file (ftruncate) when offset+length is past its end")
+	fl.BoolVar(&opts.Populate, "populate", false, "MAP_POPULATE: fault every page in at map time")
+	fl.BoolVar(&opts.Read, "read", false, "write the mapped bytes, nothing added, to stdout (or --out)")
+	fl.StringVar(&opts.Out, "out", "", "with --read: write to `FILE` instead of stdout")
+	fl.BoolVar(&opts.Hexdump, "hexdump", false, "with --read: print a canonical hex+ASCII dump instead")
+	fl.StringVar(&opts.Write, "write", "", "write `DATA` into the mapping at --at")
+	fl.StringVar(&opts.In, "in", "", "write the contents of `FILE` (- for stdin) into the mapping at --at")
+	fl.StringVar(&opts.At, "at", "0", "`OFFSET` within the mapping for --write/--in")
+	fl.BoolVar(&opts.Sync, "sync", false, "msync(MS_SYNC): write changes back and wait")
+	fl.BoolVar(&opts.Async, "async", false, "msync(MS_ASYNC): schedule the write-back")
+	fl.BoolVar(&opts.Invalidate, "invalidate", false, "msync(MS_INVALIDATE): invalidate other mappings of the file")
+	fl.StringVar(&opts.Advise, "advise", "", "madvise: "+strings.Join(adviceNames, ", "))
+	fl.BoolVar(&opts.Lock, "lock", false, "mlock the mapping (limited by RLIMIT_MEMLOCK)")
+	fl.BoolVar(&opts.Hold, "hold", false, "keep the mapping until SIGINT or SIGTERM")
+	cmd.MarkFlagsMutuallyExclusive("shared", "private")
+	cmd.MarkFlagsMutuallyExclusive("write", "in")
+	cmd.MarkFlagsMutuallyExclusive("sync", "async")
+	cmd.MarkFlagsMutuallyExclusive("out", "hexdump")
+	_ = cmd.RegisterFlagCompletionFunc("advise", cobra.FixedCompletions(adviceNames, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("prot", cobra.FixedCompletions([]string{"r", "rw", "rx", "rwx"}, cobra.ShellCompDirectiveNoFileComp))
+
+	cmd.AddCommand(
+		NewCmdAnon(f, nil),
+		NewCmdResidency(f, nil),
+		NewCmdTouch(f, nil),
+		NewCmdEvict(f, nil),
+	)
+	return cmd
+}
+
+// parseOffset parses a byte offset or length that must fit an int64.
+func parseOffset(flag, s string) (int64, error) {
+	if s == "" {
+		return 0, nil
+	}
+	v, err := cmdutil.ParseSize(s)
+	if err != nil {
+		return 0, fmt.Errorf("--%s: %w", flag, err)
+	}
+	if v > math.MaxInt64 {
+		return 0, cmdutil.FlagErrorf("--%s %s: larger than %d", flag, s, int64(math.MaxInt64))
+	}
+	return int64(v), nil
+}
+
+// usageIfBadInput turns the mapping refusals that are the caller's fault into usage errors.
+func usageIfBadInput(err error) error {
+	for _, e := range []error{mmaputil.ErrUnaligned, mmaputil.ErrPastEOF, mmaputil.ErrEmpty, mmaputil.ErrNotRegular, mmaputil.ErrHugePageSize} {
+		if errors.Is(err, e) {
+			return cmdutil.FlagErrorWrap(err)
+		}
+	}
+	return err
+}
+
+func mmapRun(opts *Options) error {
+	offset, err := parseOffset("offset", opts.Offset)
+	if err != nil {
+		return err
+	}
+	length, err := parseOffset("length", opts.Length)
+	if err != nil {
+		return err
+	}
+	at, err := parseOffset("at", opts.At)
+	if err != nil {
+		return err
+	}
+	adv, hasAdvice := advice[opts.Advise]
+	if opts.Advise != "" && !hasAdvice {
+		return cmdutil.FlagErrorf("invalid --advise %q: want one of %s", opts.Advise, strings.Join(adviceNames, ", "))
+	}
+	writing := opts.HasWrite || opts.In != ""
+	protName := opts.Prot
+	if protName == "" {
+		protName = "r"
+		if writing {
+			protName = "rw"
+		}
+	}
+	prot, ok := prots[protName]
+	if !ok {
+		return cmdutil.FlagErrorf("invalid --prot %q: want r, rw, rx or rwx", opts.Prot)
+	}
+	if writing && prot&unix.PROT_WRITE == 0 {
+		return cmdutil.FlagErrorf("cannot write to a read-only mapping: use --prot rw")
+	}
+	if opts.Grow && length == 0 {
+		return cmdutil.FlagErrorf("--grow needs --length: the size to map (and grow the file to)")
+	}
+	var data []byte
+	switch {
+	case opts.HasWrite:
+		data = []byte(opts.Write)
+	case opts.In == "-":
+		if data, err = io.ReadAll(opts.IO.In); err != nil {
+			return fmt.Errorf("mmap: reading stdin: %w", err)
+		}
+	case opts.In != "":
+		if data, err = os.ReadFile(opts.In); err != nil {
+			return fmt.Errorf("mmap: --in: %w", err)
+		}
+	}
+	// With the length known, a write that cannot fit is refused before
+	// anything (--grow) touches the file.
+	if writing && length > 0 && (at > length || int64(len(data)) > length-at) {
+		return cmdutil.FlagErrorf("mmap %s: writing %d bytes at %d ends past the mapping (%d bytes)", opts.Path, len(data), at, length)
+	}
+
+	// The file must be writable only when writes can reach it (or it grows).
+	flag := os.O_RDONLY
+	if (!opts.Private && prot&unix.PROT_WRITE != 0) || opts.Grow {
+		flag = os.O_RDWR
+	}
+	// O_NONBLOCK: a FIFO named by mistake is refused, not waited on.
+	file, err := os.OpenFile(opts.Path, flag|unix.O_NONBLOCK, 0)
+	if err != nil {
+		return fmt.Errorf("mmap: %w", err)
+	}
+	defer file.Close()
+	m, err := mmaputil.MapFile(file, mmaputil.FileOptions{
+		Offset: offset, Length: length, Prot: prot, Private: opts.Private, Populate: opts.Populate, Grow: opts.Grow,
+	})
+	if errors.Is(err, mmaputil.ErrPastEOF) {
+		err = fmt.Errorf("%w; --grow extends the file", err)
+	}
+	if err != nil {
+		return usageIfBadInput(fmt.Errorf("mmap: %w", err))
+	}
+	defer m.Close()
+
+	if hasAdvice {
+		if err := m.Advise(adv); err != nil {
+			return fmt.Errorf("mmap %s: --advise %s: %w", opts.Path, opts.Advise, err)
+		}
+	}
+	if opts.Lock {
+		if err := m.Lock(); err != nil {
+			return fmt.Errorf("mmap %s: %w", opts.Path, err)
+		}
+	}
+	if writing {
+		if at > int64(m.Len()) || int64(len(data)) > int64(m.Len())-at {
+			return cmdutil.FlagErrorf("mmap %s: writing %d bytes at %d ends past the mapping (%d bytes)", opts.Path, len(data), at, m.Len())
+		}
+		copy(m.Bytes()[at:], data)
+		if opts.Private {
+			fmt.Fprintf(opts.IO.ErrOut, "ipcctl: mmap %s: wrote %d bytes at %d to a private mapping: the change was private, the file is unchanged\n", opts.Path, len(data), at)
+		}
+	}
+	if opts.Sync || opts.Async || opts.Invalidate {
+		if opts.Private {
+			fmt.Fprintf(opts.IO.ErrOut, "ipcctl: mmap %s: msync on a private mapping is a no-op: private changes never reach the file\n", opts.Path)
+		}
+		var flags int
+		if opts.Sync {
+			flags |= unix.MS_SYNC
+		}
+		if opts.Async {
+			flags |= unix.MS_ASYNC
+		}
+		if opts.Invalidate {
+			flags |= unix.MS_INVALIDATE
+		}
+		if err := m.Sync(flags); err != nil {
+			return fmt.Errorf("mmap %s: %w", opts.Path, err)
+		}
+	}
+	if opts.Read {
+		if err := readOut(opts, m, offset); err != nil {
+			return err
+		}
+	} else {
+		vec, err := m.Resident()
+		if err != nil {
+			return fmt.Errorf("mmap %s: %w", opts.Path, err)
+		}
+		kind := "shared"
+		if opts.Private {
+			kind = "private"
+		}
+		fmt.Fprintf(opts.IO.Out, "%s: mapped %d bytes at offset %d, %s, prot %s, %d of %d pages resident\n",
+			opts.Path, m.Len(), offset, kind, protName, vec.Count(), len(vec))
+	}
+	if opts.Hold {
+		return hold(opts.IO, fmt.Sprintf("mapping of %s at %#x", opts.Path, m.Addr()))
+	}
+	return nil
+}
+
+// readOut writes the mapped bytes: raw, or as a hexdump with file offsets.
+func readOut(opts *Options, m *mmaputil.Mapping, offset int64) error {
+	if opts.Out != "" {
+		f, err := os.Create(opts.Out)
+		if err != nil {
+			return fmt.Errorf("mmap: --out: %w", err)
+		}
+		defer f.Close()
+		if _, err := m.WriteTo(f); err != nil {
+			return fmt.Errorf("mmap: --out: %w", err)
+		}
+		return f.Close()
+	}
+	if opts.Hexdump {
+		return hexdump(opts.IO.Out, m.Bytes(), offset)
+	}
+	if _, err := m.WriteTo(opts.IO.Out); err != nil {
+		return fmt.Errorf("mmap: writing output: %w", err)
+	}
+	return nil
+}
+
+// hexdump writes b like `hexdump -C`, with offsets counted in the file.
+func hexdump(w io.Writer, b []byte, offset int64) error {
+	line := make([]byte, 0, 80)
+	for i := 0; i < len(b); i += 16 {
+		chunk := b[i:min(i+16, len(b))]
+		line = fmt.Appendf(line[:0], "%08x ", offset+int64(i))
+		for j := 0; j < 16; j++ {
+			if j == 8 {
+				line = append(line, ' ')
+			}
+			if j < len(chunk) {
+				line = append(line, ' ')
+				line = hex.AppendEncode(line, chunk[j:j+1])
+			} else {
+				line = append(line, "   "...)
+			}
+		}
+		line = append(line, "  |"...)
+		for _, c := range chunk {
+			if c < 0x20 || c > 0x7e {
+				c = '.'
+			}
+			line = append(line, c)
+		}
+		line = append(line, "|\n"...)
+		if _, err := w.Write(line); err != nil {
+			return fmt.Errorf("mmap: writing output: %w", err)
+		}
+	}
+	_, err := fmt.Fprintf(w, "%08x\n", offset+int64(len(b)))
+	return err
+}
