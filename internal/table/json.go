@@ -23,7 +23,7 @@ func AppendJSON(b []byte, v Value) []byte {
 		return strconv.AppendBool(b, v.Bool)
 	case Time:
 		b = append(b, '"')
-		b = v.Time.AppendFormat(b, time.RFC3339)
+		b = v.TimeOf().AppendFormat(b, time.RFC3339)
 		return append(b, '"')
 	case Key:
 		b = append(b, '"')

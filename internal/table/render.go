@@ -134,11 +134,11 @@ func AppendText(b []byte, v Value, opts *Options) []byte {
 		return strconv.AppendUint(b, v.Uint, 10)
 	case Size:
 		if opts.Format == Human && !opts.Bytes {
-			return append(b, HumanSize(v.Uint)...)
+			return appendHumanSize(b, v.Uint)
 		}
 		return strconv.AppendUint(b, v.Uint, 10)
 	case Time:
-		return appendTime(b, v.Time, opts)
+		return appendTime(b, v.TimeOf(), opts)
 	case Bool:
 		if opts.Format == Human {
 			if v.Bool {
@@ -214,10 +214,12 @@ func appendTime(b []byte, t time.Time, opts *Options) []byte {
 }
 
 // HumanSize formats bytes with binary units the way lsipc does: 0B, 512B, 4K, 1.5M.
-func HumanSize(n uint64) string {
+func HumanSize(n uint64) string { return string(appendHumanSize(nil, n)) }
+
+func appendHumanSize(b []byte, n uint64) []byte {
 	const units = "BKMGTPE"
 	if n < 1024 {
-		return strconv.FormatUint(n, 10) + "B"
+		return append(strconv.AppendUint(b, n, 10), 'B')
 	}
 	i, div := 0, uint64(1)
 	for n/div >= 1024 && i < len(units)-1 {
@@ -225,14 +227,15 @@ func HumanSize(n uint64) string {
 		i++
 	}
 	whole := n / div
-	tenth := (n%div*10 + div/2) / div // rounded first decimal
+	tenth := (n%div*10 + div/2) / div // rounded first decimal; n%div < 2^60, so no overflow
 	if tenth == 10 {
 		whole, tenth = whole+1, 0
 	}
-	if tenth == 0 {
-		return strconv.FormatUint(whole, 10) + units[i:i+1]
+	b = strconv.AppendUint(b, whole, 10)
+	if tenth != 0 {
+		b = append(b, '.', byte('0'+tenth))
 	}
-	return strconv.FormatUint(whole, 10) + "." + strconv.FormatUint(tenth, 10) + units[i:i+1]
+	return append(b, units[i])
 }
 
 // cellText renders every cell of t into one arena, returning the arena and
@@ -461,6 +464,10 @@ func appendShellQuoted(b, text []byte) []byte {
 }
 
 func writeExport(w *bufio.Writer, t *Table, opts *Options) {
+	names := make([]string, len(t.Cols))
+	for i, c := range t.Cols {
+		names[i] = strings.ToUpper(c.Name)
+	}
 	var line, cell []byte
 	for _, row := range t.Rows {
 		line = line[:0]
@@ -468,7 +475,7 @@ func writeExport(w *bufio.Writer, t *Table, opts *Options) {
 			if i > 0 {
 				line = append(line, ' ')
 			}
-			line = append(line, strings.ToUpper(t.Cols[i].Name)...)
+			line = append(line, names[i]...)
 			line = append(line, '=')
 			cell = AppendText(cell[:0], v, opts)
 			line = appendShellQuoted(line, cell)

@@ -28,13 +28,14 @@ const (
 )
 
 // Value is one typed cell. Null marks an absent value (JSON null, "-" for people).
+// A Time is kept as Unix seconds in Int (no format shows less than a
+// second), which keeps a Value at 40 bytes: listings build one per cell.
 type Value struct {
-	Type Type
-	Null bool
 	Str  string
 	Int  int64
 	Uint uint64
-	Time time.Time
+	Type Type
+	Null bool
 	Bool bool
 }
 
@@ -51,7 +52,15 @@ func UintV(u uint64) Value { return Value{Type: Uint, Uint: u} }
 func SizeV(u uint64) Value { return Value{Type: Size, Uint: u} }
 
 // TimeV makes a time value; the zero time is null (never happened).
-func TimeV(t time.Time) Value { return Value{Type: Time, Time: t, Null: t.IsZero()} }
+func TimeV(t time.Time) Value {
+	if t.IsZero() {
+		return Null(Time)
+	}
+	return Value{Type: Time, Int: t.Unix()}
+}
+
+// TimeOf returns the instant of a Time value.
+func (v Value) TimeOf() time.Time { return time.Unix(v.Int, 0) }
 
 // BoolV makes a boolean value.
 func BoolV(b bool) Value { return Value{Type: Bool, Bool: b} }

@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // FS is a filesystem root: "/" for the live system, or a fixture directory.
@@ -34,17 +35,37 @@ func (f FS) ReadFile(elem ...string) ([]byte, error) {
 	return os.ReadFile(f.Path(elem...))
 }
 
-// readLarge reads a /proc file that may be megabytes long. Such files
-// report size 0 and arrive a page per read; os.ReadFile's 512-byte first
-// buffer and append growth would copy a listing of thousands of objects
-// many times over (a quarter of `ipcctl ls` in profiles).
-func (f FS) readLarge(rel string) ([]byte, error) {
+// largeBufs recycles readLarge's buffers: `ls` reads three listings of
+// up to megabytes each, and zeroing fresh buffers showed in profiles.
+var largeBufs = sync.Pool{New: func() any { b := make([]byte, 0, 128<<10); return &b }}
+
+// parseLarge reads a /proc file that may be megabytes long and hands its
+// content to parse, which must not keep it. Such files report size 0 and
+// arrive a page per read; os.ReadFile's 512-byte first buffer and append
+// growth would copy a listing of thousands of objects many times over (a
+// quarter of `ipcctl ls` in profiles).
+func parseLarge[T any](f FS, rel string, parse func([]byte) (T, error)) (T, error) {
+	bp := largeBufs.Get().(*[]byte)
+	defer largeBufs.Put(bp)
+	b, err := f.readLarge(rel, (*bp)[:0])
+	*bp = b[:0]
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return parse(b)
+}
+
+// readLarge reads the file rel into b, growing it by doubling.
+func (f FS) readLarge(rel string, b []byte) ([]byte, error) {
 	fh, err := os.Open(f.Path(rel))
 	if err != nil {
-		return nil, err
+		return b, err
 	}
 	defer fh.Close()
-	b := make([]byte, 0, 128<<10)
+	if cap(b) == 0 {
+		b = make([]byte, 0, 128<<10)
+	}
 	for {
 		if len(b) == cap(b) {
 			b = slices.Grow(b, cap(b)) // double
@@ -55,7 +76,7 @@ func (f FS) readLarge(rel string) ([]byte, error) {
 			return b, nil
 		}
 		if err != nil {
-			return nil, err
+			return b, err
 		}
 	}
 }

@@ -52,29 +52,17 @@ const (
 
 // SysvShm lists System V shared memory segments from /proc/sysvipc/shm.
 func (f FS) SysvShm() ([]SysvShm, error) {
-	b, err := f.readLarge(sysvShmFile)
-	if err != nil {
-		return nil, err
-	}
-	return ParseSysvShm(b)
+	return parseLarge(f, sysvShmFile, ParseSysvShm)
 }
 
 // SysvSem lists System V semaphore sets from /proc/sysvipc/sem.
 func (f FS) SysvSem() ([]SysvSem, error) {
-	b, err := f.readLarge(sysvSemFile)
-	if err != nil {
-		return nil, err
-	}
-	return ParseSysvSem(b)
+	return parseLarge(f, sysvSemFile, ParseSysvSem)
 }
 
 // SysvMsg lists System V message queues from /proc/sysvipc/msg.
 func (f FS) SysvMsg() ([]SysvMsg, error) {
-	b, err := f.readLarge(sysvMsgFile)
-	if err != nil {
-		return nil, err
-	}
-	return ParseSysvMsg(b)
+	return parseLarge(f, sysvMsgFile, ParseSysvMsg)
 }
 
 // ParseSysvShm parses the content of /proc/sysvipc/shm.
