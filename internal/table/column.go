@@ -94,19 +94,17 @@ func (cs Columns[T]) Lookup(name string) (Column[T], bool) {
 	return Column[T]{}, false
 }
 
-// Build evaluates the columns over rows into a format-independent table.
+// Build makes a format-independent table of the columns over rows. Cells
+// are evaluated as the table is rendered, once per format pass.
 func (cs Columns[T]) Build(name, title string, rows []T) *Table {
-	t := &Table{Name: name, Title: title, Cols: make([]Col, len(cs)), Rows: make([][]Value, len(rows))}
+	t := &Table{Name: name, Title: title, Cols: make([]Col, len(cs)), n: len(rows)}
 	for i, c := range cs {
 		t.Cols[i] = Col{Name: c.Name, Head: c.Head, Right: c.Right, Type: c.Type}
 	}
-	cells := make([]Value, len(rows)*len(cs))
-	for r, row := range rows {
-		vals := cells[r*len(cs) : (r+1)*len(cs) : (r+1)*len(cs)]
+	t.fill = func(r int, dst []Value) {
 		for i, c := range cs {
-			vals[i] = c.Value(row)
+			dst[i] = c.Value(rows[r])
 		}
-		t.Rows[r] = vals
 	}
 	return t
 }

@@ -99,22 +99,33 @@ func AppendJSONObject(b []byte, cols []Col, row []Value, indent string) []byte {
 
 // AppendJSONArray appends the rows of t as an indented JSON array of objects.
 func AppendJSONArray(b []byte, t *Table, indent string) []byte {
+	return appendJSONArray(b, t, indent, nil)
+}
+
+// appendJSONArray is AppendJSONArray that hands b to flush (which returns
+// it emptied) whenever it grows past 32 KB, so a large listing streams.
+func appendJSONArray(b []byte, t *Table, indent string, flush func([]byte) []byte) []byte {
 	if t.Absent {
 		return append(b, "null"...)
 	}
-	if len(t.Rows) == 0 {
+	if t.Len() == 0 {
 		return append(b, "[]"...)
 	}
 	b = append(b, '[')
-	for r, row := range t.Rows {
-		if r > 0 {
+	first := true
+	t.each(func(row []Value) {
+		if !first {
 			b = append(b, ',')
 		}
+		first = false
 		b = append(b, '\n')
 		b = append(b, indent...)
 		b = append(b, "  "...)
 		b = AppendJSONObject(b, t.Cols, row, indent+"  ")
-	}
+		if flush != nil && len(b) > 32<<10 {
+			b = flush(b)
+		}
+	})
 	b = append(b, '\n')
 	b = append(b, indent...)
 	return append(b, ']')
@@ -122,6 +133,10 @@ func AppendJSONArray(b []byte, t *Table, indent string) []byte {
 
 func writeJSON(w *bufio.Writer, tables []*Table) {
 	b := make([]byte, 0, 64<<10)
+	flush := func(b []byte) []byte {
+		w.Write(b)
+		return b[:0]
+	}
 	b = append(b, '{')
 	for i, t := range tables {
 		if i > 0 {
@@ -130,11 +145,7 @@ func writeJSON(w *bufio.Writer, tables []*Table) {
 		b = append(b, "\n  "...)
 		b = AppendJSONString(b, t.Name)
 		b = append(b, ':', ' ')
-		b = AppendJSONArray(b, t, "  ")
-		if len(b) > 32<<10 {
-			w.Write(b)
-			b = b[:0]
-		}
+		b = appendJSONArray(b, t, "  ", flush)
 	}
 	if len(tables) > 0 {
 		b = append(b, '\n')

@@ -22,7 +22,9 @@ type Record struct {
 // Record evaluates every column over one row.
 func (cs Columns[T]) Record(name, title string, row T) *Record {
 	t := cs.Build(name, title, []T{row})
-	return &Record{Name: name, Title: title, Cols: t.Cols, Values: t.Rows[0]}
+	vals := make([]Value, len(cs))
+	t.fill(0, vals)
+	return &Record{Name: name, Title: title, Cols: t.Cols, Values: vals}
 }
 
 // fields is the record's fields as a one-row table.

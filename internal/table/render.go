@@ -19,10 +19,39 @@ type Table struct {
 	Name  string // JSON key of the table, e.g. "shm"
 	Title string // line above the human table, e.g. "Shared Memory Segments"
 	Cols  []Col
-	Rows  [][]Value
+	Rows  [][]Value // rows given as values; Build leaves it nil and computes rows while rendering
 	// Absent marks rows that could not be read (as opposed to none):
 	// JSON null instead of [], and "-" for people.
 	Absent bool
+
+	// A built table computes each row's cells as it is rendered, so a
+	// listing of thousands of objects never holds a Value per cell.
+	n    int
+	fill func(r int, dst []Value)
+}
+
+// Len is the number of rows.
+func (t *Table) Len() int {
+	if t.fill != nil {
+		return t.n
+	}
+	return len(t.Rows)
+}
+
+// each calls fn with the values of every row in order; vals is reused
+// between calls.
+func (t *Table) each(fn func(vals []Value)) {
+	if t.fill == nil {
+		for _, row := range t.Rows {
+			fn(row)
+		}
+		return
+	}
+	vals := make([]Value, len(t.Cols))
+	for r := 0; r < t.n; r++ {
+		t.fill(r, vals)
+		fn(vals)
+	}
 }
 
 // Col describes one built column.
@@ -242,14 +271,14 @@ func appendHumanSize(b []byte, n uint64) []byte {
 // the end offset of each cell (row-major), so large listings do not
 // allocate a string per cell.
 func cellText(t *Table, opts *Options) ([]byte, []int) {
-	arena := make([]byte, 0, len(t.Rows)*len(t.Cols)*8)
-	ends := make([]int, 0, len(t.Rows)*len(t.Cols))
-	for _, row := range t.Rows {
+	arena := make([]byte, 0, t.Len()*len(t.Cols)*8)
+	ends := make([]int, 0, t.Len()*len(t.Cols))
+	t.each(func(row []Value) {
 		for _, v := range row {
 			arena = AppendText(arena, v, opts)
 			ends = append(ends, len(arena))
 		}
-	}
+	})
 	return arena, ends
 }
 
@@ -394,15 +423,19 @@ func writeTerminal(w *bufio.Writer, t *Table, opts *Options) error {
 		tbl.Header(headers...)
 	}
 	var buf []byte
-	for _, r := range t.Rows {
+	var appendErr error
+	t.each(func(r []Value) {
 		row := make([]string, len(t.Cols)) // tablewriter keeps the slice: one per row
 		for i, v := range r {
 			buf = AppendText(buf[:0], v, opts)
 			row[i] = string(buf)
 		}
-		if err := tbl.Append(row); err != nil {
-			return fmt.Errorf("render table: %w", err)
+		if err := tbl.Append(row); err != nil && appendErr == nil {
+			appendErr = fmt.Errorf("render table: %w", err)
 		}
+	})
+	if appendErr != nil {
+		return appendErr
 	}
 	if err := tbl.Render(); err != nil {
 		return fmt.Errorf("render table: %w", err)
@@ -436,7 +469,7 @@ func writeRaw(w *bufio.Writer, t *Table, opts *Options) {
 		w.Write(append(line, '\n'))
 	}
 	var cell []byte
-	for _, row := range t.Rows {
+	t.each(func(row []Value) {
 		line = line[:0]
 		for i, v := range row {
 			if i > 0 {
@@ -446,7 +479,7 @@ func writeRaw(w *bufio.Writer, t *Table, opts *Options) {
 			line = appendRawEscaped(line, cell)
 		}
 		w.Write(append(line, '\n'))
-	}
+	})
 }
 
 // appendShellQuoted appends text inside double quotes, escaping what a
@@ -469,7 +502,7 @@ func writeExport(w *bufio.Writer, t *Table, opts *Options) {
 		names[i] = strings.ToUpper(c.Name)
 	}
 	var line, cell []byte
-	for _, row := range t.Rows {
+	t.each(func(row []Value) {
 		line = line[:0]
 		for i, v := range row {
 			if i > 0 {
@@ -481,5 +514,5 @@ func writeExport(w *bufio.Writer, t *Table, opts *Options) {
 			line = appendShellQuoted(line, cell)
 		}
 		w.Write(append(line, '\n'))
-	}
+	})
 }
