@@ -178,6 +178,9 @@ func mmapRun(opts *Options) error {
 	if err != nil {
 		return err
 	}
+	if opts.Length != "" && length == 0 {
+		return cmdutil.FlagErrorf("--length %s: nothing to map (leave --length out to map to the end of the file)", opts.Length)
+	}
 	at, err := parseOffset("at", opts.At)
 	if err != nil {
 		return err

@@ -141,6 +141,7 @@ func TestMmapRun(t *testing.T) {
 		{"offset past EOF", []string{"--offset", "8K"}, 2, "", "past the end of the file", ""},
 		{"grow with a write past the length", []string{"--length", "12K", "--grow", "--write", "ZZ", "--at", "12287"}, 2, "", "ends past the mapping", ""},
 		{"grow without length", []string{"--grow"}, 2, "", "--grow needs --length", ""},
+		{"zero length", []string{"--length", "0", "--read"}, 2, "", "--length 0: nothing to map", ""},
 		{"grow", []string{"--length", "12K", "--grow", "--write", "Z", "--at", "12287"}, 0, "", "", orig + strings.Repeat("\x00", page-1) + "Z"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
