@@ -191,6 +191,7 @@ func removeAll(t *testing.T) {
 func inNewIPCNamespace(t *testing.T, script string) string {
 	t.Helper()
 	cmd := exec.Command("sh", "-ec", script)
+	cmd.Dir = t.TempDir() // files a script writes never land in the source tree
 	cmd.Env = append(os.Environ(), "B="+testutil.Binary(t))
 	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWIPC | syscall.CLONE_NEWNS}
 	var out, errOut strings.Builder
