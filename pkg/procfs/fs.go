@@ -37,7 +37,12 @@ func (f FS) ReadFile(elem ...string) ([]byte, error) {
 
 // largeBufs recycles readLarge's buffers: `ls` reads three listings of
 // up to megabytes each, and zeroing fresh buffers showed in profiles.
-var largeBufs = sync.Pool{New: func() any { b := make([]byte, 0, 128<<10); return &b }}
+// A new buffer is large: memory fresh from the kernel costs a page fault
+// only where it is written, so the unused part is free, while growing
+// by doubling copies the listing (and faults it in) again and again.
+var largeBufs = sync.Pool{New: func() any { b := make([]byte, 0, largeBufSize); return &b }}
+
+const largeBufSize = 1 << 20
 
 // parseLarge reads a /proc file that may be megabytes long and hands its
 // content to parse, which must not keep it. Such files report size 0 and
@@ -64,7 +69,7 @@ func (f FS) readLarge(rel string, b []byte) ([]byte, error) {
 	}
 	defer fh.Close()
 	if cap(b) == 0 {
-		b = make([]byte, 0, 128<<10)
+		b = make([]byte, 0, largeBufSize)
 	}
 	for {
 		if len(b) == cap(b) {
