@@ -6,11 +6,14 @@ package columns
 import (
 	"os/user"
 	"strconv"
+	"sync"
 )
 
 // Names resolves uids and gids to names, each id once per run: the pure-Go
-// os/user reads /etc/passwd on every lookup.
+// os/user reads /etc/passwd on every lookup. It is safe for concurrent
+// use, as table.Render renders several tables at once.
 type Names struct {
+	mu     sync.Mutex
 	users  map[uint32]string
 	groups map[uint32]string
 }
@@ -22,6 +25,8 @@ func NewNames() *Names {
 
 // User returns the user name of uid, or the number when it has none.
 func (n *Names) User(uid uint32) string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
 	if s, ok := n.users[uid]; ok {
 		return s
 	}
@@ -36,6 +41,8 @@ func (n *Names) User(uid uint32) string {
 
 // Group returns the group name of gid, or the number when it has none.
 func (n *Names) Group(gid uint32) string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
 	if s, ok := n.groups[gid]; ok {
 		return s
 	}

@@ -131,6 +131,25 @@ func appendJSONArray(b []byte, t *Table, indent string, flush func([]byte) []byt
 	return append(b, ']')
 }
 
+// writeJSONParts writes the object writeJSON writes, from each table's
+// array already rendered by renderPart.
+func writeJSONParts(w *bufio.Writer, tables []*Table, parts [][]byte) {
+	w.WriteByte('{')
+	for i, t := range tables {
+		if i > 0 {
+			w.WriteByte(',')
+		}
+		w.WriteString("\n  ")
+		w.Write(AppendJSONString(nil, t.Name))
+		w.WriteString(": ")
+		w.Write(parts[i])
+	}
+	if len(tables) > 0 {
+		w.WriteByte('\n')
+	}
+	w.WriteString("}\n")
+}
+
 func writeJSON(w *bufio.Writer, tables []*Table) {
 	b := make([]byte, 0, 64<<10)
 	flush := func(b []byte) []byte {

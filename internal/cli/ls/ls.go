@@ -7,6 +7,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/ipcctl/ipcctl/internal/cli/cmdutil"
 	"github.com/ipcctl/ipcctl/internal/columns"
@@ -164,15 +165,31 @@ func lsRun(opts *Options) error {
 		kinds, named = Kinds(), false
 	}
 	names := columns.NewNames()
-	var tables []*table.Table
-	for _, k := range kinds {
+	// Each kind lists in its own goroutine: the kernel's cost of writing
+	// out /proc/sysvipc/* (most of a large listing's time) then overlaps
+	// across cores. Cells are computed later, while rendering, in order.
+	type listing struct {
+		t   *table.Table
+		err error
+	}
+	listings := make([]listing, len(kinds))
+	var wg sync.WaitGroup
+	for i, k := range kinds {
 		kl := listers[k](opts, flt, names)
 		if opts.Output.ListColumns {
-			tables = append(tables, kl.Catalog())
+			listings[i].t = kl.Catalog()
 			continue
 		}
-		t, err := kl.Build(opts.Output.Columns)
-		if err != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			listings[i].t, listings[i].err = kl.Build(opts.Output.Columns)
+		}()
+	}
+	wg.Wait()
+	var tables []*table.Table
+	for i, k := range kinds {
+		if err := listings[i].err; err != nil {
 			// Listing every kind skips what this system lacks; a named kind does not.
 			if !named && errors.Is(err, errors.ErrUnsupported) {
 				fmt.Fprintf(opts.IO.ErrOut, "ipcctl: ls %s: %v (skipped)\n", k, err)
@@ -180,7 +197,7 @@ func lsRun(opts *Options) error {
 			}
 			return fmt.Errorf("ls %s: %w", k, err)
 		}
-		tables = append(tables, t)
+		tables = append(tables, listings[i].t)
 	}
 	if len(tables) == 0 && !opts.Output.ListColumns {
 		return fmt.Errorf("ls: %w", ipc.ErrUnsupported)
