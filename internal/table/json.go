@@ -132,19 +132,19 @@ func appendJSONArray(b []byte, t *Table, indent string, flush func([]byte) []byt
 }
 
 // writeJSONParts writes the object writeJSON writes, from each table's
-// array already rendered by renderPart.
-func writeJSONParts(w *bufio.Writer, tables []*Table, parts [][]byte) {
+// array already rendered by RenderPart.
+func writeJSONParts(w *bufio.Writer, parts []Part) {
 	w.WriteByte('{')
-	for i, t := range tables {
+	for i, p := range parts {
 		if i > 0 {
 			w.WriteByte(',')
 		}
 		w.WriteString("\n  ")
-		w.Write(AppendJSONString(nil, t.Name))
+		w.Write(AppendJSONString(nil, p.t.Name))
 		w.WriteString(": ")
-		w.Write(parts[i])
+		w.Write(p.b)
 	}
-	if len(tables) > 0 {
+	if len(parts) > 0 {
 		w.WriteByte('\n')
 	}
 	w.WriteString("}\n")

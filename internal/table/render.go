@@ -107,37 +107,26 @@ type Options struct {
 // table name; the other formats write the tables one after another.
 func Render(w io.Writer, opts Options, tables ...*Table) error {
 	opts.setDefaults()
-	bw := bufio.NewWriterSize(w, 64<<10)
 	// Several tables (ls of every kind) are rendered side by side on the
-	// machine's cores, each into its own buffer, and written in order. The
-	// terminal layout goes through tablewriter and stays sequential.
-	if len(tables) > 1 && !(opts.Format == Human && opts.TTY) {
-		parts := make([][]byte, len(tables))
+	// machine's cores and written in order.
+	if len(tables) > 1 && !opts.terminal() {
+		parts := make([]Part, len(tables))
 		errs := make([]error, len(tables))
 		var wg sync.WaitGroup
 		for i, t := range tables {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				parts[i], errs[i] = renderPart(t, &opts)
+				parts[i], errs[i] = RenderPart(t, opts)
 			}()
 		}
 		wg.Wait()
 		if err := errors.Join(errs...); err != nil {
 			return err
 		}
-		if opts.Format == JSON {
-			writeJSONParts(bw, tables, parts)
-		} else {
-			for i, p := range parts {
-				if i > 0 && opts.Format == Human {
-					bw.WriteByte('\n')
-				}
-				bw.Write(p)
-			}
-		}
-		return bw.Flush()
+		return WriteParts(w, opts, parts...)
 	}
+	bw := bufio.NewWriterSize(w, 64<<10)
 	switch opts.Format {
 	case JSON:
 		writeJSON(bw, tables)
@@ -162,29 +151,69 @@ func Render(w io.Writer, opts Options, tables ...*Table) error {
 	return bw.Flush()
 }
 
-// renderPart renders one table on its own: for JSON its array, otherwise
-// exactly what Render writes for it.
-func renderPart(t *Table, opts *Options) ([]byte, error) {
+// terminal reports whether tables are laid out for a terminal, through
+// tablewriter, which renders one table at a time.
+func (o *Options) terminal() bool { return o.Format == Human && o.TTY }
+
+// Part is one table rendered on its own by RenderPart, so a caller can
+// render each table as soon as it is built, on several cores, and then
+// write them all in order with WriteParts.
+type Part struct {
+	t *Table
+	b []byte // nil for the terminal layout, which WriteParts renders
+}
+
+// RenderPart renders t alone: its JSON array, or exactly what Render
+// writes for it in the other formats. opts must be the same for every
+// part later written together (set Now once).
+func RenderPart(t *Table, opts Options) (Part, error) {
+	opts.setDefaults()
+	if opts.terminal() {
+		return Part{t: t}, nil
+	}
 	// Room for a generous 32 bytes a cell: memory fresh from the kernel
 	// costs only where it is written, growing by copies costs every time.
 	b := make([]byte, 0, t.Len()*len(t.Cols)*32+4096)
 	if opts.Format == JSON {
-		return appendJSONArray(b, t, "  ", nil), nil
+		return Part{t: t, b: appendJSONArray(b, t, "  ", nil)}, nil
 	}
 	buf := bytes.NewBuffer(b)
 	bw := bufio.NewWriterSize(buf, 64<<10)
 	switch opts.Format {
 	case Export:
-		writeExport(bw, t, opts)
+		writeExport(bw, t, &opts)
 	case Raw:
-		writeRaw(bw, t, opts)
+		writeRaw(bw, t, &opts)
 	default:
-		if err := writeHuman(bw, t, opts); err != nil {
-			return nil, err
+		if err := writeHuman(bw, t, &opts); err != nil {
+			return Part{}, err
 		}
 	}
 	err := bw.Flush()
-	return buf.Bytes(), err
+	return Part{t: t, b: buf.Bytes()}, err
+}
+
+// WriteParts writes rendered parts in order, as Render writes their tables.
+func WriteParts(w io.Writer, opts Options, parts ...Part) error {
+	opts.setDefaults()
+	bw := bufio.NewWriterSize(w, 64<<10)
+	if opts.Format == JSON {
+		writeJSONParts(bw, parts)
+		return bw.Flush()
+	}
+	for i, p := range parts {
+		if i > 0 && opts.Format == Human {
+			bw.WriteByte('\n')
+		}
+		if p.b == nil && opts.terminal() {
+			if err := writeHuman(bw, p.t, &opts); err != nil {
+				return err
+			}
+			continue
+		}
+		bw.Write(p.b)
+	}
+	return bw.Flush()
 }
 
 func (o *Options) setDefaults() {

@@ -165,29 +165,31 @@ func lsRun(opts *Options) error {
 		kinds, named = Kinds(), false
 	}
 	names := columns.NewNames()
-	// Each kind lists in its own goroutine: the kernel's cost of writing
-	// out /proc/sysvipc/* (most of a large listing's time) then overlaps
-	// across cores. Cells are computed later, while rendering, in order.
+	// Each kind is listed and rendered in its own goroutine, so the
+	// kernel's cost of writing out one /proc/sysvipc file (most of a large
+	// listing's time) overlaps with reading and rendering the others.
 	type listing struct {
-		t   *table.Table
-		err error
+		part table.Part
+		err  error
 	}
 	listings := make([]listing, len(kinds))
 	var wg sync.WaitGroup
 	for i, k := range kinds {
 		kl := listers[k](opts, flt, names)
-		if opts.Output.ListColumns {
-			listings[i].t = kl.Catalog()
-			continue
-		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			listings[i].t, listings[i].err = kl.Build(opts.Output.Columns)
+			var t *table.Table
+			if opts.Output.ListColumns {
+				t = kl.Catalog()
+			} else if t, listings[i].err = kl.Build(opts.Output.Columns); listings[i].err != nil {
+				return
+			}
+			listings[i].part, listings[i].err = table.RenderPart(t, ropts)
 		}()
 	}
 	wg.Wait()
-	var tables []*table.Table
+	var parts []table.Part
 	for i, k := range kinds {
 		if err := listings[i].err; err != nil {
 			// Listing every kind skips what this system lacks; a named kind does not.
@@ -197,10 +199,10 @@ func lsRun(opts *Options) error {
 			}
 			return fmt.Errorf("ls %s: %w", k, err)
 		}
-		tables = append(tables, listings[i].t)
+		parts = append(parts, listings[i].part)
 	}
-	if len(tables) == 0 && !opts.Output.ListColumns {
+	if len(parts) == 0 && !opts.Output.ListColumns {
 		return fmt.Errorf("ls: %w", ipc.ErrUnsupported)
 	}
-	return table.Render(opts.IO.Out, ropts, tables...)
+	return table.WriteParts(opts.IO.Out, ropts, parts...)
 }
