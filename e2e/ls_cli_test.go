@@ -54,8 +54,10 @@ func TestLsEmptyNamespace(t *testing.T) {
 			t.Errorf("ls --json in an empty namespace: %s is %v, want []", kind, rows)
 		}
 	}
-	if r := testutil.Run(t, "", "ls", "--raw", "-n"); r.Code != 0 || r.Stdout != "" {
-		t.Errorf("ls --raw -n in an empty namespace: exit %d %q", r.Code, r.Stdout)
+	for _, args := range [][]string{{"ls", "--raw", "-n"}, {"ls", "-n"}} {
+		if r := testutil.Run(t, "", args...); r.Code != 0 || r.Stdout != "" {
+			t.Errorf("%v in an empty namespace: exit %d %q, want no output", args, r.Code, r.Stdout)
+		}
 	}
 }
 

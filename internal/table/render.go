@@ -139,16 +139,28 @@ func Render(w io.Writer, opts Options, tables ...*Table) error {
 			writeRaw(bw, t, &opts)
 		}
 	default:
-		for i, t := range tables {
-			if i > 0 {
+		wrote := false
+		for _, t := range tables {
+			if !opts.printsHuman(t) {
+				continue
+			}
+			if wrote {
 				bw.WriteByte('\n')
 			}
+			wrote = true
 			if err := writeHuman(bw, t, &opts); err != nil {
 				return err
 			}
 		}
 	}
 	return bw.Flush()
+}
+
+// printsHuman reports whether t prints anything in the human format: with
+// -n, an empty table prints nothing, not even the blank line that
+// separates it from the next.
+func (o *Options) printsHuman(t *Table) bool {
+	return !o.NoHeadings || t.Absent || t.Len() > 0
 }
 
 // terminal reports whether tables are laid out for a terminal, through
@@ -201,9 +213,16 @@ func WriteParts(w io.Writer, opts Options, parts ...Part) error {
 		writeJSONParts(bw, parts)
 		return bw.Flush()
 	}
-	for i, p := range parts {
-		if i > 0 && opts.Format == Human {
-			bw.WriteByte('\n')
+	wrote := false
+	for _, p := range parts {
+		if opts.Format == Human {
+			if !opts.printsHuman(p.t) {
+				continue
+			}
+			if wrote {
+				bw.WriteByte('\n')
+			}
+			wrote = true
 		}
 		if p.b == nil && opts.terminal() {
 			if err := writeHuman(bw, p.t, &opts); err != nil {
