@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -58,6 +60,26 @@ type kindLister struct {
 	Catalog func() *table.Table
 	// Build selects columns (spec is --output) and lists the objects.
 	Build func(spec string) (*table.Table, error)
+}
+
+// listingCost ranks kinds by what listing many of them costs, costliest
+// first; kinds not named cost little (a directory read).
+var listingCost = map[ipc.Kind]int{ipc.KindShm: 0, ipc.KindMsg: 1, ipc.KindSem: 2}
+
+// byListingCost returns the indexes of kinds, costliest listing first.
+func byListingCost(kinds []ipc.Kind) []int {
+	rank := func(k ipc.Kind) int {
+		if r, ok := listingCost[k]; ok {
+			return r
+		}
+		return len(listingCost)
+	}
+	idx := make([]int, len(kinds))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(a, b int) int { return rank(kinds[a]) - rank(kinds[b]) })
+	return idx
 }
 
 // Kinds returns the kinds this build lists, in display order.
@@ -165,27 +187,41 @@ func lsRun(opts *Options) error {
 		kinds, named = Kinds(), false
 	}
 	names := columns.NewNames()
-	// Each kind is listed and rendered in its own goroutine, so the
+	// Each kind is listed and rendered as soon as a core is free, so the
 	// kernel's cost of writing out one /proc/sysvipc file (most of a large
-	// listing's time) overlaps with reading and rendering the others.
+	// listing's time) overlaps with reading and rendering the others. The
+	// costliest listings are handed out first: left to the scheduler,
+	// shm (the kernel sums rss and swap for each segment) could start
+	// last and finish alone.
 	type listing struct {
+		kl   kindLister
 		part table.Part
 		err  error
 	}
 	listings := make([]listing, len(kinds))
-	var wg sync.WaitGroup
+	queue := make(chan int, len(kinds))
 	for i, k := range kinds {
-		kl := listers[k](opts, flt, names)
+		listings[i].kl = listers[k](opts, flt, names)
+	}
+	for _, i := range byListingCost(kinds) {
+		queue <- i
+	}
+	close(queue)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(kinds)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			var t *table.Table
-			if opts.Output.ListColumns {
-				t = kl.Catalog()
-			} else if t, listings[i].err = kl.Build(opts.Output.Columns); listings[i].err != nil {
-				return
+			for i := range queue {
+				l := &listings[i]
+				var t *table.Table
+				if opts.Output.ListColumns {
+					t = l.kl.Catalog()
+				} else if t, l.err = l.kl.Build(opts.Output.Columns); l.err != nil {
+					continue
+				}
+				l.part, l.err = table.RenderPart(t, ropts)
 			}
-			listings[i].part, listings[i].err = table.RenderPart(t, ropts)
 		}()
 	}
 	wg.Wait()
