@@ -228,45 +228,24 @@ func TestMqRecvPosixWaitNotify(t *testing.T) {
 func TestMqRecvPosixOutputFailureKeepsMessage(t *testing.T) {
 	nstest.Require(t)
 	newMq(t, "/e2e-keep", 4, 16, 0o644)
-	bin := testutil.Binary(t)
-	for _, tc := range []struct {
-		name string
-		cmd  *exec.Cmd
-	}{
-		{"--out /dev/full", exec.Command(bin, "mq-recv", "/e2e-keep", "--out", "/dev/full")},
-		{"stdout /dev/full", exec.Command("sh", "-c", `exec "$0" mq-recv /e2e-keep --json >/dev/full`, bin)},
-		{"stdout closed", exec.Command("sh", "-c", `exec "$0" mq-recv /e2e-keep >&-`, bin)},
-		{"stdout a closed pipe", exec.Command(bin, "mq-recv", "/e2e-keep")},
-	} {
+	put := func() {
 		mqPut(t, "/e2e-keep", "precious", 4)
 		mqPut(t, "/e2e-keep", "other", 4)
-		var stderr syncBuffer
-		tc.cmd.Stderr = &stderr
-		if tc.name == "stdout a closed pipe" {
-			pr, pw, _ := os.Pipe()
-			pr.Close()
-			tc.cmd.Stdout = pw
-			defer pw.Close()
-		}
-		err := tc.cmd.Run()
-		code := 0
-		if ee, ok := err.(*exec.ExitError); ok {
-			code = ee.ExitCode()
-		}
-		msg := stderr.String()
+	}
+	withBrokenOutput(t, []string{"mq-recv", "/e2e-keep"}, put, func(name string, code int, msg string) {
 		if code != 1 || !strings.Contains(msg, "priority 4") || !strings.Contains(msg, "8 bytes") || !strings.Contains(msg, "sent back to the queue with priority 4") {
-			t.Errorf("%s: exit %d (%v) %q", tc.name, code, err, msg)
+			t.Errorf("%s: exit %d %q", name, code, msg)
 		}
 		if n := mqCurMsgs(t, "/e2e-keep"); n != 2 {
-			t.Fatalf("%s: the message was lost (queue has %d)", tc.name, n)
+			t.Fatalf("%s: the message was lost (queue has %d)", name, n)
 		}
 		// Re-sent: behind the message of its priority that was already there.
 		for _, want := range []string{"other", "precious"} {
 			if body, prio := mqTake(t, "/e2e-keep"); body != want || prio != 4 {
-				t.Errorf("%s: queue gave %q %d, want %q 4", tc.name, body, prio, want)
+				t.Errorf("%s: queue gave %q %d, want %q 4", name, body, prio, want)
 			}
 		}
-	}
+	})
 
 	// --out where it cannot be created: nothing is received at all.
 	mqPut(t, "/e2e-keep", "stay", 1)
@@ -278,7 +257,7 @@ func TestMqRecvPosixOutputFailureKeepsMessage(t *testing.T) {
 	if !nstest.CanSwitchUser() {
 		t.Skip("the namespace maps only one uid: cannot test a reader without write permission")
 	}
-	cmd := exec.Command("sh", "-c", `exec "$0" mq-recv /e2e-keep >/dev/full`, bin)
+	cmd := exec.Command("sh", "-c", `exec "$0" mq-recv /e2e-keep >/dev/full`, testutil.Binary(t))
 	nstest.AsUser(cmd, 1000, 1000)
 	r := testutil.RunCmd(t, cmd)
 	expectRun(t, r, 1, "putting it back failed", "base64: "+base64.StdEncoding.EncodeToString([]byte("stay")))
