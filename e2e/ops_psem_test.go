@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"strings"
 	"syscall"
 	"testing"
@@ -84,6 +85,16 @@ func TestSemOpPosix(t *testing.T) {
 	expectRun(t, testutil.Run(t, "", "sem-op", "/e2e-s", "post", "--undo"), 2, "--undo is for System V")
 	expectRun(t, testutil.Run(t, "", "sem-op", "/e2e-s", "trywait", "--timeout", "1s"), 2, "--timeout goes with wait")
 	check("after refused commands", 0, 0)
+
+	// Permissions: an ordinary user may not read or post a 0600 semaphore.
+	if nstest.CanSwitchUser() {
+		for _, verb := range []string{"get", "post", "trywait"} {
+			cmd := exec.Command(testutil.Binary(t), "sem-op", "/e2e-s", verb)
+			nstest.AsUser(cmd, 1000, 1000)
+			expectRun(t, testutil.RunCmd(t, cmd), 4, "permission denied")
+		}
+		check("after refused users", 0, 0)
+	}
 }
 
 // TestSemOpPosixWaitBlocks: a blocked wait is counted in the sem file's

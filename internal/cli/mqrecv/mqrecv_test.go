@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ipcctl/ipcctl/internal/testutil"
+	"github.com/ipcctl/ipcctl/pkg/ipc"
 )
 
 func TestNewCmdMqRecv(t *testing.T) {
@@ -98,3 +99,27 @@ func TestWriteMessageJSON(t *testing.T) {
 type failWriter struct{}
 
 func (failWriter) Write([]byte) (int, error) { return 0, errors.New("no") }
+
+func TestKeepMessage(t *testing.T) {
+	werr := errors.New("disk full")
+	err := keepMessage("the message of priority 3 (5 bytes)", []byte("hello"), werr, "it was sent back", func() error { return nil })
+	if err == nil || err.Error() != "could not write the message of priority 3 (5 bytes): disk full; it was sent back" {
+		t.Errorf("put back: %v", err)
+	}
+	err = keepMessage("the message of priority 3 (5 bytes)", []byte("hello"), werr, "it was sent back", func() error { return errors.New("queue full") })
+	if err == nil || !strings.Contains(err.Error(), "putting it back failed (queue full)") || !strings.HasSuffix(err.Error(), "base64: aGVsbG8=") {
+		t.Errorf("not put back: %v", err)
+	}
+}
+
+func TestBudget(t *testing.T) {
+	if left, err := newBudget(0).left(); left != 0 || err != nil {
+		t.Errorf("no timeout: %v %v", left, err)
+	}
+	if left, err := newBudget(time.Hour).left(); left <= 0 || left > time.Hour || err != nil {
+		t.Errorf("an hour: %v %v", left, err)
+	}
+	if _, err := (budget{end: time.Now().Add(-time.Second)}).left(); !errors.Is(err, ipc.ErrTimeout) {
+		t.Errorf("spent: %v", err)
+	}
+}

@@ -49,7 +49,7 @@ func NewCmdSemOp(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 	var set []string
 	var setAll string
 	cmd := &cobra.Command{
-		Use:   "sem-op ID [OP...] | sem-op /NAME wait|trywait|post|get",
+		Use:   "sem-op ID [OP...] | /NAME wait|trywait|post|get",
 		Short: "Operate on a semaphore: System V semop, set and get values; POSIX wait and post",
 		Long: `Operate on System V semaphore set ID, or on POSIX named semaphore /NAME.
 
