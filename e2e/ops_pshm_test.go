@@ -173,4 +173,8 @@ func TestAttachPshmInteropC(t *testing.T) {
 	if r := testutil.Run(t, "", "attach", "pshm", "/e2e-fromc", "--read"); r.Code != 0 || r.Stdout != "written by C" {
 		t.Errorf("ipcctl read %q: %s", r.Stdout, r.Stderr)
 	}
+	got := byName(lsJSON(t, "pshm")["pshm"])
+	if c, i := got["/e2e-fromc"], got["/e2e-c"]; c == nil || c["size"] != float64(12) || i == nil || i["size"] != float64(64) {
+		t.Errorf("ls pshm = %v", got)
+	}
 }
