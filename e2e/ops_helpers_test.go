@@ -260,3 +260,42 @@ func signalThreadIn(t *testing.T, pid int, nr uintptr, sig syscall.Signal) {
 		t.Fatalf("tgkill %d %d: %v", pid, tid, err)
 	}
 }
+
+// withBrokenOutput runs `ipcctl ARGS...` once for each way its output
+// can fail (--out /dev/full, stdout on /dev/full with --json, stdout
+// closed, stdout a pipe nobody reads), with before called ahead of each
+// run and check given the run's exit code and stderr.
+func withBrokenOutput(t *testing.T, args []string, before func(), check func(name string, code int, stderr string)) {
+	t.Helper()
+	bin := testutil.Binary(t)
+	sh := func(redirect string) *exec.Cmd {
+		return exec.Command("sh", append([]string{"-c", `exec "$0" "$@" ` + redirect, bin}, args...)...)
+	}
+	for _, tc := range []struct {
+		name string
+		cmd  *exec.Cmd
+	}{
+		{"--out /dev/full", exec.Command(bin, append(args[:len(args):len(args)], "--out", "/dev/full")...)},
+		{"stdout /dev/full", sh(`--json >/dev/full`)},
+		{"stdout closed", sh(`>&-`)},
+		{"stdout a closed pipe", exec.Command(bin, args...)},
+	} {
+		before()
+		var stderr syncBuffer
+		tc.cmd.Stderr = &stderr
+		if tc.name == "stdout a closed pipe" {
+			pr, pw, _ := os.Pipe()
+			pr.Close()
+			tc.cmd.Stdout = pw
+			defer pw.Close()
+		}
+		err := tc.cmd.Run()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		check(tc.name, code, stderr.String())
+	}
+}

@@ -3,7 +3,6 @@ package e2e
 import (
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -244,39 +243,15 @@ func TestMqRecvOutputFailureKeepsMessage(t *testing.T) {
 	nstest.Require(t)
 	id := newMsg(t, 0o600)
 	sid := strconv.Itoa(id)
-	bin := testutil.Binary(t)
-	for _, tc := range []struct {
-		name string
-		cmd  *exec.Cmd
-	}{
-		{"--out /dev/full", exec.Command(bin, "mq-recv", sid, "--out", "/dev/full")},
-		{"stdout /dev/full", exec.Command("sh", "-c", `exec "$0" mq-recv "$1" --json >/dev/full`, bin, sid)},
-		{"stdout closed", exec.Command("sh", "-c", `exec "$0" mq-recv "$1" >&-`, bin, sid)},
-		{"stdout a closed pipe", exec.Command("sh", "-c", `sleep 0.2; exec "$0" mq-recv "$1"`, bin, sid)},
-	} {
-		msgSendRaw(t, id, 6, "precious")
-		var stderr syncBuffer
-		tc.cmd.Stderr = &stderr
-		if tc.name == "stdout a closed pipe" {
-			pr, pw, _ := os.Pipe()
-			pr.Close()
-			tc.cmd.Stdout = pw
-			defer pw.Close()
-		}
-		err := tc.cmd.Run()
-		code := 0
-		if ee, ok := err.(*exec.ExitError); ok {
-			code = ee.ExitCode()
-		}
-		msg := stderr.String()
+	withBrokenOutput(t, []string{"mq-recv", sid}, func() { msgSendRaw(t, id, 6, "precious") }, func(name string, code int, msg string) {
 		if code != 1 || !strings.Contains(msg, "type 6") || !strings.Contains(msg, "8 bytes") || !strings.Contains(msg, "put back") {
-			t.Errorf("%s: exit %d (%v) %q; want 1 naming type 6, 8 bytes, put back", tc.name, code, err, msg)
+			t.Errorf("%s: exit %d %q; want 1 naming type 6, 8 bytes, put back", name, code, msg)
 		}
 		if ds := msgStat(t, id); ds.Qnum != 1 {
-			t.Fatalf("%s: the message was lost (queue has %d)", tc.name, ds.Qnum)
+			t.Fatalf("%s: the message was lost (queue has %d)", name, ds.Qnum)
 		}
 		if typ, body := msgRecvRaw(t, id); typ != 6 || body != "precious" {
-			t.Errorf("%s: message back on the queue is %d %q", tc.name, typ, body)
+			t.Errorf("%s: message back on the queue is %d %q", name, typ, body)
 		}
-	}
+	})
 }

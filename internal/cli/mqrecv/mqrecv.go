@@ -1,7 +1,6 @@
 // Package mqrecv implements `ipcctl mq-recv`: take messages from a System
 // V message queue by id. A first argument starting with "/" names a
-// POSIX message queue, handled by posixRun when a file of this package
-// registers it.
+// POSIX message queue (posix.go).
 package mqrecv
 
 import (
@@ -16,6 +15,7 @@ import (
 	"os/signal"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 	"unicode/utf8"
@@ -45,23 +45,21 @@ type Options struct {
 	All     bool
 	JSON    bool
 	Out     string
+
+	// POSIX only.
+	WaitNotify bool
 }
-
-// posixFlags lets the file that registers posixRun add its flags.
-var posixFlags func(cmd *cobra.Command, opts *Options)
-
-// posixRun handles POSIX message queues; nil until registered.
-var posixRun func(opts *Options) error
 
 // NewCmdMqRecv builds the command; runF replaces mqRecvRun in tests.
 func NewCmdMqRecv(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 	opts := &Options{IO: f.IOStreams, Factory: f}
 	var mtype, maxSize, peek string
 	cmd := &cobra.Command{
-		Use:   "mq-recv ID",
-		Short: "Receive messages from a System V message queue",
-		Long: `Receive messages from System V message queue ID (msgrcv) and write their
-bodies, byte for byte and back to back, to stdout or --out FILE.
+		Use:   "mq-recv ID|/NAME",
+		Short: "Receive messages from a System V or POSIX message queue",
+		Long: `Receive messages from System V message queue ID (msgrcv) or POSIX message
+queue /NAME (mq_timedreceive) and write their bodies, byte for byte and
+back to back, to stdout or --out FILE.
 
 --type 0 takes the first message, --type T > 0 the first of type T (with
 --except, the first of any other type), --type -T the first of the lowest
@@ -82,21 +80,29 @@ truncates it.
 
 A received message is never dropped: if it cannot be written out, it is
 put back at the end of the queue and mq-recv exits 1 naming its type and
-size (with the body in base64 on stderr if even that fails).`,
+size (with the body in base64 on stderr if even that fails).
+
+` + posixHelp,
 		Example: `  ipcctl mq-recv 3
   ipcctl mq-recv 3 --type 7 --timeout 5s --out job.json
   ipcctl mq-recv 3 --all --json
-  ipcctl mq-recv 3 --peek 0 --json`,
-		Args: cmdutil.ExactArgs(1, "a queue id"),
+  ipcctl mq-recv 3 --peek 0 --json
+` + posixExample,
+		Args: cmdutil.ExactArgs(1, "a queue id or a POSIX queue name"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if strings.HasPrefix(args[0], "/") {
-				opts.Name = args[0]
+				if err := opts.parsePosix(cmd, args[0]); err != nil {
+					return err
+				}
 			} else {
 				id, err := cmdutil.ParseID(args[0])
 				if err != nil {
 					return err
 				}
 				opts.ID = id
+				if err := refusePosixFlags(cmd); err != nil {
+					return err
+				}
 			}
 			if err := opts.parse(cmd, mtype, maxSize, peek); err != nil {
 				return err
@@ -108,13 +114,13 @@ size (with the body in base64 on stderr if even that fails).`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&mtype, "type", "0", "message `TYPE`: 0 any, T exactly T, -T the lowest type up to T")
-	fl.BoolVar(&opts.Except, "except", false, "with --type T > 0, take a message of any other type (MSG_EXCEPT)")
-	fl.BoolVar(&opts.NoError, "noerror", false, "truncate messages longer than --max-size (MSG_NOERROR)")
-	fl.StringVar(&maxSize, "max-size", "", "longest body to accept, `SIZE` (default kernel.msgmax)")
+	fl.StringVar(&mtype, "type", "0", "System V message `TYPE`: 0 any, T exactly T, -T the lowest type up to T")
+	fl.BoolVar(&opts.Except, "except", false, "System V: with --type T > 0, take a message of any other type (MSG_EXCEPT)")
+	fl.BoolVar(&opts.NoError, "noerror", false, "System V: truncate messages longer than --max-size (MSG_NOERROR)")
+	fl.StringVar(&maxSize, "max-size", "", "System V: longest body to accept, `SIZE` (default kernel.msgmax)")
 	fl.BoolVar(&opts.NoWait, "nowait", false, "exit 6 instead of waiting when there is no message (IPC_NOWAIT)")
 	fl.DurationVar(&opts.Timeout, "timeout", 0, "give up after `DURATION`, exit 6")
-	fl.StringVar(&peek, "peek", "", "copy message number `N` (0 is the oldest) without removing it (MSG_COPY)")
+	fl.StringVar(&peek, "peek", "", "System V: copy message number `N` (0 is the oldest) without removing it (MSG_COPY)")
 	fl.IntVar(&opts.Count, "count", 1, "receive `N` messages")
 	fl.BoolVar(&opts.All, "all", false, "receive every message until the queue is empty")
 	fl.BoolVar(&opts.JSON, "json", false, "print one JSON object per message")
@@ -127,9 +133,8 @@ size (with the body in base64 on stderr if even that fails).`,
 	for _, other := range []string{"nowait", "timeout"} {
 		cmd.MarkFlagsMutuallyExclusive("all", other)
 	}
-	if posixFlags != nil {
-		posixFlags(cmd, opts)
-	}
+	fl.BoolVar(&opts.WaitNotify, "wait-notify", false, "POSIX: wait for a message through mq_notify (SIGUSR1) before receiving")
+	cmd.MarkFlagsMutuallyExclusive("wait-notify", "nowait")
 	return cmd
 }
 
@@ -171,10 +176,10 @@ func (o *Options) parse(cmd *cobra.Command, mtype, maxSize, peek string) error {
 
 func mqRecvRun(opts *Options) error {
 	if opts.Name != "" {
-		if posixRun == nil {
-			return fmt.Errorf("mq-recv %s: POSIX message queues: %w", opts.Name, ipc.ErrUnsupported)
+		if err := posixRecv(opts); err != nil {
+			return fmt.Errorf("mq-recv %s: %w", opts.Name, err)
 		}
-		return posixRun(opts)
+		return nil
 	}
 	if err := sysvRecv(opts); err != nil {
 		return fmt.Errorf("mq-recv msg %d: %w", opts.ID, err)
@@ -183,18 +188,12 @@ func mqRecvRun(opts *Options) error {
 }
 
 func sysvRecv(opts *Options) error {
-	// A closed pipe must fail the write, not kill ipcctl holding a message.
-	signal.Ignore(syscall.SIGPIPE)
 	c := opts.Factory.IPC()
-	var out io.Writer = opts.IO.Out
-	if opts.Out != "" {
-		f, err := os.OpenFile(opts.Out, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o666)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		out = f
+	out, closeOut, err := openOutput(opts)
+	if err != nil {
+		return err
 	}
+	defer closeOut()
 	maxSize := 0
 	if opts.MaxSize != nil {
 		maxSize = *opts.MaxSize
@@ -214,21 +213,16 @@ func sysvRecv(opts *Options) error {
 	if opts.NoWait || opts.All {
 		flags |= ipc.MsgNoWait
 	}
-	var deadline time.Time
-	if opts.Timeout > 0 {
-		deadline = time.Now().Add(opts.Timeout)
-	}
+	budget := newBudget(opts.Timeout)
 	for i := 0; opts.All || i < opts.Count; i++ {
 		var m ipc.Message
 		var err error
 		if opts.Peek != nil {
 			m, err = c.MsgPeek(opts.ID, maxSize, *opts.Peek, flags)
 		} else {
-			var left time.Duration // 0: no timeout
-			if opts.Timeout > 0 {
-				if left = time.Until(deadline); left <= 0 {
-					return ipc.ErrTimeout
-				}
+			left, berr := budget.left() // 0: no timeout
+			if berr != nil {
+				return berr
 			}
 			m, err = c.MsgReceive(opts.ID, maxSize, opts.Type, flags, left)
 		}
@@ -244,30 +238,78 @@ func sysvRecv(opts *Options) error {
 		case err != nil:
 			return err
 		}
-		if err := writeMessage(out, m, opts.JSON); err != nil {
+		mtype := m.Type
+		if err := writeMessage(out, received{Type: &mtype, Body: m.Body}, opts.JSON); err != nil {
 			return lostOutput(c, opts, m, err)
 		}
 	}
-	if f, ok := out.(*os.File); ok && opts.Out != "" {
-		return f.Close()
+	return closeOut()
+}
+
+// openOutput opens --out FILE, or gives stdout; closeOut may be called
+// more than once and reports the first close's error.
+func openOutput(opts *Options) (out io.Writer, closeOut func() error, err error) {
+	// A closed pipe must fail the write, not kill ipcctl holding a message.
+	signal.Ignore(syscall.SIGPIPE)
+	if opts.Out == "" {
+		return opts.IO.Out, func() error { return nil }, nil
 	}
-	return nil
+	f, err := os.OpenFile(opts.Out, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o666)
+	if err != nil {
+		return nil, nil, err
+	}
+	var once sync.Once
+	var cerr error
+	return f, func() error { once.Do(func() { cerr = f.Close() }); return cerr }, nil
 }
 
-// jsonMessage is the --json form of a message.
+// budget is what is left of --timeout, which bounds the wait for all the
+// messages asked for together.
+type budget struct{ end time.Time }
+
+func newBudget(timeout time.Duration) budget {
+	if timeout <= 0 {
+		return budget{}
+	}
+	return budget{end: time.Now().Add(timeout)}
+}
+
+// left is the time left (0 without a timeout), or ErrTimeout when none is.
+func (b budget) left() (time.Duration, error) {
+	if b.end.IsZero() {
+		return 0, nil
+	}
+	left := time.Until(b.end)
+	if left <= 0 {
+		return 0, ipc.ErrTimeout
+	}
+	return left, nil
+}
+
+// received is a message as mq-recv writes it: its body and either its
+// System V type or its POSIX priority.
+type received struct {
+	Type     *int64
+	Priority *uint32
+	Body     []byte
+}
+
+// jsonMessage is the --json form of a message: "type" for System V,
+// "priority" for POSIX, the rest the same.
 type jsonMessage struct {
-	Type     int64  `json:"type"`
-	Size     int    `json:"size"`
-	Encoding string `json:"encoding"` // "text" (valid UTF-8) or "base64"
-	Body     string `json:"body"`
+	Type     *int64  `json:"type,omitempty"`
+	Priority *uint32 `json:"priority,omitempty"`
+	Size     int     `json:"size"`
+	Encoding string  `json:"encoding"` // "text" (valid UTF-8) or "base64"
+	Body     string  `json:"body"`
 }
 
-func writeMessage(w io.Writer, m ipc.Message, asJSON bool) error {
+func writeMessage(w io.Writer, m received, asJSON bool) error {
 	if !asJSON {
 		_, err := w.Write(m.Body)
 		return err
 	}
-	j := jsonMessage{Type: m.Type, Size: len(m.Body), Encoding: "text", Body: string(m.Body)}
+	j := jsonMessage{Type: m.Type, Priority: m.Priority, Size: len(m.Body), Encoding: "text", Body: string(m.Body)}
 	if !utf8.Valid(m.Body) {
 		j.Encoding, j.Body = "base64", base64.StdEncoding.EncodeToString(m.Body)
 	}
@@ -285,12 +327,21 @@ func writeMessage(w io.Writer, m ipc.Message, asJSON bool) error {
 // the queue (at the end) so it is not lost, and the error says so. The
 // error is plain (exit 1) whatever the cause.
 func lostOutput(c *ipc.Client, opts *Options, m ipc.Message, werr error) error {
-	what := fmt.Sprintf("could not write the message of type %d (%d bytes): %v", m.Type, len(m.Body), werr)
+	what := fmt.Sprintf("the message of type %d (%d bytes)", m.Type, len(m.Body))
 	if opts.Peek != nil {
-		return errors.New(what + "; it is still in the queue (--peek)")
+		return fmt.Errorf("could not write %s: %v; it is still in the queue (--peek)", what, werr)
 	}
-	if err := c.MsgSend(opts.ID, m.Type, m.Body, ipc.MsgNoWait); err != nil {
-		return fmt.Errorf("%s; putting it back failed (%v); its body in base64: %s", what, err, base64.StdEncoding.EncodeToString(m.Body))
+	return keepMessage(what, m.Body, werr, "it was put back at the end of the queue",
+		func() error { return c.MsgSend(opts.ID, m.Type, m.Body, ipc.MsgNoWait) })
+}
+
+// keepMessage reports a message that could not be written after putBack
+// returned it to its queue (done says how), or, when even that fails,
+// prints its body in base64 in the error so that it still is not lost.
+func keepMessage(what string, body []byte, werr error, done string, putBack func() error) error {
+	what = fmt.Sprintf("could not write %s: %v", what, werr)
+	if err := putBack(); err != nil {
+		return fmt.Errorf("%s; putting it back failed (%v); its body in base64: %s", what, err, base64.StdEncoding.EncodeToString(body))
 	}
-	return errors.New(what + "; it was put back at the end of the queue")
+	return errors.New(what + "; " + done)
 }

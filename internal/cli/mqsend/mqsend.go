@@ -1,7 +1,6 @@
 // Package mqsend implements `ipcctl mq-send`: put a message on a System
 // V message queue by id. A first argument starting with "/" names a
-// POSIX message queue, handled by posixRun when a file of this package
-// registers it.
+// POSIX message queue (posix.go).
 package mqsend
 
 import (
@@ -9,6 +8,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/ipcctl/ipcctl/internal/cli/cmdutil"
 	"github.com/ipcctl/ipcctl/internal/iostreams"
@@ -27,31 +27,35 @@ type Options struct {
 	In     string
 	Type   int64
 	NoWait bool
+
+	// POSIX only.
+	Priority uint32
+	Timeout  time.Duration
 }
-
-// posixFlags lets the file that registers posixRun add its flags.
-var posixFlags func(cmd *cobra.Command, opts *Options)
-
-// posixRun handles POSIX message queues; nil until registered.
-var posixRun func(opts *Options) error
 
 // NewCmdMqSend builds the command; runF replaces mqSendRun in tests.
 func NewCmdMqSend(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 	opts := &Options{IO: f.IOStreams, Factory: f}
-	var mtype string
+	var mtype, priority string
 	cmd := &cobra.Command{
-		Use:   "mq-send ID [MESSAGE]",
-		Short: "Send a message to a System V message queue",
-		Long: `Send one message to System V message queue ID (msgsnd): MESSAGE, the
-contents of --in FILE, or standard input, byte for byte.
+		Use:   "mq-send ID|/NAME [MESSAGE]",
+		Short: "Send a message to a System V or POSIX message queue",
+		Long: `Send one message to System V message queue ID (msgsnd) or POSIX message
+queue /NAME (mq_timedsend): MESSAGE, the contents of --in FILE, or
+standard input, byte for byte.
 
---type is the message type, 1 to 9223372036854775807 (a C long). Without
---nowait, mq-send waits while the queue is full; with it, a full queue
-exits 6. A message longer than kernel.msgmax or than the queue's
-capacity is refused.`,
+--type (System V) is the message type, 1 to 9223372036854775807 (a C
+long). --priority (POSIX) is the message priority, 0 to 32767
+(MQ_PRIO_MAX-1); higher priorities are received first. Without --nowait,
+mq-send waits while the queue is full; with it, a full queue exits 6.
+--timeout (POSIX) bounds the wait, then exits 6. A message longer than
+kernel.msgmax or than the System V queue's capacity, or longer than the
+POSIX queue's msgsize, is refused and nothing is sent.`,
 		Example: `  ipcctl mq-send 3 'hello'
   ipcctl mq-send 3 --type 7 --in job.json
-  printf 'x' | ipcctl mq-send 3 --nowait`,
+  printf 'x' | ipcctl mq-send 3 --nowait
+  ipcctl mq-send /jobs 'urgent' --priority 10
+  ipcctl mq-send /jobs --in job.json --timeout 5s`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) < 1 || len(args) > 2 {
 				return cmdutil.FlagErrorf("mq-send: want a queue id and an optional MESSAGE; got %d argument(s)", len(args))
@@ -59,47 +63,52 @@ capacity is refused.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if strings.HasPrefix(args[0], "/") {
-				opts.Name = args[0]
-			} else {
-				id, err := cmdutil.ParseID(args[0])
-				if err != nil {
-					return err
-				}
-				opts.ID = id
-			}
 			if len(args) == 2 {
 				opts.Body = &args[1]
 				if opts.In != "" {
 					return cmdutil.FlagErrorf("mq-send: give MESSAGE or --in, not both")
 				}
 			}
-			t, err := strconv.ParseInt(mtype, 10, 64)
-			if err != nil || t < 1 {
-				return cmdutil.FlagErrorf("invalid --type %q: want 1 to %d", mtype, int64(math.MaxInt64))
+			if strings.HasPrefix(args[0], "/") {
+				if err := opts.parsePosix(cmd, args[0], priority); err != nil {
+					return err
+				}
+			} else {
+				id, err := cmdutil.ParseID(args[0])
+				if err != nil {
+					return err
+				}
+				opts.ID = id
+				t, err := strconv.ParseInt(mtype, 10, 64)
+				if err != nil || t < 1 {
+					return cmdutil.FlagErrorf("invalid --type %q: want 1 to %d", mtype, int64(math.MaxInt64))
+				}
+				opts.Type = t
+				if err := refusePosixFlags(cmd); err != nil {
+					return err
+				}
 			}
-			opts.Type = t
 			if runF != nil {
 				return runF(opts)
 			}
 			return mqSendRun(opts)
 		},
 	}
-	cmd.Flags().StringVar(&mtype, "type", "1", "message `TYPE`, 1 or more")
+	cmd.Flags().StringVar(&mtype, "type", "1", "System V message `TYPE`, 1 or more")
 	cmd.Flags().StringVar(&opts.In, "in", "", "send the contents of `FILE`")
 	cmd.Flags().BoolVar(&opts.NoWait, "nowait", false, "exit 6 instead of waiting when the queue is full (IPC_NOWAIT)")
-	if posixFlags != nil {
-		posixFlags(cmd, opts)
-	}
+	cmd.Flags().StringVar(&priority, "priority", "0", "POSIX message `PRIORITY`, 0 to 32767")
+	cmd.Flags().DurationVar(&opts.Timeout, "timeout", 0, "POSIX: give up waiting for room after `DURATION`, exit 6")
+	cmd.MarkFlagsMutuallyExclusive("nowait", "timeout")
 	return cmd
 }
 
 func mqSendRun(opts *Options) error {
 	if opts.Name != "" {
-		if posixRun == nil {
-			return fmt.Errorf("mq-send %s: POSIX message queues: %w", opts.Name, ipc.ErrUnsupported)
+		if err := posixSend(opts); err != nil {
+			return fmt.Errorf("mq-send %s: %w", opts.Name, err)
 		}
-		return posixRun(opts)
+		return nil
 	}
 	if err := sysvSend(opts); err != nil {
 		return fmt.Errorf("mq-send msg %d: %w", opts.ID, err)

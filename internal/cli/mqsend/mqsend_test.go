@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ipcctl/ipcctl/internal/cli/cmdutil"
 	"github.com/ipcctl/ipcctl/internal/testutil"
@@ -19,7 +20,16 @@ func TestNewCmdMqSend(t *testing.T) {
 		{args: []string{"4", "hello"}, want: Options{ID: 4, Body: s("hello"), Type: 1}},
 		{args: []string{"4", "--type", "9223372036854775807", "--nowait"}, want: Options{ID: 4, Type: 9223372036854775807, NoWait: true}},
 		{args: []string{"4", "--in", "f", "--type", "7"}, want: Options{ID: 4, In: "f", Type: 7}},
-		{args: []string{"/q", "x"}, want: Options{Name: "/q", Body: s("x"), Type: 1}},
+		{args: []string{"/q", "x"}, want: Options{Name: "/q", Body: s("x")}},
+		{args: []string{"/q", "--priority", "32767", "--timeout", "2s", "--in", "f"}, want: Options{Name: "/q", In: "f", Priority: 32767, Timeout: 2 * time.Second}},
+		{args: []string{"/q", "--nowait", "--priority", "0"}, want: Options{Name: "/q", NoWait: true}},
+		{args: []string{"/q", "--priority", "32768"}, wantErr: "invalid --priority"},
+		{args: []string{"/q", "--priority", "-1"}, wantErr: "invalid --priority"},
+		{args: []string{"/q", "--type", "2"}, wantErr: "--type is for System V"},
+		{args: []string{"/q", "--timeout", "0s"}, wantErr: "must be positive"},
+		{args: []string{"/q/r", "x"}, wantErr: "invalid POSIX name"},
+		{args: []string{"4", "--priority", "1"}, wantErr: "--priority is for POSIX"},
+		{args: []string{"4", "--timeout", "1s"}, wantErr: "--timeout is for POSIX"},
 		{args: []string{"4", "--type", "0"}, wantErr: "invalid --type"},
 		{args: []string{"4", "--type", "-3"}, wantErr: "invalid --type"},
 		{args: []string{"4", "--type", "9223372036854775808"}, wantErr: "invalid --type"},

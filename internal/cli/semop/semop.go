@@ -1,7 +1,6 @@
 // Package semop implements `ipcctl sem-op`: operate on a System V
 // semaphore set by id (semop, SETVAL, SETALL, GETALL). A first argument
-// starting with "/" names a POSIX semaphore, handled by posixRun when a
-// file of this package registers it.
+// starting with "/" names a POSIX named semaphore (posix.go).
 package semop
 
 import (
@@ -35,16 +34,14 @@ type Options struct {
 	SetAll  []int      // --set-all
 	Get     bool
 	Output  cmdutil.OutputOptions
+
+	// POSIX only.
+	Verb  string // wait, trywait, post or get
+	Count int    // post --count
 }
 
 // SemValue is one --set N=V.
 type SemValue struct{ Num, Value int }
-
-// posixFlags lets the file that registers posixRun add its flags.
-var posixFlags func(cmd *cobra.Command, opts *Options)
-
-// posixRun handles POSIX named semaphores; nil until registered.
-var posixRun func(opts *Options) error
 
 // NewCmdSemOp builds the command; runF replaces semOpRun in tests.
 func NewCmdSemOp(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
@@ -52,9 +49,9 @@ func NewCmdSemOp(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 	var set []string
 	var setAll string
 	cmd := &cobra.Command{
-		Use:   "sem-op ID [OP...]",
-		Short: "Operate on a System V semaphore set: semop, set and get values",
-		Long: `Operate on System V semaphore set ID.
+		Use:   "sem-op ID [OP...] | /NAME wait|trywait|post|get",
+		Short: "Operate on a semaphore: System V semop, set and get values; POSIX wait and post",
+		Long: `Operate on System V semaphore set ID, or on POSIX named semaphore /NAME.
 
 Each OP is N:+K (add K to semaphore N), N:-K (wait until K can be
 subtracted, then subtract it) or N:0 (wait until semaphore N is zero);
@@ -66,18 +63,23 @@ sets every one at once (SETALL), --get prints each semaphore's value,
 waiters and last pid after any change. Semaphore numbers and values are
 checked against the set before anything is applied.
 
-A signal that interrupts a wait does not end it; --timeout bounds it.`,
+A signal that interrupts a wait does not end it; --timeout bounds it.
+
+` + posixHelp,
 		Example: `  ipcctl sem-op 7 0:-1            # P / wait
   ipcctl sem-op 7 0:+1            # V / post
   ipcctl sem-op 7 0:-1 1:+1 --undo
   ipcctl sem-op 7 0:-1 --timeout 5s
   ipcctl sem-op 7 --set 0=1 --set 1=0
-  ipcctl sem-op 7 --set-all 1,0,3 --get --json`,
-		Args: cmdutil.MinimumArgs(1, "a semaphore set id"),
+  ipcctl sem-op 7 --set-all 1,0,3 --get --json
+` + posixExample,
+		Args: cmdutil.MinimumArgs(1, "a semaphore set id or a POSIX semaphore name"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Args = args[1:]
 			if strings.HasPrefix(args[0], "/") {
-				opts.Name = args[0]
+				if err := opts.parsePosix(cmd, args[0]); err != nil {
+					return err
+				}
 			} else {
 				id, err := cmdutil.ParseID(args[0])
 				if err != nil {
@@ -98,6 +100,9 @@ A signal that interrupts a wait does not end it; --timeout bounds it.`,
 				if err := opts.validate(cmd); err != nil {
 					return err
 				}
+				if err := refusePosixFlags(cmd); err != nil {
+					return err
+				}
 			}
 			if runF != nil {
 				return runF(opts)
@@ -108,16 +113,14 @@ A signal that interrupts a wait does not end it; --timeout bounds it.`,
 	fl := cmd.Flags()
 	fl.BoolVar(&opts.Undo, "undo", false, "undo the operations when ipcctl exits (SEM_UNDO)")
 	fl.BoolVar(&opts.NoWait, "nowait", false, "fail with exit 6 instead of waiting (IPC_NOWAIT)")
-	fl.DurationVar(&opts.Timeout, "timeout", 0, "give up waiting after `DURATION` (semtimedop), exit 6")
+	fl.DurationVar(&opts.Timeout, "timeout", 0, "give up waiting after `DURATION` (semtimedop, POSIX wait), exit 6")
 	fl.StringArrayVar(&set, "set", nil, "set semaphore N to V (SETVAL), `N=V`; repeatable")
 	fl.StringVar(&setAll, "set-all", "", "set every semaphore (SETALL), `V1,V2,...`")
 	fl.BoolVar(&opts.Get, "get", false, "print every semaphore: value, ncnt, zcnt, pid")
 	cmdutil.AddOutputFlags(cmd, &opts.Output)
 	cmd.MarkFlagsMutuallyExclusive("nowait", "timeout")
 	cmd.MarkFlagsMutuallyExclusive("set", "set-all")
-	if posixFlags != nil {
-		posixFlags(cmd, opts)
-	}
+	addPosixFlags(cmd, opts)
 	return cmd
 }
 
@@ -140,10 +143,19 @@ func (o *Options) validate(cmd *cobra.Command) error {
 		return cmdutil.FlagErrorf("sem-op: --undo, --nowait and --timeout go with operations")
 	}
 	if !o.Get {
-		for _, name := range []string{"output", "json", "raw", "export", "noheadings", "bytes", "numeric-perms", "time-format", "list-columns"} {
-			if cmd.Flags().Changed(name) {
-				return cmdutil.FlagErrorf("sem-op: --%s goes with --get", name)
-			}
+		return refuseOutputFlags(cmd, "--get")
+	}
+	return nil
+}
+
+// outputFlags are the flags of cmdutil.AddOutputFlags.
+var outputFlags = []string{"output", "json", "raw", "export", "noheadings", "bytes", "numeric-perms", "time-format", "list-columns"}
+
+// refuseOutputFlags fails when an output flag is given without what prints.
+func refuseOutputFlags(cmd *cobra.Command, printer string) error {
+	for _, name := range outputFlags {
+		if cmd.Flags().Changed(name) {
+			return cmdutil.FlagErrorf("sem-op: --%s goes with %s", name, printer)
 		}
 	}
 	return nil
@@ -216,9 +228,6 @@ func parseSetAll(s string) ([]int, error) {
 
 func semOpRun(opts *Options) error {
 	if opts.Name != "" {
-		if posixRun == nil {
-			return fmt.Errorf("sem-op %s: POSIX semaphores: %w", opts.Name, ipc.ErrUnsupported)
-		}
 		return posixRun(opts)
 	}
 	if err := sysvRun(opts); err != nil {
