@@ -327,14 +327,27 @@ func TestLimitsAgreesWithProcAndIpcs(t *testing.T) {
 // as JSON number text or "null".
 func limitsJSON(t *testing.T) (used, limit map[string]string) {
 	t.Helper()
-	r := testutil.Run(t, "", "limits", "--json")
+	used, limit = map[string]string{}, map[string]string{}
+	for res, f := range limitsFigures(t) {
+		used[res], limit[res] = f.Used, f.Limit
+	}
+	return used, limit
+}
+
+// limitFigures are one row of `limits --json`, as JSON number text or "null".
+type limitFigures struct{ Used, Limit, Free string }
+
+// limitsFigures runs `limits --json` with args and returns its rows by resource.
+func limitsFigures(t *testing.T, args ...string) map[string]limitFigures {
+	t.Helper()
+	r := testutil.Run(t, "", append([]string{"limits", "--json"}, args...)...)
 	if r.Code != 0 {
 		t.Fatalf("limits --json: exit %d: %s", r.Code, r.Stderr)
 	}
 	var doc struct {
 		Limits []struct {
-			Resource    string
-			Used, Limit *json.Number
+			Resource          string
+			Used, Limit, Free *json.Number
 		}
 	}
 	dec := json.NewDecoder(strings.NewReader(r.Stdout))
@@ -348,11 +361,11 @@ func limitsJSON(t *testing.T) (used, limit map[string]string) {
 		}
 		return n.String()
 	}
-	used, limit = map[string]string{}, map[string]string{}
+	out := map[string]limitFigures{}
 	for _, l := range doc.Limits {
-		used[l.Resource], limit[l.Resource] = text(l.Used), text(l.Limit)
+		out[l.Resource] = limitFigures{text(l.Used), text(l.Limit), text(l.Free)}
 	}
-	return used, limit
+	return out
 }
 
 func limitsUsed(t *testing.T) map[string]string {
