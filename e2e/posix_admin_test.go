@@ -3,12 +3,282 @@ package e2e
 import (
 	"fmt"
 	"os"
+	"sort"
 	"strings"
 	"testing"
 
+	"github.com/ipcctl/ipcctl/internal/testutil"
 	"github.com/ipcctl/ipcctl/internal/testutil/nstest"
+	"github.com/ipcctl/ipcctl/pkg/ipc"
+	"github.com/ipcctl/ipcctl/pkg/procfs"
 	"golang.org/x/sys/unix"
 )
+
+// kernel is a second path to the objects: pkg/ipc's own readers and
+// system calls, not the ipcctl binary under test.
+var kernel = ipc.New(procfs.DefaultFS)
+
+// lstat stats a POSIX object's file without following a symlink.
+func lstat(t *testing.T, path string) unix.Stat_t {
+	t.Helper()
+	var st unix.Stat_t
+	if err := unix.Lstat(path, &st); err != nil {
+		t.Fatalf("lstat %s: %v", path, err)
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFREG {
+		t.Fatalf("%s is not a regular file: mode %o", path, st.Mode)
+	}
+	return st
+}
+
+// createPosix runs `ipcctl create KIND NAME ...`, checks it printed the
+// name alone, and removes the object when the test ends.
+func createPosix(t *testing.T, kind, name string, args ...string) {
+	t.Helper()
+	r := ipcctlOK(t, append([]string{"create", kind, name}, args...)...)
+	if r.Stdout != name+"\n" {
+		t.Errorf("create %s %s printed %q, want the name alone", kind, name, r.Stdout)
+	}
+	t.Cleanup(func() { os.Remove(posixPath(kind, name)) })
+}
+
+// posixPath is the file behind a POSIX object.
+func posixPath(kind, name string) string {
+	switch kind {
+	case "psem":
+		return "/dev/shm/sem." + name[1:]
+	case "mq":
+		return "/dev/mqueue/" + name[1:]
+	}
+	return "/dev/shm/" + name[1:]
+}
+
+// dirNames lists /dev/shm and /dev/mqueue, to show nothing appeared or went.
+func dirNames(t *testing.T) string {
+	t.Helper()
+	var all []string
+	for _, d := range []string{"/dev/shm", "/dev/mqueue"} {
+		ents, err := os.ReadDir(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range ents {
+			all = append(all, d+"/"+e.Name())
+		}
+	}
+	sort.Strings(all)
+	return strings.Join(all, " ")
+}
+
+func mqAttr(t *testing.T, name string) ipc.MqAttr {
+	t.Helper()
+	q, err := kernel.MqOpen(name, unix.O_RDONLY)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close()
+	a, err := q.Attr()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+func psemValue(t *testing.T, name string) uint32 {
+	t.Helper()
+	p, err := kernel.PsemStat(name)
+	if err != nil || p.Status != ipc.PsemOK {
+		t.Fatalf("PsemStat %s: %+v, %v", name, p, err)
+	}
+	return *p.Value
+}
+
+func TestCreatePosix(t *testing.T) {
+	nstest.Require(t)
+	createPosix(t, "pshm", "/e2e-c-shm", "--size", "64K", "--mode", "0640")
+	if st := lstat(t, "/dev/shm/e2e-c-shm"); st.Mode&0o7777 != 0o640 || st.Uid != 0 || st.Gid != 0 || st.Size != 65536 {
+		t.Errorf("pshm: mode %o uid %d gid %d size %d; want 0640 0 0 65536", st.Mode&0o7777, st.Uid, st.Gid, st.Size)
+	}
+	createPosix(t, "pshm", "/e2e-c-default", "--size", "1")
+	if st := lstat(t, "/dev/shm/e2e-c-default"); st.Mode&0o7777 != 0o600 || st.Size != 1 {
+		t.Errorf("pshm default mode %o size %d; want 0600 1", st.Mode&0o7777, st.Size)
+	}
+
+	createPosix(t, "psem", "/e2e-c-sem", "--value", "7", "--mode", "0604")
+	if st := lstat(t, "/dev/shm/sem.e2e-c-sem"); st.Mode&0o7777 != 0o604 || st.Size != 32 {
+		t.Errorf("psem: mode %o size %d; want 0604 32", st.Mode&0o7777, st.Size)
+	}
+	if v := psemValue(t, "/e2e-c-sem"); v != 7 {
+		t.Errorf("psem value %d, want 7", v)
+	}
+	createPosix(t, "psem", "/e2e-c-max", "--value", fmt.Sprint(ipc.SemValueMax))
+	if v := psemValue(t, "/e2e-c-max"); v != ipc.SemValueMax {
+		t.Errorf("psem value %d, want SEM_VALUE_MAX", v)
+	}
+	createPosix(t, "psem", "/e2e-c-zero")
+	if v := psemValue(t, "/e2e-c-zero"); v != 0 {
+		t.Errorf("psem default value %d, want 0", v)
+	}
+
+	createPosix(t, "mq", "/e2e-c-q", "--maxmsg", "4", "--msgsize", "1K", "--mode", "0620")
+	if st := lstat(t, "/dev/mqueue/e2e-c-q"); st.Mode&0o7777 != 0o620 || st.Uid != 0 {
+		t.Errorf("mq: mode %o uid %d; want 0620 0", st.Mode&0o7777, st.Uid)
+	}
+	if a := mqAttr(t, "/e2e-c-q"); a.MaxMsg != 4 || a.MsgSize != 1024 || a.CurMsgs != 0 {
+		t.Errorf("mq attr %+v, want maxmsg 4 msgsize 1024", a)
+	}
+	createPosix(t, "mq", "/e2e-c-qdef")
+	lim, err := procfs.DefaultFS.MqueueLimits()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := mqAttr(t, "/e2e-c-qdef"); uint64(a.MaxMsg) != lim.MsgDefault || uint64(a.MsgSize) != lim.MsgSizeDefault {
+		t.Errorf("mq default attr %+v, want msg_default %d msgsize_default %d", a, lim.MsgDefault, lim.MsgSizeDefault)
+	}
+}
+
+// An existing name exits 5 and the object keeps its content; --reuse
+// prints the name and changes nothing either.
+func TestCreatePosixExisting(t *testing.T) {
+	nstest.Require(t)
+	createPosix(t, "pshm", "/e2e-x-shm", "--size", "4K", "--mode", "0640")
+	if err := os.WriteFile("/dev/shm/e2e-x-shm", []byte("MARKER"), 0); err != nil { // truncates: size restored below
+		t.Fatal(err)
+	}
+	if err := os.Truncate("/dev/shm/e2e-x-shm", 4096); err != nil {
+		t.Fatal(err)
+	}
+	createPosix(t, "psem", "/e2e-x-sem", "--value", "3")
+	s, err := kernel.PsemOpen("/e2e-x-sem")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Post(); err != nil { // the marker: value 4
+		t.Fatal(err)
+	}
+	s.Close()
+	createPosix(t, "mq", "/e2e-x-q", "--maxmsg", "2", "--msgsize", "16")
+	q, err := kernel.MqOpen("/e2e-x-q", unix.O_WRONLY)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := q.Send([]byte("MARKER"), 3, ipc.NoWait); err != nil {
+		t.Fatal(err)
+	}
+	q.Close()
+
+	check := func(when string) {
+		t.Helper()
+		b, err := os.ReadFile("/dev/shm/e2e-x-shm")
+		if err != nil || len(b) != 4096 || string(b[:6]) != "MARKER" {
+			t.Errorf("%s: pshm content %q... (%d bytes), %v", when, b[:min(len(b), 8)], len(b), err)
+		}
+		if st := lstat(t, "/dev/shm/e2e-x-shm"); st.Mode&0o7777 != 0o640 {
+			t.Errorf("%s: pshm mode %o, want 0640", when, st.Mode&0o7777)
+		}
+		if v := psemValue(t, "/e2e-x-sem"); v != 4 {
+			t.Errorf("%s: psem value %d, want 4", when, v)
+		}
+		if a := mqAttr(t, "/e2e-x-q"); a.CurMsgs != 1 || a.MaxMsg != 2 || a.MsgSize != 16 {
+			t.Errorf("%s: mq attr %+v, want the 1 message in 2x16", when, a)
+		}
+	}
+	for _, args := range [][]string{
+		{"pshm", "/e2e-x-shm", "--size", "1M", "--mode", "0666"},
+		{"psem", "/e2e-x-sem", "--value", "9", "--mode", "0666"},
+		{"mq", "/e2e-x-q", "--maxmsg", "5", "--msgsize", "64", "--mode", "0666"},
+		{"mq", "/e2e-x-q"},
+	} {
+		r := testutil.Run(t, "", append([]string{"create"}, args...)...)
+		if r.Code != 5 || r.Stdout != "" || !strings.Contains(r.Stderr, "exists; use --reuse") {
+			t.Errorf("create %v: exit %d %q %q; want 5 with a --reuse hint", args, r.Code, r.Stdout, r.Stderr)
+		}
+		r = testutil.Run(t, "", append(append([]string{"create"}, args...), "--exclusive")...)
+		if r.Code != 5 || strings.Contains(r.Stderr, "--reuse") {
+			t.Errorf("create --exclusive %v: exit %d %q; want 5 without a hint", args, r.Code, r.Stderr)
+		}
+		r = testutil.Run(t, "", append(append([]string{"create"}, args...), "--reuse")...)
+		if r.Code != 0 || r.Stdout != args[1]+"\n" {
+			t.Errorf("create --reuse %v: exit %d %q %q; want the name", args, r.Code, r.Stdout, r.Stderr)
+		}
+		check(fmt.Sprint(args))
+	}
+	m, err := func() (ipc.MqMessage, error) {
+		q, err := kernel.MqOpen("/e2e-x-q", unix.O_RDONLY)
+		if err != nil {
+			return ipc.MqMessage{}, err
+		}
+		defer q.Close()
+		return q.Receive(ipc.NoWait)
+	}()
+	if err != nil || string(m.Data) != "MARKER" || m.Priority != 3 {
+		t.Errorf("the queue's message after the creates: %+v, %v", m, err)
+	}
+
+	// A name taken by a directory or symlink is not reused, and stays.
+	os.Mkdir("/dev/shm/e2e-x-dir", 0o755)
+	os.Symlink("/etc/passwd", "/dev/shm/e2e-x-link")
+	t.Cleanup(func() { os.Remove("/dev/shm/e2e-x-dir"); os.Remove("/dev/shm/e2e-x-link") })
+	for _, name := range []string{"/e2e-x-dir", "/e2e-x-link"} {
+		if r := testutil.Run(t, "", "create", "pshm", name, "--size", "1"); r.Code != 5 {
+			t.Errorf("create pshm %s: exit %d %q, want 5", name, r.Code, r.Stderr)
+		}
+		if r := testutil.Run(t, "", "create", "pshm", name, "--size", "1", "--reuse"); r.Code == 0 {
+			t.Errorf("create pshm %s --reuse took a non-object: %q", name, r.Stdout)
+		}
+	}
+	if fi, err := os.Lstat("/dev/shm/e2e-x-dir"); err != nil || !fi.IsDir() {
+		t.Errorf("directory: %v %v", fi, err)
+	}
+	if target, err := os.Readlink("/dev/shm/e2e-x-link"); err != nil || target != "/etc/passwd" {
+		t.Errorf("symlink: %q %v", target, err)
+	}
+}
+
+// Bad names, sizes and values are usage errors, and nothing is created.
+func TestCreatePosixUsageErrors(t *testing.T) {
+	nstest.Require(t)
+	lim, err := procfs.DefaultFS.MqueueLimits()
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := dirNames(t)
+	long := "/" + strings.Repeat("n", 256)
+	for _, tc := range []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"pshm", "e2e-u", "--size", "1"}, "must start with /"},
+		{[]string{"pshm", "/e2e/u", "--size", "1"}, "no / allowed after the first"},
+		{[]string{"pshm", "/.", "--size", "1"}, "refers to a directory"},
+		{[]string{"pshm", "/..", "--size", "1"}, "refers to a directory"},
+		{[]string{"pshm", "/", "--size", "1"}, "empty after /"},
+		{[]string{"pshm", long, "--size", "1"}, "longer than 255 bytes"},
+		{[]string{"pshm", "/e2e-u", "--size", "0"}, "invalid size"},
+		{[]string{"pshm", "/e2e-u", "--size", "16E"}, "invalid size"},
+		{[]string{"pshm", "/e2e-u", "--size", "8E"}, "invalid size"},
+		{[]string{"pshm", "/e2e-u"}, "--size is required"},
+		{[]string{"pshm", "/e2e-u", "--size", "1", "--mode", "0800"}, "invalid mode"},
+		{[]string{"psem", "/" + strings.Repeat("n", 252)}, "longer than 251 bytes"},
+		{[]string{"psem", "/e2e-u", "--value", "2147483648"}, "SEM_VALUE_MAX"},
+		{[]string{"psem", "/e2e-u", "--value", "-1"}, "invalid --value"},
+		{[]string{"mq", "/e2e/u"}, "no / allowed"},
+		{[]string{"mq", "/e2e-u", "--maxmsg", "0", "--msgsize", "1"}, "invalid --maxmsg"},
+		{[]string{"mq", "/e2e-u", "--maxmsg", "1", "--msgsize", "0"}, "invalid --msgsize"},
+		{[]string{"mq", "/e2e-u", "--maxmsg", "99999999999999999999", "--msgsize", "1"}, "invalid --maxmsg"},
+		{[]string{"mq", "/e2e-u", "--maxmsg", fmt.Sprint(lim.MsgMax + 1), "--msgsize", "1"}, "/proc/sys/fs/mqueue/msg_max"},
+		{[]string{"mq", "/e2e-u", "--maxmsg", "1", "--msgsize", fmt.Sprint(lim.MsgSizeMax + 1)}, "/proc/sys/fs/mqueue/msgsize_max"},
+		{[]string{"mq", "/e2e-u", "--maxmsg", "1"}, "must all be set"},
+	} {
+		r := testutil.Run(t, "", append([]string{"create"}, tc.args...)...)
+		if r.Code != 2 || r.Stdout != "" || !strings.Contains(r.Stderr, tc.msg) {
+			t.Errorf("create %v: exit %d %q; want 2 and %q", tc.args, r.Code, r.Stderr, tc.msg)
+		}
+	}
+	if after := dirNames(t); after != before {
+		t.Errorf("usage errors created objects:\n before %s\n after  %s", before, after)
+	}
+}
 
 // The /dev/shm figures of `limits` are what statfs of the tmpfs says, and
 // the queue count is what a readdir of /dev/mqueue finds.

@@ -1,6 +1,10 @@
 package cmdutil
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/ipcctl/ipcctl/pkg/ipc"
+)
 
 func TestParseID(t *testing.T) {
 	for _, tc := range []struct {
@@ -87,5 +91,16 @@ func TestParseOwner(t *testing.T) {
 	}
 	if _, _, err := ParseOwner("no-such-user-xyz"); err == nil {
 		t.Error("ParseOwner(no-such-user-xyz) succeeded")
+	}
+}
+
+func TestParsePosixName(t *testing.T) {
+	if got, err := ParsePosixName(ipc.KindPshm, "/ok"); got != "/ok" || err != nil {
+		t.Errorf("/ok = %q, %v", got, err)
+	}
+	for _, s := range []string{"", "x", "/", "/a/b", "/.", "/.."} {
+		if _, err := ParsePosixName(ipc.KindMq, s); ExitCode(err) != ExitUsage {
+			t.Errorf("%q: %v exits %d, want 2", s, err, ExitCode(err))
+		}
 	}
 }
