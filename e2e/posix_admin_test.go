@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"sort"
@@ -326,5 +327,125 @@ func TestLimitsPosixAgreesWithStatfs(t *testing.T) {
 	}
 	if len(ents) < 2 {
 		t.Errorf("readdir of /dev/mqueue found %d queues, want the 2 made", len(ents))
+	}
+}
+
+func TestRmPosixByName(t *testing.T) {
+	nstest.Require(t)
+	createPosix(t, "pshm", "/e2e-r-a", "--size", "1K")
+	createPosix(t, "pshm", "/e2e-r-b", "--size", "1K")
+	createPosix(t, "pshm", "/e2e-r-c", "--size", "1K")
+	createPosix(t, "psem", "/e2e-r-s", "--value", "1")
+	createPosix(t, "mq", "/e2e-r-q")
+	gone := func(path string) bool {
+		_, err := os.Lstat(path)
+		return os.IsNotExist(err)
+	}
+
+	r := ipcctlOK(t, "rm", "pshm", "/e2e-r-a", "-v")
+	if r.Stderr != "removed pshm /e2e-r-a\n" || !gone("/dev/shm/e2e-r-a") || gone("/dev/shm/e2e-r-b") {
+		t.Errorf("rm pshm /e2e-r-a: %q; a gone %v, b gone %v", r.Stderr, gone("/dev/shm/e2e-r-a"), gone("/dev/shm/e2e-r-b"))
+	}
+	ipcctlOK(t, "rm", "psem", "/e2e-r-s")
+	if !gone("/dev/shm/sem.e2e-r-s") {
+		t.Error("rm psem left /dev/shm/sem.e2e-r-s")
+	}
+	ipcctlOK(t, "rm", "mq", "/e2e-r-q")
+	if _, err := kernel.MqOpen("/e2e-r-q", unix.O_RDONLY); !gone("/dev/mqueue/e2e-r-q") || !errors.Is(err, ipc.ErrNotFound) {
+		t.Errorf("rm mq: file gone %v, mq_open: %v", gone("/dev/mqueue/e2e-r-q"), err)
+	}
+
+	// A bad name anywhere: usage error, and nothing goes.
+	if r := testutil.Run(t, "", "rm", "pshm", "/e2e-r-b", "/e2e/r"); r.Code != 2 || gone("/dev/shm/e2e-r-b") {
+		t.Errorf("rm with a bad name: exit %d %q; b gone %v", r.Code, r.Stderr, gone("/dev/shm/e2e-r-b"))
+	}
+	// --dry-run lists and removes nothing; a missing name fails it unless --force.
+	r = ipcctlOK(t, "rm", "pshm", "/e2e-r-b", "/e2e-r-c", "--dry-run", "--json")
+	if !strings.Contains(r.Stdout, `"name": "/e2e-r-b"`) || !strings.Contains(r.Stdout, `"size": 1024`) || gone("/dev/shm/e2e-r-b") || gone("/dev/shm/e2e-r-c") {
+		t.Errorf("--dry-run: %s", r.Stdout)
+	}
+	if r := testutil.Run(t, "", "rm", "pshm", "/e2e-r-b", "/e2e-r-none", "--dry-run"); r.Code != 3 || gone("/dev/shm/e2e-r-b") {
+		t.Errorf("--dry-run with a missing name: exit %d %q", r.Code, r.Stderr)
+	}
+	for _, kind := range []string{"pshm", "psem", "mq"} {
+		if r := testutil.Run(t, "", "rm", "--force", kind, "/e2e-r-none"); r.Code != 0 || r.Stderr != "" {
+			t.Errorf("rm --force %s missing: exit %d %q", kind, r.Code, r.Stderr)
+		}
+		if r := testutil.Run(t, "", "rm", kind, "/e2e-r-none"); r.Code != 3 || !strings.Contains(r.Stderr, "ipcctl: rm "+kind+" /e2e-r-none: ") {
+			t.Errorf("rm %s missing: exit %d %q, want 3", kind, r.Code, r.Stderr)
+		}
+	}
+	// Several names, one missing: the rest go, the failure is named, exit 8.
+	r = testutil.Run(t, "", "rm", "pshm", "/e2e-r-b", "/e2e-r-none", "/e2e-r-c")
+	if r.Code != 8 || !strings.Contains(r.Stderr, "ipcctl: rm pshm /e2e-r-none: ") || strings.Contains(r.Stderr, "e2e-r-b") ||
+		!gone("/dev/shm/e2e-r-b") || !gone("/dev/shm/e2e-r-c") {
+		t.Errorf("partial rm: exit %d %q", r.Code, r.Stderr)
+	}
+}
+
+// rm --all KIND, in a namespace and /dev/shm and /dev/mqueue of its own so
+// that it sees only what the script made.
+func TestRmAllPosixLeavesOtherKinds(t *testing.T) {
+	nstest.Require(t)
+	out := inNewIPCNamespace(t, `
+mount -t tmpfs tmpfs /dev/shm
+mount -t mqueue mqueue /dev/mqueue
+state() { echo "$1: $(ls -A /dev/shm | tr '\n' ' ')| $(ls -A /dev/mqueue | tr '\n' ' ')"; }
+$B create pshm /p1 --size 1K >/dev/null
+$B create pshm /p2 --size 1K >/dev/null
+$B create psem /s1 >/dev/null
+$B create psem /s2 >/dev/null
+$B create mq /q1 >/dev/null
+$B create mq /q2 >/dev/null
+$B create shm --size 1K >/dev/null
+mkdir /dev/shm/dir && touch /dev/shm/dir/inner
+ln -s p1 /dev/shm/link
+ln -s /etc/hostname /dev/shm/link-out
+echo not-an-object > /dev/shm/sem.
+mkfifo /dev/shm/fifo
+state start
+echo "dry: $($B rm --all pshm psem mq --dry-run -o name --raw -n | sort | tr '\n' ' ')"
+state after-dry-run
+echo "owner 4242: $($B rm --all pshm --owner 4242 --yes -v 2>&1)"
+echo "older 1h: $($B rm --all pshm --older-than 1h --yes -v 2>&1)"
+state after-filters
+$B rm --all pshm --yes
+state after-pshm
+$B rm --all psem --owner 0
+state after-psem
+$B rm --all mq --yes
+state after-mq
+$B create pshm /p3 --size 1K >/dev/null
+$B create mq /q3 >/dev/null
+$B rm --all --yes
+state after-sysv
+echo "sysv left: $($B ls shm --raw -n | wc -l)"
+echo "hostname: $(cat /etc/hostname | wc -c)"
+`)
+	want := []string{
+		"start: dir fifo link link-out p1 p2 sem. sem.s1 sem.s2 | q1 q2 ",
+		"dry: /p1 /p2 /q1 /q2 /s1 /s2 ",
+		"after-dry-run: dir fifo link link-out p1 p2 sem. sem.s1 sem.s2 | q1 q2 ",
+		"owner 4242: ",
+		"older 1h: ",
+		"after-filters: dir fifo link link-out p1 p2 sem. sem.s1 sem.s2 | q1 q2 ",
+		"after-pshm: dir fifo link link-out sem. sem.s1 sem.s2 | q1 q2 ",
+		"after-psem: dir fifo link link-out sem. | q1 q2 ",
+		"after-mq: dir fifo link link-out sem. | ",
+		"after-sysv: dir fifo link link-out p3 sem. | q3 ",
+		"sysv left: 0",
+	}
+	got := strings.Split(strings.TrimSpace(out), "\n")
+	for i, w := range want {
+		if i >= len(got) || got[i] != w {
+			t.Errorf("got:\n%s\nwant line %d: %q", out, i, w)
+			break
+		}
+	}
+	if !strings.HasPrefix(got[len(got)-1], "hostname: ") || got[len(got)-1] == "hostname: 0" {
+		t.Errorf("the symlink's target: %s", got[len(got)-1])
+	}
+	if _, err := os.Stat("/dev/shm/dir"); err == nil {
+		t.Error("the script's /dev/shm leaked into the test's")
 	}
 }

@@ -160,6 +160,17 @@ func notFound(err error) error {
 	return err
 }
 
+// unlinkFile removes a file's name with unlink(2) alone: unlike
+// os.Remove it never falls back to rmdir, so a directory that took an
+// object's name after its stat is left alone (and a symlink is removed
+// itself, never its target).
+func unlinkFile(path string) error {
+	if err := unix.Unlink(path); err != nil {
+		return &fs.PathError{Op: "unlink", Path: path, Err: err}
+	}
+	return nil
+}
+
 // chmodNoFollow changes the mode of a regular file without following a
 // symlink: chmod(2) has no nofollow flag, so it goes through an O_PATH
 // descriptor's /proc/self/fd entry (as glibc's fchmodat does).
