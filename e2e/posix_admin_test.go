@@ -449,3 +449,76 @@ echo "hostname: $(cat /etc/hostname | wc -c)"
 		t.Error("the script's /dev/shm leaked into the test's")
 	}
 }
+
+func TestSetPosix(t *testing.T) {
+	nstest.Require(t)
+	objects := []struct{ kind, name string }{{"pshm", "/e2e-set"}, {"psem", "/e2e-set"}, {"mq", "/e2e-set"}}
+	createPosix(t, "pshm", "/e2e-set", "--size", "1K")
+	createPosix(t, "psem", "/e2e-set", "--value", "2")
+	createPosix(t, "mq", "/e2e-set")
+	for _, o := range objects {
+		ipcctlOK(t, "set", o.kind, o.name, "--mode", "0640")
+		if st := lstat(t, posixPath(o.kind, o.name)); st.Mode&0o7777 != 0o640 || st.Uid != 0 {
+			t.Errorf("set %s --mode 0640: stat says mode %o uid %d", o.kind, st.Mode&0o7777, st.Uid)
+		}
+		ipcctlOK(t, "set", o.kind, o.name, "--mode", "604", "--owner", "0:0")
+		if st := lstat(t, posixPath(o.kind, o.name)); st.Mode&0o7777 != 0o604 || st.Uid != 0 || st.Gid != 0 {
+			t.Errorf("set %s --mode 604 --owner 0:0: mode %o uid %d gid %d", o.kind, st.Mode&0o7777, st.Uid, st.Gid)
+		}
+		if r := testutil.Run(t, "", "set", o.kind, "/e2e-set-none", "--mode", "0600"); r.Code != 3 {
+			t.Errorf("set %s on a missing name: exit %d %q, want 3", o.kind, r.Code, r.Stderr)
+		}
+	}
+	if v := psemValue(t, "/e2e-set"); v != 2 {
+		t.Errorf("set changed the semaphore's value to %d", v)
+	}
+	t.Run("owner", func(t *testing.T) {
+		if !nstest.CanSwitchUser() {
+			t.Skip("the namespace maps only uid 0 (tests not started as real root): no other owner to give")
+		}
+		for _, o := range objects {
+			ipcctlOK(t, "set", o.kind, o.name, "--owner", "1000:1001", "--mode", "0660")
+			if st := lstat(t, posixPath(o.kind, o.name)); st.Uid != 1000 || st.Gid != 1001 || st.Mode&0o7777 != 0o660 {
+				t.Errorf("set %s --owner 1000:1001: uid %d gid %d mode %o", o.kind, st.Uid, st.Gid, st.Mode&0o7777)
+			}
+			// The owner alone: the group stays.
+			ipcctlOK(t, "set", o.kind, o.name, "--owner", "1002")
+			if st := lstat(t, posixPath(o.kind, o.name)); st.Uid != 1002 || st.Gid != 1001 {
+				t.Errorf("set %s --owner 1002: uid %d gid %d", o.kind, st.Uid, st.Gid)
+			}
+		}
+	})
+
+	// A symlink is never followed, in /dev/shm or out of it.
+	outside := t.TempDir() + "/target"
+	if err := os.WriteFile(outside, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	os.Symlink("e2e-set", "/dev/shm/e2e-set-link")
+	os.Symlink(outside, "/dev/shm/e2e-set-out")
+	os.Symlink("sem.e2e-set", "/dev/shm/sem.e2e-set-link")
+	t.Cleanup(func() {
+		os.Remove("/dev/shm/e2e-set-link")
+		os.Remove("/dev/shm/e2e-set-out")
+		os.Remove("/dev/shm/sem.e2e-set-link")
+	})
+	before := map[string]uint32{}
+	for _, p := range []string{"/dev/shm/e2e-set", "/dev/shm/sem.e2e-set", outside} {
+		before[p] = lstat(t, p).Mode
+	}
+	for _, args := range [][]string{
+		{"pshm", "/e2e-set-link", "--mode", "0666"},
+		{"pshm", "/e2e-set-out", "--mode", "0666"},
+		{"pshm", "/e2e-set-out", "--owner", "0:0"},
+		{"psem", "/e2e-set-link", "--mode", "0666"},
+	} {
+		if r := testutil.Run(t, "", append([]string{"set"}, args...)...); r.Code == 0 {
+			t.Errorf("set %v through a symlink succeeded", args)
+		}
+	}
+	for p, m := range before {
+		if got := lstat(t, p).Mode; got != m {
+			t.Errorf("%s: mode %o -> %o through a symlink", p, m, got)
+		}
+	}
+}
