@@ -255,6 +255,7 @@ func TestCreatePosixUsageErrors(t *testing.T) {
 		{[]string{"pshm", "/..", "--size", "1"}, "refers to a directory"},
 		{[]string{"pshm", "/", "--size", "1"}, "empty after /"},
 		{[]string{"pshm", long, "--size", "1"}, "longer than 255 bytes"},
+		{[]string{"pshm", "/sem.e2e-u", "--size", "1"}, "holds named semaphores"},
 		{[]string{"pshm", "/e2e-u", "--size", "0"}, "invalid size"},
 		{[]string{"pshm", "/e2e-u", "--size", "16E"}, "invalid size"},
 		{[]string{"pshm", "/e2e-u", "--size", "8E"}, "invalid size"},
@@ -345,6 +346,10 @@ func TestRmPosixByName(t *testing.T) {
 	r := ipcctlOK(t, "rm", "pshm", "/e2e-r-a", "-v")
 	if r.Stderr != "removed pshm /e2e-r-a\n" || !gone("/dev/shm/e2e-r-a") || gone("/dev/shm/e2e-r-b") {
 		t.Errorf("rm pshm /e2e-r-a: %q; a gone %v, b gone %v", r.Stderr, gone("/dev/shm/e2e-r-a"), gone("/dev/shm/e2e-r-b"))
+	}
+	// The semaphore's file is not shared memory, whatever name reaches it.
+	if r := testutil.Run(t, "", "rm", "pshm", "/sem.e2e-r-s"); r.Code != 2 || gone("/dev/shm/sem.e2e-r-s") {
+		t.Errorf("rm pshm /sem.e2e-r-s: exit %d %q; semaphore gone %v", r.Code, r.Stderr, gone("/dev/shm/sem.e2e-r-s"))
 	}
 	ipcctlOK(t, "rm", "psem", "/e2e-r-s")
 	if !gone("/dev/shm/sem.e2e-r-s") {
