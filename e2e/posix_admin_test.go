@@ -4,9 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/signal"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ipcctl/ipcctl/internal/testutil"
 	"github.com/ipcctl/ipcctl/internal/testutil/nstest"
@@ -524,6 +527,94 @@ func TestSetPosix(t *testing.T) {
 	for p, m := range before {
 		if got := lstat(t, p).Mode; got != m {
 			t.Errorf("%s: mode %o -> %o through a symlink", p, m, got)
+		}
+	}
+}
+
+// show prints every field, each as stat, the semaphore's file and
+// mq_getsetattr say; for a queue also who is registered with mq_notify.
+func TestShowPosix(t *testing.T) {
+	nstest.Require(t)
+	createPosix(t, "pshm", "/e2e-show", "--size", "12K", "--mode", "0640")
+	createPosix(t, "psem", "/e2e-show", "--value", "9", "--mode", "0604")
+	createPosix(t, "mq", "/e2e-show", "--maxmsg", "3", "--msgsize", "100", "--mode", "0620")
+	q, err := kernel.MqOpen("/e2e-show", unix.O_RDWR)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close()
+	if err := q.Send([]byte("hello"), 1, ipc.NoWait); err != nil {
+		t.Fatal(err)
+	}
+	// The queue is not empty, so the registration stays without firing;
+	// the channel keeps a stray signal from killing the test.
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, unix.SIGUSR2)
+	defer signal.Stop(sigs)
+	if err := q.NotifySignal(unix.SIGUSR2); err != nil {
+		t.Fatal(err)
+	}
+
+	shm, sem, mq := showJSON(t, "pshm", "/e2e-show"), showJSON(t, "psem", "/e2e-show"), showJSON(t, "mq", "/e2e-show")
+	for _, c := range []struct {
+		kind string
+		got  map[string]any
+		want map[string]string
+	}{
+		{"pshm", shm, map[string]string{"name": "/e2e-show", "size": "12288", "mode": "0640", "perms": "rw-r-----", "uid": "0", "gid": "0", "owner": "root"}},
+		{"psem", sem, map[string]string{"name": "/e2e-show", "value": "9", "waiters": "0", "status": "ok", "reason": "<nil>", "size": "32", "mode": "0604"}},
+		{"mq", mq, map[string]string{"name": "/e2e-show", "maxmsg": "3", "msgsize": "100", "messages": "1", "used_bytes": "5", "mode": "0620",
+			"notify_pid": fmt.Sprint(os.Getpid()), "signo": fmt.Sprint(int(unix.SIGUSR2)), "notify": "signal"}},
+	} {
+		for k, w := range c.want {
+			if got := fmt.Sprint(c.got[k]); got != w {
+				t.Errorf("show %s: %s = %s, want %s", c.kind, k, got, w)
+			}
+		}
+		// Every column, and the file times as stat has them.
+		st := lstat(t, posixPath(c.kind, "/e2e-show"))
+		for k, sec := range map[string]int64{"mtime": st.Mtim.Sec, "ctime": st.Ctim.Sec, "atime": st.Atim.Sec} {
+			tm, err := time.Parse(time.RFC3339, fmt.Sprint(c.got[k]))
+			// Reading an mqueue file sets its atime and ctime (ipc/mqueue.c,
+			// mqueue_read_file), and show read it after its stat.
+			volatile := c.kind == "mq" && k != "mtime"
+			if err != nil || tm.Unix() != sec && !(volatile && tm.Unix() <= sec) {
+				t.Errorf("show %s: %s = %v, stat says %d", c.kind, k, c.got[k], sec)
+			}
+		}
+		cols := strings.Split(strings.TrimSpace(ipcctlOK(t, "show", c.kind, "--list-columns", "--raw", "-n").Stdout), "\n")
+		if len(cols) != len(c.got) {
+			t.Errorf("show %s: %d fields, want all %d columns %v", c.kind, len(c.got), len(cols), cols)
+		}
+	}
+	if v := psemValue(t, "/e2e-show"); v != 9 {
+		t.Errorf("semaphore value %d", v)
+	}
+	// The other formats carry the same values.
+	if r := ipcctlOK(t, "show", "mq", "/e2e-show", "--export"); !strings.Contains(r.Stdout, `NAME="/e2e-show"`) ||
+		!strings.Contains(r.Stdout, fmt.Sprintf(`NOTIFY_PID="%d"`, os.Getpid())) || !strings.Contains(r.Stdout, `MAXMSG="3"`) {
+		t.Errorf("--export: %s", r.Stdout)
+	}
+	if r := ipcctlOK(t, "show", "pshm", "/e2e-show", "-o", "name,size", "--raw", "-n"); r.Stdout != "/e2e-show 12288\n" {
+		t.Errorf("--raw: %q", r.Stdout)
+	}
+	if r := ipcctlOK(t, "show", "psem", "/e2e-show"); !strings.Contains(r.Stdout, "POSIX Named Semaphore /e2e-show") || !regexp.MustCompile(`VALUE +9\n`).MatchString(r.Stdout) {
+		t.Errorf("human: %s", r.Stdout)
+	}
+	// And what the kernel's file says (read last: reading it from this
+	// process drops the registration).
+	b, err := os.ReadFile("/dev/mqueue/e2e-show")
+	if err != nil || !strings.Contains(string(b), fmt.Sprintf("NOTIFY_PID:%d", os.Getpid())) {
+		t.Errorf("/dev/mqueue/e2e-show: %q %v", b, err)
+	}
+
+	for _, kind := range []string{"pshm", "psem", "mq"} {
+		r := testutil.Run(t, "", "show", kind, "/e2e-show-none")
+		if r.Code != 3 || !strings.Contains(r.Stderr, "ipcctl: show "+kind+" /e2e-show-none: ") {
+			t.Errorf("show %s missing: exit %d %q, want 3", kind, r.Code, r.Stderr)
+		}
+		if r := testutil.Run(t, "", "show", kind, "e2e-show"); r.Code != 2 {
+			t.Errorf("show %s without /: exit %d, want 2", kind, r.Code)
 		}
 	}
 }
