@@ -117,12 +117,9 @@ func createPshmRun(opts *PshmOptions) error {
 	if opts.Size == "" {
 		return cmdutil.FlagErrorf("create pshm: --size is required")
 	}
-	size, err := cmdutil.ParseSize(opts.Size)
+	size, err := cmdutil.ParsePositiveSize("--size", opts.Size)
 	if err != nil {
 		return err
-	}
-	if size == 0 || size > 1<<63-1 {
-		return cmdutil.FlagErrorf("invalid size %q: want 1 byte to 2^63-1 bytes (the largest file)", opts.Size)
 	}
 	_, err = opts.Factory.IPC().PshmCreate(opts.Name, ipc.PshmCreateOptions{Size: size, Mode: mode, Reuse: opts.Reuse})
 	return opts.finish(ipc.KindPshm, err)
@@ -214,12 +211,9 @@ func createMqRun(opts *MqOptions) error {
 		if err != nil || maxmsg == 0 {
 			return cmdutil.FlagErrorf("invalid --maxmsg %q: want a whole number from 1", opts.MaxMsg)
 		}
-		msgsize, err := cmdutil.ParseSize(opts.MsgSize)
+		msgsize, err := cmdutil.ParsePositiveSize("--msgsize", opts.MsgSize)
 		if err != nil {
 			return err
-		}
-		if msgsize == 0 || msgsize > 1<<63-1 {
-			return cmdutil.FlagErrorf("invalid --msgsize %q: want 1 byte or more", opts.MsgSize)
 		}
 		if lim, err := opts.Factory.FS.MqueueLimits(); err == nil {
 			if maxmsg > lim.MsgMax {

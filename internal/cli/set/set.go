@@ -97,12 +97,9 @@ func setRun(opts *Options) error {
 		if opts.Kind != ipc.KindMsg {
 			return cmdutil.FlagErrorf("--qbytes applies to msg only, not %s", opts.Kind)
 		}
-		q, err := cmdutil.ParseSize(opts.QBytes)
+		q, err := cmdutil.ParsePositiveSize("--qbytes", opts.QBytes)
 		if err != nil {
 			return err
-		}
-		if q == 0 || q > 1<<63-1 {
-			return cmdutil.FlagErrorf("invalid --qbytes %q: want 1 byte or more", opts.QBytes)
 		}
 		qbytes = &q
 	}
