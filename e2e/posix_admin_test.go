@@ -618,3 +618,48 @@ func TestShowPosix(t *testing.T) {
 		}
 	}
 }
+
+// As an ordinary user: root's objects in the sticky /dev/shm and
+// /dev/mqueue cannot be removed or changed (exit 4); with several names
+// the user's own still go and the refusal is named (exit 8).
+func TestPosixAdminAsOrdinaryUser(t *testing.T) {
+	nstest.Require(t)
+	if !nstest.CanSwitchUser() {
+		t.Skip("the namespace maps only one uid (tests not started as root)")
+	}
+	asUser := asUser1000(t)
+	createPosix(t, "pshm", "/e2e-root", "--size", "1K", "--mode", "0644")
+	createPosix(t, "psem", "/e2e-root", "--mode", "0644")
+	createPosix(t, "mq", "/e2e-root", "--mode", "0644")
+	for _, kind := range []string{"pshm", "psem", "mq"} {
+		t.Cleanup(func() { os.Remove(posixPath(kind, "/e2e-own")) })
+		var extra []string
+		if kind == "pshm" {
+			extra = []string{"--size", "1"}
+		}
+		if r := asUser(append([]string{"create", kind, "/e2e-own"}, extra...)...); r.Code != 0 {
+			t.Fatalf("create %s as uid 1000: exit %d %q", kind, r.Code, r.Stderr)
+		}
+		if st := lstat(t, posixPath(kind, "/e2e-own")); st.Uid != 1000 || st.Gid != 1000 {
+			t.Errorf("%s made by uid 1000 is owned by %d:%d", kind, st.Uid, st.Gid)
+		}
+		root := posixPath(kind, "/e2e-root")
+		before := lstat(t, root)
+		if r := asUser("set", kind, "/e2e-root", "--mode", "0666"); r.Code != 4 {
+			t.Errorf("set %s of root's as uid 1000: exit %d %q, want 4", kind, r.Code, r.Stderr)
+		}
+		if r := asUser("rm", kind, "/e2e-root"); r.Code != 4 {
+			t.Errorf("rm %s of root's as uid 1000: exit %d %q, want 4", kind, r.Code, r.Stderr)
+		}
+		r := asUser("rm", kind, "/e2e-own", "/e2e-root")
+		if r.Code != 8 || !strings.Contains(r.Stderr, "ipcctl: rm "+kind+" /e2e-root: ") || strings.Contains(r.Stderr, "/e2e-own") {
+			t.Errorf("rm %s own and root's as uid 1000: exit %d %q, want 8 naming root's", kind, r.Code, r.Stderr)
+		}
+		if _, err := os.Lstat(posixPath(kind, "/e2e-own")); !os.IsNotExist(err) {
+			t.Errorf("%s: the user's own object is still there", kind)
+		}
+		if after := lstat(t, root); after.Mode != before.Mode || after.Ino != before.Ino {
+			t.Errorf("%s: root's object changed: mode %o -> %o", kind, before.Mode, after.Mode)
+		}
+	}
+}
