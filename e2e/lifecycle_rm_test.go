@@ -322,16 +322,7 @@ func asUser1000(t *testing.T) func(args ...string) testutil.Result {
 		t.Helper()
 		cmd := exec.Command(bin, args...)
 		nstest.AsUser(cmd, 1000, 1000)
-		var out, errOut strings.Builder
-		cmd.Stdout, cmd.Stderr = &out, &errOut
-		err := cmd.Run()
-		code := 0
-		if ee, ok := err.(*exec.ExitError); ok {
-			code = ee.ExitCode()
-		} else if err != nil {
-			t.Fatal(err)
-		}
-		return testutil.Result{Stdout: out.String(), Stderr: errOut.String(), Code: code}
+		return testutil.RunCmd(t, cmd)
 	}
 }
 
