@@ -284,21 +284,7 @@ func TestRmAndSetAsOrdinaryUser(t *testing.T) {
 	rootMsg := create(t, "msg")
 	cleanup(t, "shm", rootShm)
 	cleanup(t, "msg", rootMsg)
-	bin := userReadableBinary(t)
-	asUser := func(args ...string) testutil.Result {
-		cmd := exec.Command(bin, args...)
-		nstest.AsUser(cmd, 1000, 1000)
-		var out, errOut strings.Builder
-		cmd.Stdout, cmd.Stderr = &out, &errOut
-		err := cmd.Run()
-		code := 0
-		if ee, ok := err.(*exec.ExitError); ok {
-			code = ee.ExitCode()
-		} else if err != nil {
-			t.Fatal(err)
-		}
-		return testutil.Result{Stdout: out.String(), Stderr: errOut.String(), Code: code}
-	}
+	asUser := asUser1000(t)
 	before := sysvRow(t, "shm", rootShm)
 	for _, args := range [][]string{
 		{"rm", "shm", fmt.Sprint(rootShm)},
@@ -325,6 +311,18 @@ func TestRmAndSetAsOrdinaryUser(t *testing.T) {
 	id, _ := strconv.Atoi(own)
 	if exists(t, "msg", id) || !exists(t, "msg", rootMsg) {
 		t.Error("partial removal removed the wrong queues")
+	}
+}
+
+// asUser1000 returns a runner of ipcctl as uid and gid 1000 (see
+// nstest.CanSwitchUser).
+func asUser1000(t *testing.T) func(args ...string) testutil.Result {
+	bin := userReadableBinary(t)
+	return func(args ...string) testutil.Result {
+		t.Helper()
+		cmd := exec.Command(bin, args...)
+		nstest.AsUser(cmd, 1000, 1000)
+		return testutil.RunCmd(t, cmd)
 	}
 }
 

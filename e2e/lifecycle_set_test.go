@@ -58,7 +58,8 @@ func TestSet(t *testing.T) {
 		{[]string{"shm", fmt.Sprint(shm), "--mode", "0777", "--qbytes", "1K"}, 2, "msg only"},
 		{[]string{"shm", fmt.Sprint(shm), "--mode", "0777", "--owner", "no-such-user-xyz"}, 2, "unknown user"},
 		{[]string{"shm", "2147483648", "--mode", "0777"}, 2, "invalid id"},
-		{[]string{"pshm", "1", "--mode", "0777"}, 2, "unknown kind"},
+		{[]string{"pshmx", "1", "--mode", "0777"}, 2, "unknown kind"},
+		{[]string{"pshm", "1", "--mode", "0777"}, 2, "must start with /"},
 	} {
 		r := testutil.Run(t, "", append([]string{"set"}, tc.args...)...)
 		if r.Code != tc.code || !strings.Contains(r.Stderr, tc.msg) {

@@ -327,14 +327,27 @@ func TestLimitsAgreesWithProcAndIpcs(t *testing.T) {
 // as JSON number text or "null".
 func limitsJSON(t *testing.T) (used, limit map[string]string) {
 	t.Helper()
-	r := testutil.Run(t, "", "limits", "--json")
+	used, limit = map[string]string{}, map[string]string{}
+	for res, f := range limitsFigures(t) {
+		used[res], limit[res] = f.Used, f.Limit
+	}
+	return used, limit
+}
+
+// limitFigures are one row of `limits --json`, as JSON number text or "null".
+type limitFigures struct{ Used, Limit, Free string }
+
+// limitsFigures runs `limits --json` with args and returns its rows by resource.
+func limitsFigures(t *testing.T, args ...string) map[string]limitFigures {
+	t.Helper()
+	r := testutil.Run(t, "", append([]string{"limits", "--json"}, args...)...)
 	if r.Code != 0 {
 		t.Fatalf("limits --json: exit %d: %s", r.Code, r.Stderr)
 	}
 	var doc struct {
 		Limits []struct {
-			Resource    string
-			Used, Limit *json.Number
+			Resource          string
+			Used, Limit, Free *json.Number
 		}
 	}
 	dec := json.NewDecoder(strings.NewReader(r.Stdout))
@@ -348,11 +361,11 @@ func limitsJSON(t *testing.T) (used, limit map[string]string) {
 		}
 		return n.String()
 	}
-	used, limit = map[string]string{}, map[string]string{}
+	out := map[string]limitFigures{}
 	for _, l := range doc.Limits {
-		used[l.Resource], limit[l.Resource] = text(l.Used), text(l.Limit)
+		out[l.Resource] = limitFigures{text(l.Used), text(l.Limit), text(l.Free)}
 	}
-	return used, limit
+	return out
 }
 
 func limitsUsed(t *testing.T) map[string]string {
@@ -381,7 +394,8 @@ func TestShowExitCodes(t *testing.T) {
 		{[]string{"show", "msg", "--key", "0x7777"}, 3, "ipcctl: show msg --key 0x00007777: not found\n"},
 		{[]string{"show", "shm", "4294967296"}, 2, `invalid id "4294967296"`},
 		{[]string{"show", "shm", "--key", "0x100000000"}, 2, "invalid key"},
-		{[]string{"show", "pshm", "1"}, 2, `unknown kind "pshm"`},
+		{[]string{"show", "pshmx", "1"}, 2, `unknown kind "pshmx"`},
+		{[]string{"show", "pshm", "1"}, 2, `invalid POSIX name "1": must start with /`},
 		{[]string{"show", "shm"}, 2, "want KIND and ID"},
 		{[]string{"limits", "extra"}, 2, `unexpected argument "extra"`},
 		{[]string{"limits", "-o", "nosuch"}, 2, `unknown column "nosuch"`},

@@ -17,7 +17,7 @@ func Limits() table.Columns[ipc.Limit] {
 		return table.OptUint(t, p)
 	}
 	return table.Columns[ipc.Limit]{
-		{Name: "kind", Help: "facility: shm, sem, msg or mq (POSIX message queues)", Type: table.String,
+		{Name: "kind", Help: "facility: shm, sem, msg, mq (POSIX message queues) or pshm (/dev/shm)", Type: table.String,
 			Value: func(l ipc.Limit) table.Value { return table.Str(string(l.Kind)) }},
 		{Name: "resource", Help: "limit name, as the sysctl or lsipc calls it", Default: true, Type: table.String,
 			Value: func(l ipc.Limit) table.Value { return table.Str(l.Name) }},
@@ -27,6 +27,13 @@ func Limits() table.Columns[ipc.Limit] {
 			Value: func(l ipc.Limit) table.Value { return value(l, l.Used) }},
 		{Name: "limit", Help: "the limit; null for usage figures without one", Right: true, Default: true, Type: table.Uint,
 			Value: func(l ipc.Limit) table.Value { return value(l, l.Max) }},
+		{Name: "free", Help: "limit minus used; null where either is null", Right: true, Type: table.Uint,
+			Value: func(l ipc.Limit) table.Value {
+				if l.Used == nil || l.Max == nil {
+					return value(l, nil)
+				}
+				return value(l, &[]uint64{*l.Max - min(*l.Used, *l.Max)}[0])
+			}},
 		{Name: "use_percent", Head: "USE%", Help: "used as a percentage of the limit", Right: true, Default: true, Type: table.Percent,
 			Value: func(l ipc.Limit) table.Value {
 				if l.Used == nil || l.Max == nil {

@@ -2,6 +2,7 @@ package ipc
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 
@@ -93,7 +94,7 @@ const (
 // (bytes in all queues), and for POSIX mqueue values on a kernel without
 // POSIX message queues.
 type Limit struct {
-	Kind        Kind   // shm, sem, msg or mq
+	Kind        Kind   // shm, sem, msg, mq, or pshm for /dev/shm
 	Name        string // SHMMAX, QUEUES_MAX...
 	Description string
 	Unit        Unit
@@ -102,7 +103,7 @@ type Limit struct {
 }
 
 // Limits lists every System V and POSIX message queue limit with its
-// current usage.
+// current usage, and the capacity and use of /dev/shm.
 // Equivalent to: `ipcs -l -u` and `lsipc -g` together.
 func (c *Client) Limits() ([]Limit, error) {
 	l, err := c.fs.SysvLimits()
@@ -131,6 +132,7 @@ func (c *Client) Limits() ([]Limit, error) {
 	if n, err := c.mqueueCount(); err == nil {
 		mqUsed = &n
 	}
+	shm := c.devShmUsage()
 	p := func(v uint64) *uint64 { return &v }
 	return []Limit{
 		{KindMsg, "MSGMNI", "Number of message queues", UnitCount, p(u.MsgQueues), p(l.MsgMni)},
@@ -155,7 +157,68 @@ func (c *Client) Limits() ([]Limit, error) {
 		{KindMq, "MSGSIZE_MAX", "Max size of POSIX message (bytes)", UnitBytes, nil, mqMax(mq.MsgSizeMax)},
 		{KindMq, "MSG_DEFAULT", "Default messages per POSIX queue", UnitCount, nil, mqMax(mq.MsgDefault)},
 		{KindMq, "MSGSIZE_DEFAULT", "Default size of POSIX message (bytes)", UnitBytes, nil, mqMax(mq.MsgSizeDefault)},
+		{KindPshm, "DEVSHM_BYTES", "Space of the /dev/shm tmpfs (bytes)", UnitBytes, shm.UsedBytes, shm.SizeBytes},
+		{KindPshm, "DEVSHM_INODES", "Inodes used in the /dev/shm tmpfs", UnitCount, shm.UsedInodes, shm.Inodes},
 	}, nil
+}
+
+// DevShmUsage is the capacity and use of the tmpfs behind /dev/shm, where
+// POSIX shared memory and semaphores live. A nil field is unknown: no
+// tmpfs there, a fixture tree, or a tmpfs without that limit (size=0 or
+// nr_inodes=0 make it unlimited, and statfs then reports 0).
+type DevShmUsage struct {
+	SizeBytes  *uint64
+	UsedBytes  *uint64
+	FreeBytes  *uint64 // what an unprivileged process may still use (f_bavail)
+	Inodes     *uint64
+	UsedInodes *uint64
+	FreeInodes *uint64
+}
+
+// DevShm reports the capacity and use of /dev/shm from statfs(2). Only
+// the live system is asked: statfs of a fixture tree would describe
+// whatever disk holds it. ErrUnsupported when /dev/shm is not a tmpfs.
+// Equivalent to: `df -B1 /dev/shm` and `df -i /dev/shm`.
+func (c *Client) DevShm() (DevShmUsage, error) {
+	if !c.live() {
+		return DevShmUsage{}, ErrUnsupported
+	}
+	var st unix.Statfs_t
+	if err := unix.Statfs(c.shmDir(), &st); err != nil {
+		return DevShmUsage{}, notFound(&fs.PathError{Op: "statfs", Path: c.shmDir(), Err: err})
+	}
+	if st.Type != unix.TMPFS_MAGIC {
+		return DevShmUsage{}, fmt.Errorf("%s is not a tmpfs: %w", c.shmDir(), ErrUnsupported)
+	}
+	return devShmUsage(st), nil
+}
+
+// devShmUsage converts statfs figures; a zero total means no limit.
+func devShmUsage(st unix.Statfs_t) DevShmUsage {
+	var u DevShmUsage
+	p := func(v uint64) *uint64 { return &v }
+	bsize := uint64(st.Bsize)
+	if st.Blocks > 0 {
+		u.SizeBytes = p(st.Blocks * bsize)
+		u.UsedBytes = p((st.Blocks - st.Bfree) * bsize)
+		u.FreeBytes = p(st.Bavail * bsize)
+	}
+	if st.Files > 0 {
+		u.Inodes = p(st.Files)
+		u.UsedInodes = p(st.Files - st.Ffree)
+		u.FreeInodes = p(st.Ffree)
+	}
+	return u
+}
+
+// devShmUsage is DevShm with every figure unknown when it fails: limits
+// still lists the rest.
+func (c *Client) devShmUsage() DevShmUsage {
+	u, err := c.DevShm()
+	if err != nil {
+		return DevShmUsage{}
+	}
+	return u
 }
 
 // mqueueCount counts the queues in the mqueue filesystem at /dev/mqueue

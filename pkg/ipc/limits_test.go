@@ -1,7 +1,12 @@
 package ipc
 
 import (
+	"errors"
+	"strconv"
 	"testing"
+
+	"github.com/ipcctl/ipcctl/pkg/procfs"
+	"golang.org/x/sys/unix"
 )
 
 func TestSysvUsage(t *testing.T) {
@@ -36,5 +41,37 @@ func TestSysvUsage(t *testing.T) {
 	// Nothing at all uses nothing.
 	if u = sysvUsage(nil, nil, nil, 4096); u.ShmRSS == nil || *u.ShmRSS != 0 {
 		t.Errorf("empty usage = %+v", u)
+	}
+}
+
+func TestDevShmUsage(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		st   unix.Statfs_t
+		want [6]string // size, used, free bytes; inodes, used, free
+	}{
+		{"sized", unix.Statfs_t{Bsize: 4096, Blocks: 100, Bfree: 40, Bavail: 40, Files: 50, Ffree: 45},
+			[6]string{"409600", "245760", "163840", "50", "5", "45"}},
+		// size=0 and nr_inodes=0 mount options: no limit, statfs says 0.
+		{"unlimited", unix.Statfs_t{Bsize: 4096}, [6]string{"nil", "nil", "nil", "nil", "nil", "nil"}},
+	} {
+		u := devShmUsage(tc.st)
+		var got [6]string
+		for i, p := range []*uint64{u.SizeBytes, u.UsedBytes, u.FreeBytes, u.Inodes, u.UsedInodes, u.FreeInodes} {
+			got[i] = "nil"
+			if p != nil {
+				got[i] = strconv.FormatUint(*p, 10)
+			}
+		}
+		if got != tc.want {
+			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+// A fixture tree's /dev/shm is never statfs-ed: it would describe the disk.
+func TestDevShmNotOnFixtures(t *testing.T) {
+	if _, err := New(procfs.FS(t.TempDir())).DevShm(); !errors.Is(err, ErrUnsupported) {
+		t.Errorf("DevShm on a fixture = %v, want ErrUnsupported", err)
 	}
 }

@@ -38,7 +38,8 @@ func (e *NameError) Error() string {
 // or KindMq) as typed by a user and returns it in canonical form, with
 // its leading "/". A name is "/" then 1..NAME_MAX bytes with no other "/"
 // and no NUL; "/." and "/.." are refused, so no name reaches outside
-// /dev/shm or /dev/mqueue. A semaphore name leaves room for "sem.".
+// /dev/shm or /dev/mqueue. A semaphore name leaves room for "sem.", and a
+// shared memory name may not start with it (that file is a semaphore's).
 func ParsePosixName(k Kind, s string) (string, error) {
 	bad := func(reason string) (string, error) { return "", &NameError{Name: s, Reason: reason} }
 	if !strings.HasPrefix(s, "/") {
@@ -60,6 +61,9 @@ func ParsePosixName(k Kind, s string) (string, error) {
 		return bad("refers to a directory")
 	case len(base) > max:
 		return bad(fmt.Sprintf("longer than %d bytes after /", max))
+	case k == KindPshm && strings.HasPrefix(base, psemPrefix):
+		// /dev/shm/sem.* are semaphores: listed, shown and removed as psem only.
+		return bad("/dev/shm/sem.* holds named semaphores (psem), not shared memory")
 	}
 	return s, nil
 }
@@ -158,6 +162,17 @@ func notFound(err error) error {
 		return fmt.Errorf("%w: %v", ErrNotFound, err)
 	}
 	return err
+}
+
+// unlinkFile removes a file's name with unlink(2) alone: unlike
+// os.Remove it never falls back to rmdir, so a directory that took an
+// object's name after its stat is left alone (and a symlink is removed
+// itself, never its target).
+func unlinkFile(path string) error {
+	if err := unix.Unlink(path); err != nil {
+		return &fs.PathError{Op: "unlink", Path: path, Err: err}
+	}
+	return nil
 }
 
 // chmodNoFollow changes the mode of a regular file without following a

@@ -41,6 +41,11 @@ func TestParsePosixName(t *testing.T) {
 		{KindPshm, "/../etc/passwd", false},
 		{KindMq, "/a\x00b", false},
 		{KindPsem, "/...", true},
+		{KindPshm, "/sem.x", false}, // a semaphore's file
+		{KindPshm, "/sem.", false},
+		{KindPshm, "/semx", true},
+		{KindPsem, "/sem.x", true}, // /dev/shm/sem.sem.x
+		{KindMq, "/sem.x", true},
 	} {
 		got, err := ParsePosixName(tc.kind, tc.in)
 		if tc.ok != (err == nil) || (tc.ok && got != tc.in) {

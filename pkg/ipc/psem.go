@@ -267,7 +267,7 @@ func (c *Client) PsemRemove(name string) error {
 	if _, err := c.PsemStat(name); err != nil {
 		return err
 	}
-	return notFound(os.Remove(c.shmDir() + "/" + psemPrefix + name[1:]))
+	return notFound(unlinkFile(c.shmDir() + "/" + psemPrefix + name[1:]))
 }
 
 // PsemChmod sets a semaphore's permission bits.

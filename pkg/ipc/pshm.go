@@ -119,7 +119,7 @@ func (c *Client) PshmRemove(name string) error {
 	if _, err := c.PshmStat(name); err != nil {
 		return err
 	}
-	return notFound(os.Remove(c.shmDir() + "/" + name[1:]))
+	return notFound(unlinkFile(c.shmDir() + "/" + name[1:]))
 }
 
 // PshmChmod sets an object's permission bits.

@@ -71,6 +71,20 @@ func ParseSize(s string) (uint64, error) {
 	return n << uint(shift), nil
 }
 
+// ParsePositiveSize parses the size given to flag (e.g. "--qbytes"): at
+// least 1 byte, and no more than an int64 holds, as the kernel's sizes
+// are signed.
+func ParsePositiveSize(flag, s string) (uint64, error) {
+	v, err := ParseSize(s)
+	if err != nil {
+		return 0, err
+	}
+	if v == 0 || v > math.MaxInt64 {
+		return 0, FlagErrorf("invalid %s %q: want 1 byte or more, below 8E (2^63)", flag, s)
+	}
+	return v, nil
+}
+
 // sizeShifts maps each accepted unit spelling to its power of two.
 var sizeShifts = map[string]int{"": 0, "B": 0}
 

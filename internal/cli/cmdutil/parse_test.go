@@ -1,6 +1,10 @@
 package cmdutil
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/ipcctl/ipcctl/pkg/ipc"
+)
 
 func TestParseID(t *testing.T) {
 	for _, tc := range []struct {
@@ -87,5 +91,35 @@ func TestParseOwner(t *testing.T) {
 	}
 	if _, _, err := ParseOwner("no-such-user-xyz"); err == nil {
 		t.Error("ParseOwner(no-such-user-xyz) succeeded")
+	}
+}
+
+func TestParsePosixName(t *testing.T) {
+	if got, err := ParsePosixName(ipc.KindPshm, "/ok"); got != "/ok" || err != nil {
+		t.Errorf("/ok = %q, %v", got, err)
+	}
+	for _, s := range []string{"", "x", "/", "/a/b", "/.", "/.."} {
+		if _, err := ParsePosixName(ipc.KindMq, s); ExitCode(err) != ExitUsage {
+			t.Errorf("%q: %v exits %d, want 2", s, err, ExitCode(err))
+		}
+	}
+}
+
+func TestParsePositiveSize(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want uint64
+		ok   bool
+	}{
+		{"1", 1, true}, {"4K", 4096, true}, {"9223372036854775807", 1<<63 - 1, true},
+		{"0", 0, false}, {"8E", 0, false}, {"16E", 0, false}, {"-1", 0, false}, {"x", 0, false},
+	} {
+		got, err := ParsePositiveSize("--size", tc.in)
+		if (err == nil) != tc.ok || got != tc.want {
+			t.Errorf("ParsePositiveSize(%q) = %d, %v; want %d ok=%v", tc.in, got, err, tc.want, tc.ok)
+		}
+		if err != nil && ExitCode(err) != ExitUsage {
+			t.Errorf("%q: exits %d, want 2", tc.in, ExitCode(err))
+		}
 	}
 }

@@ -31,17 +31,23 @@ func NewCmdCreate(f *cmdutil.Factory) *cobra.Command {
 	sort.Strings(kinds)
 	cmd := &cobra.Command{
 		Use:   "create KIND",
-		Short: "Create an IPC object and print its id",
-		Long: `Create an IPC object and print its id alone on stdout, so that
-id=$(ipcctl create shm --size 1M) works. Replaces ipcmk.
+		Short: "Create an IPC object and print its id or name",
+		Long: `Create an IPC object and print its id (System V) or name (POSIX) alone
+on stdout, so that id=$(ipcctl create shm --size 1M) works. Replaces ipcmk.
 
 A System V object gets a key from --key, from --path and --proj (ftok), or
 none (IPC_PRIVATE, reachable by id only). If the key is taken, create
 exits 5 rather than hand back somebody else's object; --reuse prints the
-existing object's id instead.`,
+existing object's id instead.
+
+A POSIX object (pshm, psem, mq) is named /NAME. If the name is taken,
+create exits 5 and leaves the existing object untouched; --reuse prints
+the name instead.`,
 		Example: `  ipcctl create shm --size 1M
   ipcctl create sem --nsems 4 --values 1,1,0,0 --key 0x1234
-  ipcctl create msg --path /srv/app --proj 1 --mode 0660`,
+  ipcctl create msg --path /srv/app --proj 1 --mode 0660
+  ipcctl create pshm /cache --size 64M
+  ipcctl create mq /events --maxmsg 10 --msgsize 8K`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return cmdutil.FlagErrorf("create: want a kind: %s", strings.Join(kinds, ", "))

@@ -47,11 +47,8 @@ func createMsgRun(opts *MsgOptions) error {
 	}
 	o := ipc.MsgCreateOptions{Key: p.key, Mode: p.mode}
 	if opts.QBytes != "" {
-		if o.QBytes, err = cmdutil.ParseSize(opts.QBytes); err != nil {
+		if o.QBytes, err = cmdutil.ParsePositiveSize("--qbytes", opts.QBytes); err != nil {
 			return err
-		}
-		if o.QBytes == 0 || o.QBytes > 1<<63-1 {
-			return cmdutil.FlagErrorf("invalid --qbytes %q: want 1 byte or more", opts.QBytes)
 		}
 	}
 	id, err := opts.Factory.IPC().MsgCreate(o)

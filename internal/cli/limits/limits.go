@@ -24,9 +24,11 @@ func NewCmdLimits(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command 
 	opts := &Options{IO: f.IOStreams, Factory: f}
 	cmd := &cobra.Command{
 		Use:   "limits",
-		Short: "Show System V and POSIX message queue limits and usage",
+		Short: "Show System V and POSIX IPC limits and usage",
 		Long: `Show every System V IPC limit and POSIX message queue limit of this IPC
-namespace, with what is in use against it.
+namespace, with what is in use against it, and the capacity and use of
+the /dev/shm tmpfs that holds POSIX shared memory and semaphores
+(DEVSHM_BYTES, DEVSHM_INODES; -o +free adds what is left).
 
 Replaces ipcs -l, ipcs -u and lsipc -g. SHMALL is in pages, and its usage
 counts each segment rounded up to whole pages, as the kernel charges it.

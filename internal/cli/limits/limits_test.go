@@ -62,6 +62,7 @@ func TestLimitsRun(t *testing.T) {
 		{"json", "fs", "--json"},
 		{"small-human-bytes", "small", "-b -o +kind,unit"},
 		{"small-json", "small", "--json"},
+		{"free-json", "fs", "-o resource,used,limit,free --json"},
 		{"list-columns", "fs", "--list-columns"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

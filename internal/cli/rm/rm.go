@@ -80,7 +80,12 @@ type filter struct {
 }
 
 func (f *filter) matchCommon(p ipc.Perm, ctime time.Time) bool {
-	return (f.uid == nil || p.UID == *f.uid) && (f.before.IsZero() || ctime.Before(f.before))
+	return f.matchOwnerAge(p.UID, ctime)
+}
+
+// matchOwnerAge applies --owner and --older-than, the filters every kind has.
+func (f *filter) matchOwnerAge(uid uint32, ctime time.Time) bool {
+	return (f.uid == nil || uid == *f.uid) && (f.before.IsZero() || ctime.Before(f.before))
 }
 
 var (
@@ -105,14 +110,17 @@ func kindNames() []string {
 func NewCmdRm(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 	opts := &Options{IO: f.IOStreams, Factory: f}
 	cmd := &cobra.Command{
-		Use:   "rm KIND ID... | rm KIND --key KEY... | rm --all [KIND...]",
+		Use:   "rm KIND ID|NAME... | rm KIND --key KEY... | rm --all [KIND...]",
 		Short: "Remove IPC objects",
 		Long: fmt.Sprintf(`Remove IPC objects (kinds: %s). Replaces ipcrm.
 
 Objects are named by id, by --key (the key is checked to still name the
-same object right before removal), or selected with --all and the
-filters --owner, --orphaned and --older-than, which imply --all. --all
-with no kind means the System V kinds (shm, sem, msg) only.
+same object right before removal), by /NAME for the POSIX kinds, or
+selected with --all and the filters --owner, --orphaned and --older-than,
+which imply --all. --all with no kind means the System V kinds (shm, sem,
+msg) only. --all pshm, psem or mq removes only objects of that kind:
+never a directory, a symlink or a file of another kind (rm --all pshm
+leaves the sem.* files of semaphores alone).
 
 Every argument is checked before anything is removed. With several
 targets, each failure is named on stderr, the rest are still removed,
@@ -124,6 +132,8 @@ terminal, --all with no filter needs --yes.`, strings.Join(kindNames(), ", ")),
 		Example: `  ipcctl rm shm 32769 32770
   ipcctl rm sem --key 0x1234
   ipcctl rm shm --orphaned --dry-run
+  ipcctl rm pshm /cache /scratch
+  ipcctl rm --all mq --owner build --dry-run
   ipcctl rm --all --owner build --older-than 24h --yes`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Args = args

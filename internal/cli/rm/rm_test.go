@@ -1,13 +1,19 @@
 package rm
 
 import (
+	"os"
+	"path/filepath"
 	"reflect"
+	"sort"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ipcctl/ipcctl/internal/cli/cmdutil"
 	"github.com/ipcctl/ipcctl/internal/iostreams"
+	"github.com/ipcctl/ipcctl/internal/testutil"
+	"github.com/ipcctl/ipcctl/pkg/procfs"
+	"golang.org/x/sys/unix"
 )
 
 func TestNewCmdRm(t *testing.T) {
@@ -21,6 +27,9 @@ func TestNewCmdRm(t *testing.T) {
 			Options{Args: []string{}, All: true, Yes: true, Owner: "root", OlderThan: 90 * time.Minute, Orphaned: true}},
 		{[]string{"-a", "shm", "msg", "--dry-run", "--json"},
 			Options{Args: []string{"shm", "msg"}, All: true, DryRun: true, Output: cmdutil.OutputOptions{JSON: true}, outputChanged: true}},
+		{[]string{"pshm", "/a", "/b", "-f", "--dry-run"}, Options{Args: []string{"pshm", "/a", "/b"}, Force: true, DryRun: true}},
+		{[]string{"--all", "psem", "mq", "--owner", "0", "--older-than", "1h", "--yes"},
+			Options{Args: []string{"psem", "mq"}, All: true, Owner: "0", OlderThan: time.Hour, Yes: true}},
 	} {
 		ios, _, _, _ := iostreams.Test()
 		var got *Options
@@ -60,6 +69,13 @@ func TestRmUsageErrors(t *testing.T) {
 		{"output without dry-run", Options{Args: []string{"shm", "1"}, outputChanged: true}, "--dry-run"},
 		{"negative age", Options{All: true, Yes: true, OlderThan: -time.Hour}, "positive"},
 		{"bad owner", Options{All: true, Owner: "no-such-user-xyz"}, "unknown user"},
+		{"bad name last", Options{Args: []string{"pshm", "/a", "/b/c"}}, "no / allowed"},
+		{"name without slash", Options{Args: []string{"psem", "a"}}, "must start with /"},
+		{"dot name", Options{Args: []string{"mq", "/.."}}, "refers to a directory"},
+		{"id for pshm", Options{Args: []string{"pshm", "5"}}, "must start with /"},
+		{"posix key", Options{Args: []string{"psem"}, Keys: []string{"1"}}, "have no keys"},
+		{"orphaned pshm", Options{Args: []string{"pshm"}, Orphaned: true}, "shm only"},
+		{"no yes posix", Options{Args: []string{"pshm"}, All: true}, "needs --yes"},
 	} {
 		ios, _, out, _ := iostreams.Test()
 		tc.opts.IO = ios
@@ -116,5 +132,71 @@ func TestRmListColumnsRemovesNothing(t *testing.T) {
 	}
 	if s := out.String(); !strings.Contains(s, "sem columns") || !strings.Contains(s, "nsems") || strings.Contains(s, "shm columns") {
 		t.Errorf("--list-columns printed %q", s)
+	}
+}
+
+// rm --all of a POSIX kind takes only objects of that kind. The removals
+// run for real, on a temporary tree (the client's files are paths under
+// its FS; only mq needs the kernel).
+func TestRmAllPosixTakesOnlyItsKind(t *testing.T) {
+	dir := t.TempDir()
+	shm := filepath.Join(dir, "dev", "shm")
+	if err := os.MkdirAll(filepath.Join(shm, "dir"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, size := range map[string]int{"a": 10, "b": 0, "sem.s": 32, "sem.bad": 3} {
+		if err := os.WriteFile(filepath.Join(shm, name), make([]byte, size), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink("a", filepath.Join(shm, "link")); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Mkfifo(filepath.Join(shm, "fifo"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	names := func() string {
+		ents, _ := os.ReadDir(shm)
+		var out []string
+		for _, e := range ents {
+			out = append(out, e.Name())
+		}
+		return strings.Join(out, " ")
+	}
+	run := func(args ...string) (string, error) {
+		ios, _, out, _ := iostreams.Test()
+		f := &cmdutil.Factory{IOStreams: ios, FS: procfs.FS(dir), Now: time.Now}
+		err := testutil.Execute(NewCmdRm(f, nil), strings.Join(args, " "))
+		return out.String(), err
+	}
+	out, err := run("--all", "pshm", "--dry-run", "-o", "name", "--raw", "-n")
+	lines := strings.Fields(out)
+	sort.Strings(lines)
+	if err != nil || strings.Join(lines, " ") != "/a /b" {
+		t.Errorf("--dry-run --all pshm: %q, %v", out, err)
+	}
+	if got := names(); got != "a b dir fifo link sem.bad sem.s" {
+		t.Errorf("--dry-run removed something: %s", got)
+	}
+	if _, err := run("--all", "pshm", "--yes"); err != nil {
+		t.Fatal(err)
+	}
+	if got := names(); got != "dir fifo link sem.bad sem.s" {
+		t.Errorf("after rm --all pshm: %s", got)
+	}
+	if _, err := run("--all", "psem", "--yes"); err != nil {
+		t.Fatal(err)
+	}
+	if got := names(); got != "dir fifo link" {
+		t.Errorf("after rm --all psem: %s", got)
+	}
+	// Named, a directory, symlink or fifo is no object: not found.
+	for _, name := range []string{"/dir", "/link", "/fifo"} {
+		if _, err := run("pshm", name); cmdutil.ExitCode(err) != cmdutil.ExitNotFound {
+			t.Errorf("rm pshm %s: %v, want not found", name, err)
+		}
+	}
+	if got := names(); got != "dir fifo link" {
+		t.Errorf("named non-objects removed: %s", got)
 	}
 }

@@ -1,5 +1,6 @@
 // Package set implements `ipcctl set`: change the owner, mode or (for
-// message queues) the capacity of a System V object with IPC_SET.
+// message queues) the capacity of a System V object with IPC_SET, or the
+// owner and mode of a POSIX object's file.
 package set
 
 import (
@@ -17,7 +18,7 @@ type Options struct {
 	Factory *cmdutil.Factory
 
 	Kind   ipc.Kind
-	ID     string
+	ID     string // an id, or a /NAME for a POSIX kind
 	Mode   string
 	Owner  string // USER[:GROUP]
 	QBytes string
@@ -27,18 +28,23 @@ type Options struct {
 func NewCmdSet(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 	opts := &Options{IO: f.IOStreams, Factory: f}
 	cmd := &cobra.Command{
-		Use:   "set KIND ID [--mode OCTAL] [--owner USER[:GROUP]] [--qbytes N]",
-		Short: "Change the mode, owner or queue size of a System V object",
+		Use:   "set KIND ID|NAME [--mode OCTAL] [--owner USER[:GROUP]] [--qbytes N]",
+		Short: "Change the mode, owner or queue size of an IPC object",
 		Long: `Change a System V object (shm, sem or msg) with IPC_SET: its permission
 bits (--mode), its owner and group (--owner USER[:GROUP]), and for a
 message queue its capacity in bytes (--qbytes; above msgmnb needs
 CAP_SYS_RESOURCE). Only the object's owner or creator, or a process with
-CAP_SYS_ADMIN, may change it. Replaces ipcmod.`,
+CAP_SYS_ADMIN, may change it. Replaces ipcmod.
+
+A POSIX object (pshm, psem, mq) named /NAME gets chown and chmod of its
+file, in that order so the mode is exactly --mode; a symlink is never
+followed.`,
 		Example: `  ipcctl set shm 32769 --mode 0640
   ipcctl set sem 5 --owner postgres:postgres
-  ipcctl set msg 3 --qbytes 64K`,
-		ValidArgs: []string{"shm", "sem", "msg"},
-		Args:      cmdutil.ExactArgs(2, "KIND and ID"),
+  ipcctl set msg 3 --qbytes 64K
+  ipcctl set pshm /cache --mode 0640 --owner app:app`,
+		ValidArgs: []string{"shm", "sem", "msg", "pshm", "psem", "mq"},
+		Args:      cmdutil.ExactArgs(2, "KIND and ID (or /NAME)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Kind, opts.ID = ipc.Kind(args[0]), args[1]
 			if runF != nil {
@@ -54,10 +60,17 @@ CAP_SYS_ADMIN, may change it. Replaces ipcmod.`,
 }
 
 func setRun(opts *Options) error {
-	if !opts.Kind.SysV() {
-		return cmdutil.FlagErrorf("unknown kind %q (valid: shm, sem, msg)", opts.Kind)
+	posix := opts.Kind == ipc.KindPshm || opts.Kind == ipc.KindPsem || opts.Kind == ipc.KindMq
+	if !opts.Kind.SysV() && !posix {
+		return cmdutil.FlagErrorf("unknown kind %q (valid: shm, sem, msg, pshm, psem, mq)", opts.Kind)
 	}
-	id, err := cmdutil.ParseID(opts.ID)
+	var id int
+	var err error
+	if posix {
+		_, err = cmdutil.ParsePosixName(opts.Kind, opts.ID)
+	} else {
+		id, err = cmdutil.ParseID(opts.ID)
+	}
 	if err != nil {
 		return err
 	}
@@ -84,16 +97,19 @@ func setRun(opts *Options) error {
 		if opts.Kind != ipc.KindMsg {
 			return cmdutil.FlagErrorf("--qbytes applies to msg only, not %s", opts.Kind)
 		}
-		q, err := cmdutil.ParseSize(opts.QBytes)
+		q, err := cmdutil.ParsePositiveSize("--qbytes", opts.QBytes)
 		if err != nil {
 			return err
-		}
-		if q == 0 || q > 1<<63-1 {
-			return cmdutil.FlagErrorf("invalid --qbytes %q: want 1 byte or more", opts.QBytes)
 		}
 		qbytes = &q
 	}
 	c := opts.Factory.IPC()
+	if posix {
+		if err := setPosix(c, opts.Kind, opts.ID, u); err != nil {
+			return fmt.Errorf("set %s %s: %w", opts.Kind, opts.ID, err)
+		}
+		return nil
+	}
 	switch opts.Kind {
 	case ipc.KindShm:
 		err = c.ShmSet(id, u)
@@ -104,6 +120,27 @@ func setRun(opts *Options) error {
 	}
 	if err != nil {
 		return fmt.Errorf("set %s %d: %w", opts.Kind, id, err)
+	}
+	return nil
+}
+
+// setPosix changes a POSIX object's file: owner first, since chown may
+// clear setuid/setgid bits, so that the mode ends up exactly as asked.
+func setPosix(c *ipc.Client, k ipc.Kind, name string, u ipc.PermUpdate) error {
+	chown, chmod := c.PshmChown, c.PshmChmod
+	switch k {
+	case ipc.KindPsem:
+		chown, chmod = c.PsemChown, c.PsemChmod
+	case ipc.KindMq:
+		chown, chmod = c.MqChown, c.MqChmod
+	}
+	if u.UID != nil {
+		if err := chown(name, *u.UID, u.GID); err != nil {
+			return err
+		}
+	}
+	if u.Mode != nil {
+		return chmod(name, *u.Mode)
 	}
 	return nil
 }

@@ -17,6 +17,8 @@ func TestNewCmdSet(t *testing.T) {
 	}{
 		{args: []string{"shm", "5", "--mode", "0640"}, want: Options{Kind: ipc.KindShm, ID: "5", Mode: "0640"}},
 		{args: []string{"msg", "7", "--owner", "1000:1000", "--qbytes", "8K"}, want: Options{Kind: ipc.KindMsg, ID: "7", Owner: "1000:1000", QBytes: "8K"}},
+		{args: []string{"pshm", "/cache", "--mode", "0640", "--owner", "app:app"}, want: Options{Kind: ipc.KindPshm, ID: "/cache", Mode: "0640", Owner: "app:app"}},
+		{args: []string{"mq", "/q", "--owner", "0"}, want: Options{Kind: ipc.KindMq, ID: "/q", Owner: "0"}},
 		{args: []string{"shm"}, wantErr: true},
 		{args: []string{"shm", "1", "2"}, wantErr: true},
 	} {
@@ -48,7 +50,14 @@ func TestSetRunUsageErrors(t *testing.T) {
 		opts Options
 		msg  string
 	}{
-		{Options{Kind: "pshm", ID: "1", Mode: "0600"}, "unknown kind"},
+		{Options{Kind: "posix", ID: "/a", Mode: "0600"}, "unknown kind"},
+		{Options{Kind: ipc.KindPshm, ID: "1", Mode: "0600"}, "must start with /"},
+		{Options{Kind: ipc.KindPsem, ID: "/a/b", Mode: "0600"}, "no / allowed"},
+		{Options{Kind: ipc.KindMq, ID: "/..", Mode: "0600"}, "refers to a directory"},
+		{Options{Kind: ipc.KindPshm, ID: "/a"}, "nothing to change"},
+		{Options{Kind: ipc.KindPshm, ID: "/a", Mode: "0600", QBytes: "1K"}, "msg only"},
+		{Options{Kind: ipc.KindMq, ID: "/a", Owner: "no-such-user-xyz"}, "unknown user"},
+		{Options{Kind: ipc.KindPsem, ID: "/a", Mode: "9"}, "invalid mode"},
 		{Options{Kind: ipc.KindShm, ID: "2147483648", Mode: "0600"}, "invalid id"},
 		{Options{Kind: ipc.KindShm, ID: "0"}, "nothing to change"},
 		{Options{Kind: ipc.KindShm, ID: "0", Mode: "0800"}, "invalid mode"},

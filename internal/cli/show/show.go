@@ -1,4 +1,4 @@
-// Package show implements `ipcctl show`: every field of one System V object.
+// Package show implements `ipcctl show`: every field of one IPC object.
 package show
 
 import (
@@ -19,21 +19,28 @@ type Options struct {
 
 	Kind   ipc.Kind
 	ID     int
+	Name   string // a POSIX kind's /NAME instead of ID
 	Key    *int32 // --key instead of ID
 	Output cmdutil.OutputOptions
 }
 
-var kinds = []string{string(ipc.KindShm), string(ipc.KindSem), string(ipc.KindMsg)}
+var kinds = []string{string(ipc.KindShm), string(ipc.KindSem), string(ipc.KindMsg),
+	string(ipc.KindPshm), string(ipc.KindPsem), string(ipc.KindMq)}
+
+func posixKind(k ipc.Kind) bool { return k == ipc.KindPshm || k == ipc.KindPsem || k == ipc.KindMq }
 
 // NewCmdShow builds the command; runF replaces showRun in tests.
 func NewCmdShow(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 	opts := &Options{IO: f.IOStreams, Factory: f}
 	var key string
 	cmd := &cobra.Command{
-		Use:   "show KIND {ID | --key KEY}",
-		Short: "Show every field of one System V object",
+		Use:   "show KIND {ID | --key KEY | /NAME}",
+		Short: "Show every field of one IPC object",
 		Long: `Show every field of one System V shared memory segment (shm), semaphore
-set (sem) or message queue (msg), named by id or by --key.
+set (sem) or message queue (msg), named by id or by --key, or of one
+POSIX shared memory object (pshm), named semaphore (psem) or message
+queue (mq), named by /NAME. A message queue shows the process registered
+with mq_notify and its signal (notify_pid, notify, signo).
 
 Replaces ipcs -i and lsipc -i. A semaphore set is followed by a table of
 its semaphores (value, waiters, last pid); reading them needs read
@@ -41,20 +48,24 @@ permission on the set. -o picks fields (default: all of them). Times are
 shown in full (2006-01-02 15:04:05) unless --time-format says otherwise.`,
 		Example: `  ipcctl show shm 5
   ipcctl show sem --key 0x1234abcd --json
-  ipcctl show msg 3 -o qbytes,messages --raw -n`,
+  ipcctl show msg 3 -o qbytes,messages --raw -n
+  ipcctl show mq /events --json`,
 		ValidArgs: kinds,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
-				return cmdutil.FlagErrorf("show: want KIND (shm, sem or msg)")
+				return cmdutil.FlagErrorf("show: want KIND (shm, sem, msg, pshm, psem or mq)")
 			}
-			switch ipc.Kind(args[0]) {
-			case ipc.KindShm, ipc.KindSem, ipc.KindMsg:
-			default:
-				return cmdutil.FlagErrorf("show: unknown kind %q (valid: shm, sem, msg)", args[0])
+			k := ipc.Kind(args[0])
+			if !k.SysV() && !posixKind(k) {
+				return cmdutil.FlagErrorf("show: unknown kind %q (valid: shm, sem, msg, pshm, psem, mq)", args[0])
 			}
 			switch {
 			case opts.Output.ListColumns:
 				return cmdutil.ExactArgs(1, "KIND")(cmd, args)
+			case posixKind(k) && key != "":
+				return cmdutil.FlagErrorf("show %s: POSIX objects have no keys; name it /NAME", k)
+			case posixKind(k):
+				return cmdutil.ExactArgs(2, "KIND and /NAME")(cmd, args)
 			case key != "":
 				return cmdutil.ExactArgs(1, "KIND with --key, not an id as well")(cmd, args)
 			}
@@ -73,7 +84,13 @@ shown in full (2006-01-02 15:04:05) unless --time-format says otherwise.`,
 				}
 				opts.Key = &k
 			}
-			if len(args) == 2 {
+			if len(args) == 2 && posixKind(opts.Kind) {
+				name, err := cmdutil.ParsePosixName(opts.Kind, args[1])
+				if err != nil {
+					return err
+				}
+				opts.Name = name
+			} else if len(args) == 2 {
 				id, err := cmdutil.ParseID(args[1])
 				if err != nil {
 					return err
@@ -106,10 +123,23 @@ func showRun(opts *Options) error {
 			tables = append(tables, columns.Sem(names).Catalog(string(opts.Kind)), columns.Semaphore().Catalog("semaphores"))
 		case ipc.KindMsg:
 			tables = append(tables, columns.Msg(names).Catalog(string(opts.Kind)))
+		case ipc.KindPshm:
+			tables = append(tables, columns.Pshm(names).Catalog(string(opts.Kind)))
+		case ipc.KindPsem:
+			tables = append(tables, columns.Psem(names).Catalog(string(opts.Kind)))
+		case ipc.KindMq:
+			tables = append(tables, columns.Mq(names).Catalog(string(opts.Kind)))
 		}
 		return table.Render(opts.IO.Out, ropts, tables...)
 	}
 	c := opts.Factory.IPC()
+	if posixKind(opts.Kind) {
+		rec, err := posixRecord(c, names, opts)
+		if err != nil {
+			return fmt.Errorf("show %s %s: %w", opts.Kind, opts.Name, err)
+		}
+		return table.RenderRecord(opts.IO.Out, ropts, rec)
+	}
 	target := fmt.Sprintf("show %s %d", opts.Kind, opts.ID)
 	if opts.Key != nil {
 		target = fmt.Sprintf("show %s --key 0x%08x", opts.Kind, uint32(*opts.Key))
@@ -120,13 +150,14 @@ func showRun(opts *Options) error {
 		opts.ID = id
 	}
 	var rec *table.Record
+	title := func(what string) string { return fmt.Sprintf("%s %d", what, opts.ID) }
 	switch opts.Kind {
 	case ipc.KindShm:
-		rec, err = record(c.ShmStat, columns.Shm(names), opts, "Shared Memory Segment")
+		rec, err = record(func() (ipc.Shm, error) { return c.ShmStat(opts.ID) }, columns.Shm(names), opts, title("Shared Memory Segment"))
 	case ipc.KindSem:
-		rec, err = record(c.SemStat, columns.Sem(names), opts, "Semaphore Array")
+		rec, err = record(func() (ipc.Sem, error) { return c.SemStat(opts.ID) }, columns.Sem(names), opts, title("Semaphore Array"))
 	case ipc.KindMsg:
-		rec, err = record(c.MsgStat, columns.Msg(names), opts, "Message Queue")
+		rec, err = record(func() (ipc.Msg, error) { return c.MsgStat(opts.ID) }, columns.Msg(names), opts, title("Message Queue"))
 	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", target, err)
@@ -134,18 +165,30 @@ func showRun(opts *Options) error {
 	return table.RenderRecord(opts.IO.Out, ropts, rec)
 }
 
+// posixRecord is the record of the POSIX object opts names.
+func posixRecord(c *ipc.Client, names *columns.Names, opts *Options) (*table.Record, error) {
+	title := func(what string) string { return what + " " + opts.Name }
+	switch opts.Kind {
+	case ipc.KindPshm:
+		return record(func() (ipc.Pshm, error) { return c.PshmStat(opts.Name) }, columns.Pshm(names), opts, title("POSIX Shared Memory"))
+	case ipc.KindPsem:
+		return record(func() (ipc.Psem, error) { return c.PsemStat(opts.Name) }, columns.Psem(names), opts, title("POSIX Named Semaphore"))
+	}
+	return record(func() (ipc.Mq, error) { return c.MqStat(opts.Name) }, columns.Mq(names), opts, title("POSIX Message Queue"))
+}
+
 // record stats the object and evaluates the selected columns over it; a
 // semaphore set gets its semaphores as a nested table.
-func record[T any](stat func(int) (T, error), cols table.Columns[T], opts *Options, title string) (*table.Record, error) {
+func record[T any](stat func() (T, error), cols table.Columns[T], opts *Options, title string) (*table.Record, error) {
 	sel, err := cmdutil.SelectColumns(all(cols), opts.Output.Columns)
 	if err != nil {
 		return nil, err
 	}
-	obj, err := stat(opts.ID)
+	obj, err := stat()
 	if err != nil {
 		return nil, err
 	}
-	rec := sel.Record(string(opts.Kind), fmt.Sprintf("%s %d", title, opts.ID), obj)
+	rec := sel.Record(string(opts.Kind), title, obj)
 	if sem, ok := any(obj).(ipc.Sem); ok {
 		t := columns.Semaphore().Build("semaphores", "Semaphores", sem.Sems)
 		t.Absent = sem.Sems == nil && sem.NSems > 0

@@ -1,6 +1,8 @@
 package show
 
 import (
+	"encoding/binary"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -33,7 +35,16 @@ func TestNewCmdShow(t *testing.T) {
 		{argv: "sem --list-columns", want: Options{Kind: ipc.KindSem, Output: cmdutil.OutputOptions{ListColumns: true}}},
 		{argv: "shm 5 -b --numeric-perms --time-format iso", want: Options{Kind: ipc.KindShm, ID: 5, Output: cmdutil.OutputOptions{Bytes: true, NumericPerms: true, TimeFormat: "iso"}}},
 		{argv: "", wantErr: "want KIND"},
-		{argv: "pshm 5", wantErr: `unknown kind "pshm"`},
+		{argv: "pshm /cache", want: Options{Kind: ipc.KindPshm, Name: "/cache"}},
+		{argv: "mq /q --json -o notify_pid,signo", want: Options{Kind: ipc.KindMq, Name: "/q", Output: cmdutil.OutputOptions{JSON: true, Columns: "notify_pid,signo"}}},
+		{argv: "psem --list-columns", want: Options{Kind: ipc.KindPsem, Output: cmdutil.OutputOptions{ListColumns: true}}},
+		{argv: "pshm 5", wantErr: "must start with /"},
+		{argv: "psem /a/b", wantErr: "no / allowed"},
+		{argv: "mq /..", wantErr: "refers to a directory"},
+		{argv: "pshm", wantErr: "want KIND and /NAME"},
+		{argv: "pshm /a /b", wantErr: "want KIND and /NAME"},
+		{argv: "mq --key 5", wantErr: "no keys"},
+		{argv: "posix /a", wantErr: `unknown kind "posix"`},
 		{argv: "shm", wantErr: "want KIND and ID"},
 		{argv: "shm 1 2", wantErr: "want KIND and ID"},
 		{argv: "shm 4294967296", wantErr: `invalid id "4294967296"`},
@@ -54,7 +65,7 @@ func TestNewCmdShow(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got.Factory != f || got.IO != f.IOStreams || got.Kind != tc.want.Kind || got.ID != tc.want.ID || got.Output != tc.want.Output ||
+			if got.Factory != f || got.IO != f.IOStreams || got.Kind != tc.want.Kind || got.ID != tc.want.ID || got.Name != tc.want.Name || got.Output != tc.want.Output ||
 				(got.Key == nil) != (tc.want.Key == nil) || (got.Key != nil && *got.Key != *tc.want.Key) {
 				t.Errorf("options = %+v, want %+v", *got, tc.want)
 			}
@@ -123,4 +134,84 @@ func run(t *testing.T, argv string) (stdout, stderr []byte, err error) {
 	}
 	err = testutil.Execute(NewCmdShow(f, nil), argv)
 	return out.Bytes(), errOut.Bytes(), err
+}
+
+// TestShowRunPosix shows the objects of a temporary tree: stat fields,
+// the semaphore decoded from its file, the mqueue file's notify fields.
+// (mq_getsetattr is for the live system only: maxmsg and the like are null.)
+func TestShowRunPosix(t *testing.T) {
+	dir := t.TempDir()
+	for _, d := range []string{"dev/shm", "dev/mqueue"} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sem := make([]byte, 32)
+	binary.NativeEndian.PutUint64(sem, 5|2<<32) // value 5, 2 waiters
+	binary.NativeEndian.PutUint32(sem[8:], 128)
+	for name, content := range map[string][]byte{
+		"dev/shm/cache":     make([]byte, 4096),
+		"dev/shm/sem.lock":  sem,
+		"dev/shm/sem.short": {1, 2, 3},
+		"dev/mqueue/events": []byte("QSIZE:42         NOTIFY:0     SIGNO:10    NOTIFY_PID:4242 \n"),
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), content, 0o640); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Mkdir(filepath.Join(dir, "dev/shm/dir"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	show := func(argv string) (map[string]any, error) {
+		ios, _, out, _ := iostreams.Test()
+		f := &cmdutil.Factory{IOStreams: ios, FS: procfs.FS(dir), Now: time.Now}
+		if err := testutil.Execute(NewCmdShow(f, nil), argv); err != nil {
+			return nil, err
+		}
+		var got map[string]any
+		if err := json.Unmarshal(out.Bytes(), &got); err != nil {
+			t.Fatalf("%s: not JSON: %v\n%s", argv, err, out)
+		}
+		return got, nil
+	}
+	for argv, want := range map[string]map[string]any{
+		"pshm /cache --json":              {"name": "/cache", "size": 4096.0, "mode": "0640", "perms": "rw-r-----"},
+		"psem /lock --json":               {"name": "/lock", "value": 5.0, "waiters": 2.0, "status": "ok", "reason": nil, "size": 32.0},
+		"psem /short --json":              {"name": "/short", "value": nil, "status": "invalid", "reason": "size 3 bytes, want 32"},
+		"mq /events --json":               {"name": "/events", "used_bytes": 42.0, "notify_pid": 4242.0, "signo": 10.0, "notify": "signal", "maxmsg": nil},
+		"mq /events --json -o notify_pid": {"notify_pid": 4242.0},
+	} {
+		got, err := show(argv)
+		if err != nil {
+			t.Errorf("%s: %v", argv, err)
+			continue
+		}
+		for k, v := range want {
+			if got[k] != v {
+				t.Errorf("%s: %s = %#v, want %#v", argv, k, got[k], v)
+			}
+		}
+		if strings.Contains(argv, "-o") && len(got) != len(want) {
+			t.Errorf("%s: %v has other fields", argv, got)
+		}
+	}
+	// Every column is shown: as many fields as --list-columns lists.
+	for kind, name := range map[string]string{"pshm": "/cache", "psem": "/lock", "mq": "/events"} {
+		got, _ := show(kind + " " + name + " --json")
+		ios, _, out, _ := iostreams.Test()
+		if err := testutil.Execute(NewCmdShow(&cmdutil.Factory{IOStreams: ios, FS: procfs.FS(dir), Now: time.Now}, nil), kind+" --list-columns --raw -n"); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(strings.Split(strings.TrimSpace(out.String()), "\n")); len(got) != n {
+			t.Errorf("show %s has %d fields, %d columns exist", kind, len(got), n)
+		}
+	}
+	if _, err := show("pshm /sem.lock"); cmdutil.ExitCode(err) != cmdutil.ExitUsage {
+		t.Errorf("show pshm /sem.lock: %v, want a usage error: it is a semaphore", err)
+	}
+	for _, argv := range []string{"pshm /none", "pshm /dir", "psem /cache", "mq /none"} {
+		if _, err := show(argv); cmdutil.ExitCode(err) != cmdutil.ExitNotFound {
+			t.Errorf("show %s: %v (exit %d), want not found", argv, err, cmdutil.ExitCode(err))
+		}
+	}
 }
