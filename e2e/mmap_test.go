@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"github.com/ipcctl/ipcctl/internal/testutil/decoy"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -209,7 +210,7 @@ func TestMmapResidencyRecursive(t *testing.T) {
 		os.MkdirAll(sub, 0o755)
 		os.WriteFile(filepath.Join(sub, strconv.Itoa(i)), make([]byte, 100*i), 0o644)
 	}
-	os.Symlink("/etc/passwd", filepath.Join(dir, "link")) // not followed
+	os.Symlink(decoy.File(t), filepath.Join(dir, "link")) // not followed
 	rows := jsonRows(t, testutil.Run(t, "", "mmap", "residency", "--recursive", dir, "--json"), "residency")
 	if len(rows) != 30 {
 		t.Fatalf("%d rows, want 30", len(rows))

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"github.com/ipcctl/ipcctl/internal/testutil/decoy"
 	"os"
 	"os/exec"
 	"strings"
@@ -94,7 +95,7 @@ func TestLsPosixRobust(t *testing.T) {
 		t.Cleanup(func() { os.Remove("/dev/shm/" + n) })
 	}
 	os.Mkdir("/dev/shm/e2e-dir", 0o755)
-	os.Symlink("/etc/passwd", "/dev/shm/e2e-link")
+	os.Symlink(decoy.File(t), "/dev/shm/e2e-link")
 	t.Cleanup(func() { os.Remove("/dev/shm/e2e-dir"); os.Remove("/dev/shm/e2e-link") })
 	got := lsJSON(t, "pshm", "psem")
 	sems := byName(got["psem"])

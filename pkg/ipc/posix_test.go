@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/ipcctl/ipcctl/internal/testutil/decoy"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -169,7 +170,7 @@ func robustFiles(t *testing.T, dir string) {
 			t.Fatal(err)
 		}
 	}
-	for n, target := range map[string]string{"sem.link": "/etc/passwd", "alink": "/etc/hostname"} {
+	for n, target := range map[string]string{"sem.link": decoy.File(t), "alink": decoy.File(t)} {
 		if err := os.Symlink(target, filepath.Join(dir, n)); err != nil {
 			t.Fatal(err)
 		}

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"github.com/ipcctl/ipcctl/internal/testutil/decoy"
 	"os"
 	"path/filepath"
 	"strings"
@@ -37,7 +38,7 @@ func posixFixture(t *testing.T, mqueueMounted bool) string {
 	write("dev/shm/sem.lock", sem, 0o600)
 	write("dev/shm/sem.broken", nil, 0o600)
 	os.Mkdir(filepath.Join(root, "dev/shm/adir"), 0o755)
-	os.Symlink("/etc/passwd", filepath.Join(root, "dev/shm/alink"))
+	os.Symlink(decoy.File(t), filepath.Join(root, "dev/shm/alink"))
 	write("dev/mqueue/jobs", []byte("QSIZE:42         NOTIFY:0     SIGNO:10     NOTIFY_PID:77     \n"), 0o620)
 	mounts := "proc /proc proc rw 0 0\n"
 	if mqueueMounted {
