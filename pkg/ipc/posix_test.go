@@ -351,6 +351,39 @@ func TestPsemInteropC(t *testing.T) {
 			t.Fatalf("after: value %d waiters %d, C saw %q", v, w, out.String())
 		}
 	})
+	t.Run("one PostN wakes several C sem_waits", func(t *testing.T) {
+		var cmds []*exec.Cmd
+		for range 3 {
+			cmd := exec.Command(posixc(t), "semwait", "/ci")
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			cmds = append(cmds, cmd)
+		}
+		eventually(t, "3 C processes to block in sem_wait", func() bool { _, w := s.Value(); return w == 3 })
+		if err := s.PostN(3); err != nil {
+			t.Fatal(err)
+		}
+		for _, cmd := range cmds {
+			// A hang guard, not a speed limit: a waiter PostN failed to
+			// wake would block forever.
+			timer := time.AfterFunc(time.Minute, func() { cmd.Process.Kill() })
+			err := cmd.Wait()
+			timer.Stop()
+			if err != nil {
+				t.Fatalf("C sem_wait (killed if PostN did not wake it): %v", err)
+			}
+		}
+		if v, w := s.Value(); v != 0 || w != 0 {
+			t.Fatalf("after: value %d waiters %d, want 0 0", v, w)
+		}
+		if err := s.PostN(SemValueMax + 1); !errors.Is(err, unix.EOVERFLOW) {
+			t.Fatalf("PostN past SEM_VALUE_MAX: %v", err)
+		}
+		if v, _ := s.Value(); v != 0 {
+			t.Fatalf("a refused PostN changed the value to %d", v)
+		}
+	})
 	t.Run("C sem_post wakes Go wait", func(t *testing.T) {
 		done := make(chan error, 1)
 		go func() { done <- s.Wait(Forever) }()

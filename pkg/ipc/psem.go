@@ -350,19 +350,29 @@ func (s *PosixSem) Value() (value, waiters uint32) {
 // Post increments the value and wakes one waiter if there are any. It
 // fails with EOVERFLOW at SEM_VALUE_MAX, leaving the value unchanged.
 // Equivalent to: sem_post(3).
-func (s *PosixSem) Post() error {
+func (s *PosixSem) Post() error { return s.PostN(1) }
+
+// PostN adds n to the value in one atomic step, as n posts back to back
+// would, and wakes up to n waiters. It is refused whole, changing
+// nothing, if the value would pass SEM_VALUE_MAX.
+// Equivalent to: n calls of sem_post(3).
+func (s *PosixSem) PostN(n uint32) error {
+	if n == 0 {
+		return nil
+	}
 	d := atomic.LoadUint64(s.data)
 	for {
-		if d&psemValueMask == SemValueMax {
-			return fmt.Errorf("post %s: value would exceed SEM_VALUE_MAX (%d): %w", s.name, SemValueMax, unix.EOVERFLOW)
+		if v := d & psemValueMask; v+uint64(n) > SemValueMax {
+			return fmt.Errorf("post %s: %d more would take the value from %d past SEM_VALUE_MAX (%d); nothing posted: %w",
+				s.name, n, v, SemValueMax, unix.EOVERFLOW)
 		}
-		if atomic.CompareAndSwapUint64(s.data, d, d+1) {
+		if atomic.CompareAndSwapUint64(s.data, d, d+uint64(n)) {
 			break
 		}
 		d = atomic.LoadUint64(s.data)
 	}
 	if d>>psemNwaitersShift > 0 {
-		if _, e := sys.Futex(s.value, sys.FUTEX_WAKE|s.futexOp, 1, nil, nil, 0); e != 0 {
+		if _, e := sys.Futex(s.value, sys.FUTEX_WAKE|s.futexOp, n, nil, nil, 0); e != 0 {
 			return fmt.Errorf("post %s: futex wake: %w", s.name, e)
 		}
 	}
@@ -375,7 +385,7 @@ func (s *PosixSem) TryWait() error {
 	if s.tryDecrement() {
 		return nil
 	}
-	return fmt.Errorf("wait %s: %w", s.name, ErrWouldBlock)
+	return fmt.Errorf("trywait %s: %w", s.name, ErrWouldBlock)
 }
 
 // tryDecrement is glibc's __new_sem_wait_fast: decrement while positive.

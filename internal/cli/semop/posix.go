@@ -9,7 +9,6 @@ import (
 	"github.com/ipcctl/ipcctl/internal/table"
 	"github.com/ipcctl/ipcctl/pkg/ipc"
 	"github.com/spf13/cobra"
-	"golang.org/x/sys/unix"
 )
 
 const posixHelp = `For POSIX named semaphore /NAME (glibc's /dev/shm/sem.NAME, shared
@@ -93,7 +92,8 @@ func posixRun(opts *Options) error {
 		err = posixOp(opts)
 	}
 	if err != nil {
-		return fmt.Errorf("sem-op %s: %w", opts.Name, err)
+		// pkg/ipc's errors name the operation and the semaphore already.
+		return fmt.Errorf("sem-op: %w", err)
 	}
 	return nil
 }
@@ -121,19 +121,9 @@ func posixOp(opts *Options) error {
 	case "trywait":
 		return s.TryWait()
 	}
-	// Refuse the whole post up front; another poster can still race it
-	// to the limit, which Post refuses, so say how far it got.
-	value, _ := s.Value()
-	if uint64(value)+uint64(opts.Count) > ipc.SemValueMax {
-		return fmt.Errorf("post --count %d would take the value from %d past SEM_VALUE_MAX (%d); nothing posted: %w",
-			opts.Count, value, ipc.SemValueMax, unix.EOVERFLOW)
-	}
-	for i := 0; i < opts.Count; i++ {
-		if err := s.Post(); err != nil {
-			return fmt.Errorf("posted %d of %d: %w", i, opts.Count, err)
-		}
-	}
-	return nil
+	// One atomic add: refused whole, never half done, even when another
+	// process posts at the same time.
+	return s.PostN(uint32(opts.Count))
 }
 
 // posixGet prints the semaphore's row through the psem columns of ls.
