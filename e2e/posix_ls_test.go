@@ -179,4 +179,30 @@ func TestLsMqUnmounted(t *testing.T) {
 	if code, out := run("ls"); code != 0 || !strings.Contains(out, "(skipped)") {
 		t.Errorf("ls: exit %d %q, want 0 with mq skipped", code, out)
 	}
+	// --mount mounts it, in that child namespace only: the queue made
+	// there is listed, and /proc/self/mounts shows the new mount.
+	script := "umount /dev/mqueue && B=" + testutil.Binary(t) + `
+$B ls mq --mount --json
+$B create mq /e2e-mounted >/dev/null
+$B ls mq -o name --raw -n
+grep -c ' /dev/mqueue mqueue ' /proc/self/mounts
+$B ls mq --mount -n`
+	out, err := exec.Command("unshare", "--mount", "sh", "-ec", script).CombinedOutput()
+	want := "ipcctl: mounted the mqueue filesystem on /dev/mqueue\n{\n  \"mq\": []\n}\n/e2e-mounted\n1\n/e2e-mounted root rw------- 10 8K 0 0B 0\n"
+	if err != nil || string(out) != want {
+		t.Errorf("ls mq --mount: %v\ngot:\n%s\nwant:\n%s", err, out, want)
+	}
+	// Without the privilege to mount: permission denied, nothing mounted.
+	if !nstest.CanSwitchUser() {
+		t.Skip("the namespace maps only one uid (tests not started as root)")
+	}
+	if _, err := exec.LookPath("setpriv"); err != nil {
+		t.Skip("setpriv not installed")
+	}
+	script = "umount /dev/mqueue; code=0; setpriv --reuid 1000 --regid 1000 --clear-groups " + userReadableBinary(t) +
+		" ls mq --mount || code=$?; echo exit=$code; grep -c ' /dev/mqueue mqueue ' /proc/self/mounts || true"
+	out, _ = exec.Command("unshare", "--mount", "sh", "-c", script).CombinedOutput()
+	if !strings.Contains(string(out), "exit=4\n0\n") || !strings.Contains(string(out), "ls --mount:") {
+		t.Errorf("ls mq --mount as uid 1000: %s, want exit 4 and no mount", out)
+	}
 }

@@ -51,7 +51,7 @@ type MqAttr struct {
 
 // errMqueueNotMounted explains how to make the mqueue filesystem visible.
 var errMqueueNotMounted = fmt.Errorf("%w: the mqueue filesystem is not mounted on /dev/mqueue "+
-	"(mount it with `mount -t mqueue none /dev/mqueue` as root)", ErrUnsupported)
+	"(mount it as root with `ipcctl ls mq --mount` or `mount -t mqueue none /dev/mqueue`)", ErrUnsupported)
 
 // MqueueMounted reports whether an mqueue filesystem is mounted on
 // /dev/mqueue, from proc/self/mounts. A tree without that file (a
@@ -85,6 +85,20 @@ func (c *Client) MqueueMount() error {
 		return &fs.PathError{Op: "mount mqueue", Path: dir, Err: err}
 	}
 	return nil
+}
+
+// MqueueEnsureMounted mounts the mqueue filesystem on /dev/mqueue unless
+// it is mounted already, and reports whether it mounted it now.
+// Equivalent to: `mountpoint -q /dev/mqueue || mount -t mqueue none /dev/mqueue`.
+func (c *Client) MqueueEnsureMounted() (bool, error) {
+	mounted, err := c.MqueueMounted()
+	if err != nil || mounted {
+		return false, err
+	}
+	if err := c.MqueueMount(); err != nil {
+		return false, err
+	}
+	return true, nil
 }
 
 // readsLiveSystem reports whether the client reads the running system, so

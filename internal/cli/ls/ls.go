@@ -27,6 +27,8 @@ type Options struct {
 	Kinds  []ipc.Kind // empty: every kind this build lists
 	Output cmdutil.OutputOptions
 
+	Mount bool // mount the mqueue filesystem first if it is not mounted
+
 	Owner      string // user name or uid
 	Key        string
 	CreatorPID string
@@ -139,6 +141,7 @@ every object whatever its permissions; without it ipcctl falls back to the
 		},
 	}
 	cmdutil.AddOutputFlags(cmd, &opts.Output)
+	cmd.Flags().BoolVar(&opts.Mount, "mount", false, "mount the mqueue filesystem on /dev/mqueue first if it is not mounted (root)")
 	cmd.Flags().StringVar(&opts.Owner, "owner", "", "only objects owned by `USER` (name or uid)")
 	cmd.Flags().StringVar(&opts.Key, "key", "", "only System V objects with this `KEY`")
 	cmd.Flags().StringVar(&opts.CreatorPID, "creator-pid", "", "only shared memory segments created by `PID`")
@@ -185,6 +188,15 @@ func lsRun(opts *Options) error {
 	kinds, named := opts.Kinds, true
 	if len(kinds) == 0 {
 		kinds, named = Kinds(), false
+	}
+	if opts.Mount && slices.Contains(kinds, ipc.KindMq) {
+		mounted, err := opts.Factory.IPC().MqueueEnsureMounted()
+		if err != nil {
+			return fmt.Errorf("ls --mount: %w", err)
+		}
+		if mounted {
+			fmt.Fprintln(opts.IO.ErrOut, "ipcctl: mounted the mqueue filesystem on /dev/mqueue")
+		}
 	}
 	names := columns.NewNames()
 	// Each kind is listed and rendered as soon as a core is free, so the

@@ -54,6 +54,7 @@ func TestNewCmdLs(t *testing.T) {
 			want: Options{Kinds: []ipc.Kind{ipc.KindShm}, Output: cmdutil.OutputOptions{
 				Columns: "+rss,swap", Bytes: true, NoHeadings: true, NumericPerms: true, TimeFormat: "iso"}}},
 		{args: "--output id,key --noheadings --bytes", want: Options{Output: cmdutil.OutputOptions{Columns: "id,key", NoHeadings: true, Bytes: true}}},
+		{args: "mq --mount", want: Options{Kinds: []ipc.Kind{ipc.KindMq}, Mount: true}},
 		{args: "--json", want: Options{Output: cmdutil.OutputOptions{JSON: true}}},
 		{args: "--raw", want: Options{Output: cmdutil.OutputOptions{Raw: true}}},
 		{args: "--export", want: Options{Output: cmdutil.OutputOptions{Export: true}}},
