@@ -13,6 +13,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ipcctl/ipcctl/internal/cli/cmdutil"
@@ -185,31 +186,26 @@ func rmRun(opts *Options) error {
 	if ok, err := confirm(opts, p); err != nil || !ok {
 		return err
 	}
+	// The kinds go at once, one goroutine each: their kernel id tables
+	// have locks of their own, so removing thousands of objects uses every
+	// core. What each says is printed afterwards, in kind order.
+	results := make([]kindResult, len(p.kinds))
+	var wg sync.WaitGroup
+	for i, k := range p.kinds {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i] = removeKind(opts, k, p.targets[k], p.total)
+		}()
+	}
+	wg.Wait()
 	var failed int
 	var last error
-	for _, k := range p.kinds {
-		r := removers[k]
-		for _, t := range p.targets[k] {
-			err := t.err
-			if err == nil {
-				err = r.Remove(opts, t)
-			}
-			if err == nil {
-				if opts.Verbose {
-					fmt.Fprintf(opts.IO.ErrOut, "removed %s %s%s\n", k, t.label, keySuffix(t))
-				}
-				continue
-			}
-			if errors.Is(err, ipc.ErrNotFound) && (opts.Force || selecting(opts)) {
-				// Gone already: --force asked for that, and a selection
-				// only covers objects that still exist.
-				continue
-			}
-			failed++
-			last = fmt.Errorf("rm %s %s: %w", k, t.label, err)
-			if p.total > 1 {
-				fmt.Fprintf(opts.IO.ErrOut, "ipcctl: %s\n", cmdutil.Message(last))
-			}
+	for _, r := range results {
+		opts.IO.ErrOut.Write(r.log)
+		failed += r.failed
+		if r.last != nil {
+			last = r.last
 		}
 	}
 	switch {
@@ -219,6 +215,43 @@ func rmRun(opts *Options) error {
 		return last
 	}
 	return &cmdutil.PartialError{Failed: failed, Total: p.total}
+}
+
+// kindResult is what removing one kind's targets did.
+type kindResult struct {
+	log    []byte // the lines for stderr: removals (-v) and failures
+	failed int
+	last   error
+}
+
+// removeKind removes targets of kind k; total is the number of targets of
+// the whole command, which decides whether failures are named one by one.
+func removeKind(opts *Options, k ipc.Kind, targets []target, total int) kindResult {
+	var res kindResult
+	r := removers[k]
+	for _, t := range targets {
+		err := t.err
+		if err == nil {
+			err = r.Remove(opts, t)
+		}
+		if err == nil {
+			if opts.Verbose {
+				res.log = fmt.Appendf(res.log, "removed %s %s%s\n", k, t.label, keySuffix(t))
+			}
+			continue
+		}
+		if errors.Is(err, ipc.ErrNotFound) && (opts.Force || selecting(opts)) {
+			// Gone already: --force asked for that, and a selection
+			// only covers objects that still exist.
+			continue
+		}
+		res.failed++
+		res.last = fmt.Errorf("rm %s %s: %w", k, t.label, err)
+		if total > 1 {
+			res.log = fmt.Appendf(res.log, "ipcctl: %s\n", cmdutil.Message(res.last))
+		}
+	}
+	return res
 }
 
 func keySuffix(t target) string {
@@ -390,14 +423,25 @@ func selectPlan(opts *Options) (*plan, error) {
 	if !opts.Yes && !opts.DryRun && !cmdutil.CanPrompt(opts.IO) && !hasFilter(opts) {
 		return nil, cmdutil.FlagErrorf("rm --all with no filter needs --yes when not run from a terminal")
 	}
+	// Each kind is listed in its own goroutine, as it is removed.
+	lists := make([][]target, len(kinds))
+	errs := make([]error, len(kinds))
+	var wg sync.WaitGroup
+	for i, k := range kinds {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			lists[i], errs[i] = removers[k].List(opts, flt)
+		}()
+	}
+	wg.Wait()
 	p := &plan{kinds: kinds, targets: map[ipc.Kind][]target{}}
-	for _, k := range kinds {
-		ts, err := removers[k].List(opts, flt)
-		if err != nil {
-			return nil, fmt.Errorf("rm %s: %w", k, err)
+	for i, k := range kinds {
+		if errs[i] != nil {
+			return nil, fmt.Errorf("rm %s: %w", k, errs[i])
 		}
-		p.targets[k] = ts
-		p.total += len(ts)
+		p.targets[k] = lists[i]
+		p.total += len(lists[i])
 	}
 	return p, nil
 }
