@@ -331,12 +331,44 @@ func TestResidencyWindows(t *testing.T) {
 	}
 	defer func(w int) { scanWindow = w }(scanWindow)
 	scanWindow = 3 * PageSize
-	var s Scanner
+	s := Scanner{noCachestat: true} // the mincore loop, as before Linux 6.5
 	for i := 0; i < 2; i++ { // the second pass reuses the buffer
 		got, err := s.FileResidency(p, false)
 		if err != nil || got.Resident != full.Resident || got.Resident != full.Map.Count() || got.Pages != 11 {
 			t.Fatalf("windowed %+v, %v; one pass %+v", got, err, full)
 		}
+	}
+}
+
+// cachestat(2)'s count agrees with mincore's page by page on a file of
+// which only some pages are cached.
+func TestResidencyCachestatAgreesWithMincore(t *testing.T) {
+	nstest.Require(t)
+	const pages = 1024 // 4 MiB: halves hold whole folios, up to PMD size
+	p := writeFile(t, testutil.DiskTempDir(t), "partly", make([]byte, pages*PageSize+100))
+	f, err := os.Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	unix.Fdatasync(int(f.Fd())) // clean pages can be evicted
+	// Drop the first half: a page of a large folio goes only with all of it.
+	if err := Fadvise(f, 0, pages/2*int64(PageSize), unix.FADV_DONTNEED); err != nil {
+		t.Fatal(err)
+	}
+	var viaCachestat Scanner
+	got, err := viaCachestat.FileResidency(p, false)
+	if err != nil || viaCachestat.noCachestat {
+		t.Skipf("no cachestat(2) here (Linux 6.5+): %v", err)
+	}
+	viaMincore := Scanner{noCachestat: true}
+	want, err := viaMincore.FileResidency(p, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Resident != want.Resident || got.Pages != pages+1 || want.Resident == 0 || want.Resident == want.Pages {
+		t.Errorf("cachestat says %d of %d pages resident, mincore %d of %d; want equal and partial",
+			got.Resident, got.Pages, want.Resident, want.Pages)
 	}
 }
 

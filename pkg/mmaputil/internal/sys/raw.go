@@ -11,7 +11,7 @@ import (
 // tens of thousands of short calls the runtime hands the P off and wakes
 // threads (futex, nanosleep) more than the calls themselves cost. None of
 // these waits for long: open and fstat of a local file, mmap/munmap of a
-// PROT_NONE mapping that faults nothing in, mincore, close.
+// PROT_NONE mapping that faults nothing in, mincore, cachestat, close.
 
 // RawOpenat is openat(2) (include/uapi/asm-generic/fcntl.h for flags).
 func RawOpenat(dirfd int, path *byte, flags int, mode uint32) (int, unix.Errno) {
@@ -35,6 +35,15 @@ func RawMmap(length uintptr, prot, flags, fd int, offset int64) (uintptr, unix.E
 // RawMunmap is munmap(2).
 func RawMunmap(addr, length uintptr) unix.Errno {
 	_, _, e := unix.RawSyscall(unix.SYS_MUNMAP, addr, length, 0)
+	return e
+}
+
+// RawCachestat is cachestat(2), Linux 6.5+ (include/uapi/linux/mman.h:
+// struct cachestat_range, struct cachestat; flags must be 0): the page
+// cache state of a byte range of fd in one call, where mincore looks at
+// one page at a time. Older kernels answer ENOSYS.
+func RawCachestat(fd int, crange *unix.CachestatRange, cstat *unix.Cachestat_t) unix.Errno {
+	_, _, e := unix.RawSyscall6(unix.SYS_CACHESTAT, uintptr(fd), uintptr(unsafe.Pointer(crange)), uintptr(unsafe.Pointer(cstat)), 0, 0, 0)
 	return e
 }
 
