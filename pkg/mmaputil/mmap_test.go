@@ -332,7 +332,7 @@ func TestResidencyWindows(t *testing.T) {
 	defer func(w int) { scanWindow = w }(scanWindow)
 	scanWindow = 3 * PageSize
 	s := Scanner{noCachestat: true} // the mincore loop, as before Linux 6.5
-	for i := 0; i < 2; i++ { // the second pass reuses the buffer
+	for i := 0; i < 2; i++ {        // the second pass reuses the buffer
 		got, err := s.FileResidency(p, false)
 		if err != nil || got.Resident != full.Resident || got.Resident != full.Map.Count() || got.Pages != 11 {
 			t.Fatalf("windowed %+v, %v; one pass %+v", got, err, full)
