@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -236,6 +237,32 @@ func eventually(t *testing.T, what string, cond func() bool) {
 		}
 	}
 	t.Fatalf("timed out waiting for %s", what)
+}
+
+// runSeenBlocked runs `ipcctl ARGS...`, waits until blockedIn sees it
+// blocked in the kernel, and returns its exit code and stderr. A --timeout
+// that gave up at once, without waiting, is never seen blocked and fails
+// the test; how long it waited is never measured.
+func runSeenBlocked(t *testing.T, blockedIn func(pid int), args ...string) (int, string) {
+	t.Helper()
+	cmd := exec.Command(testutil.Binary(t), args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	blockedIn(cmd.Process.Pid)
+	err := cmd.Wait()
+	var ee *exec.ExitError
+	if err != nil && !errors.As(err, &ee) {
+		t.Fatal(err)
+	}
+	return cmd.ProcessState.ExitCode(), stderr.String()
+}
+
+// inSyscall is a blockedIn for runSeenBlocked: a thread in system call nr.
+func inSyscall(t *testing.T, nr uintptr) func(pid int) {
+	return func(pid int) { signalThreadIn(t, pid, nr, 0) }
 }
 
 // signalThreadIn sends sig to the thread of pid that is blocked in system
