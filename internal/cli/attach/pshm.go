@@ -23,8 +23,8 @@ var pshmKind = func() *segmentKind {
 		noun:   "object",
 		rdonly: "map read-only (O_RDONLY, PROT_READ)",
 		parse: func(arg string, opts *Options) error {
-			if _, err := ipc.ParsePosixName(ipc.KindPshm, arg); err != nil {
-				return cmdutil.FlagErrorWrap(err)
+			if _, err := cmdutil.ParsePosixName(ipc.KindPshm, arg); err != nil {
+				return err
 			}
 			opts.Name = arg
 			return nil

@@ -32,8 +32,8 @@ const notifySignal = unix.SIGUSR1
 
 // parsePosix records the queue name and refuses System V flags.
 func (o *Options) parsePosix(cmd *cobra.Command, name string) error {
-	if _, err := ipc.ParsePosixName(ipc.KindMq, name); err != nil {
-		return cmdutil.FlagErrorWrap(err)
+	if _, err := cmdutil.ParsePosixName(ipc.KindMq, name); err != nil {
+		return err
 	}
 	o.Name = name
 	for _, f := range []string{"type", "except", "noerror", "max-size", "peek"} {

@@ -13,8 +13,8 @@ import (
 
 // parsePosix fills opts for `mq-send /NAME` and refuses System V flags.
 func (o *Options) parsePosix(cmd *cobra.Command, name, priority string) error {
-	if _, err := ipc.ParsePosixName(ipc.KindMq, name); err != nil {
-		return cmdutil.FlagErrorWrap(err)
+	if _, err := cmdutil.ParsePosixName(ipc.KindMq, name); err != nil {
+		return err
 	}
 	o.Name = name
 	if cmd.Flags().Changed("type") {

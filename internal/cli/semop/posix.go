@@ -49,8 +49,8 @@ func refusePosixFlags(cmd *cobra.Command) error {
 
 // parsePosix fills opts for `sem-op /NAME VERB` and checks its flags.
 func (o *Options) parsePosix(cmd *cobra.Command, name string) error {
-	if _, err := ipc.ParsePosixName(ipc.KindPsem, name); err != nil {
-		return cmdutil.FlagErrorWrap(err)
+	if _, err := cmdutil.ParsePosixName(ipc.KindPsem, name); err != nil {
+		return err
 	}
 	o.Name = name
 	if len(o.Args) != 1 {
