@@ -101,11 +101,6 @@ func (c *Client) MqueueEnsureMounted() (bool, error) {
 	return true, nil
 }
 
-// readsLiveSystem reports whether the client reads the running system, so
-// that system calls about what it lists make sense (main has the same
-// check as Client.live; keep one when merging).
-func (c *Client) readsLiveSystem() bool { return c.fs == procfs.DefaultFS }
-
 // MqList lists POSIX message queues from /dev/mqueue: stat and the QSIZE
 // line for each, plus mq_getsetattr's maxmsg, msgsize and curmsgs where
 // the queue can be opened for reading. A queue removed while listing is
@@ -185,7 +180,7 @@ func (c *Client) mqStat(name string) (Mq, error) {
 
 // mqAttrs fills the mq_getsetattr fields when the queue opens for reading.
 func (c *Client) mqAttrs(q *Mq) error {
-	if !c.readsLiveSystem() {
+	if !c.live() {
 		return nil
 	}
 	fd, e := sys.MqOpen(q.Name[1:], unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NONBLOCK, 0, nil)
