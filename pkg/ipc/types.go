@@ -29,6 +29,9 @@ const (
 // SysV reports whether k is a System V kind.
 func (k Kind) SysV() bool { return k == KindShm || k == KindSem || k == KindMsg }
 
+// Posix reports whether k is a POSIX kind, named by /NAME.
+func (k Kind) Posix() bool { return k == KindPshm || k == KindPsem || k == KindMq }
+
 // Perm is the ipc_perm common to System V objects.
 type Perm struct {
 	Key  int32  // key_t; 0 is IPC_PRIVATE

@@ -60,7 +60,7 @@ followed.`,
 }
 
 func setRun(opts *Options) error {
-	posix := opts.Kind == ipc.KindPshm || opts.Kind == ipc.KindPsem || opts.Kind == ipc.KindMq
+	posix := opts.Kind.Posix()
 	if !opts.Kind.SysV() && !posix {
 		return cmdutil.FlagErrorf("unknown kind %q (valid: shm, sem, msg, pshm, psem, mq)", opts.Kind)
 	}

@@ -27,8 +27,6 @@ type Options struct {
 var kinds = []string{string(ipc.KindShm), string(ipc.KindSem), string(ipc.KindMsg),
 	string(ipc.KindPshm), string(ipc.KindPsem), string(ipc.KindMq)}
 
-func posixKind(k ipc.Kind) bool { return k == ipc.KindPshm || k == ipc.KindPsem || k == ipc.KindMq }
-
 // NewCmdShow builds the command; runF replaces showRun in tests.
 func NewCmdShow(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 	opts := &Options{IO: f.IOStreams, Factory: f}
@@ -56,15 +54,15 @@ shown in full (2006-01-02 15:04:05) unless --time-format says otherwise.`,
 				return cmdutil.FlagErrorf("show: want KIND (shm, sem, msg, pshm, psem or mq)")
 			}
 			k := ipc.Kind(args[0])
-			if !k.SysV() && !posixKind(k) {
+			if !k.SysV() && !k.Posix() {
 				return cmdutil.FlagErrorf("show: unknown kind %q (valid: shm, sem, msg, pshm, psem, mq)", args[0])
 			}
 			switch {
 			case opts.Output.ListColumns:
 				return cmdutil.ExactArgs(1, "KIND")(cmd, args)
-			case posixKind(k) && key != "":
+			case k.Posix() && key != "":
 				return cmdutil.FlagErrorf("show %s: POSIX objects have no keys; name it /NAME", k)
-			case posixKind(k):
+			case k.Posix():
 				return cmdutil.ExactArgs(2, "KIND and /NAME")(cmd, args)
 			case key != "":
 				return cmdutil.ExactArgs(1, "KIND with --key, not an id as well")(cmd, args)
@@ -84,7 +82,7 @@ shown in full (2006-01-02 15:04:05) unless --time-format says otherwise.`,
 				}
 				opts.Key = &k
 			}
-			if len(args) == 2 && posixKind(opts.Kind) {
+			if len(args) == 2 && opts.Kind.Posix() {
 				name, err := cmdutil.ParsePosixName(opts.Kind, args[1])
 				if err != nil {
 					return err
@@ -133,7 +131,7 @@ func showRun(opts *Options) error {
 		return table.Render(opts.IO.Out, ropts, tables...)
 	}
 	c := opts.Factory.IPC()
-	if posixKind(opts.Kind) {
+	if opts.Kind.Posix() {
 		rec, err := posixRecord(c, names, opts)
 		if err != nil {
 			return fmt.Errorf("show %s %s: %w", opts.Kind, opts.Name, err)
