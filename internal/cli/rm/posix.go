@@ -40,7 +40,7 @@ func posixRemover[T any](k ipc.Kind, title string, cols func(*columns.Names) tab
 			var ts []target
 			for _, r := range all {
 				f := file(r)
-				if flt.matchFile(f) {
+				if flt.matchOwnerAge(f.UID, f.CTime) {
 					ts = append(ts, target{label: f.Name, row: r})
 				}
 			}
@@ -55,7 +55,3 @@ func posixRemover[T any](k ipc.Kind, title string, cols func(*columns.Names) tab
 		},
 	}
 }
-
-// matchFile applies the filters to a POSIX object: --owner by the file's
-// uid, --older-than by its ctime (as for System V objects).
-func (f *filter) matchFile(p ipc.PosixFile) bool { return f.matchOwnerAge(p.UID, p.CTime) }

@@ -80,11 +80,9 @@ type filter struct {
 	procGone func(pid int) bool
 }
 
-func (f *filter) matchCommon(p ipc.Perm, ctime time.Time) bool {
-	return f.matchOwnerAge(p.UID, ctime)
-}
-
-// matchOwnerAge applies --owner and --older-than, the filters every kind has.
+// matchOwnerAge applies --owner and --older-than, the filters every kind
+// has: the owner's uid, and the creation (System V) or status-change
+// (POSIX file) time.
 func (f *filter) matchOwnerAge(uid uint32, ctime time.Time) bool {
 	return (f.uid == nil || uid == *f.uid) && (f.before.IsZero() || ctime.Before(f.before))
 }

@@ -25,7 +25,7 @@ func init() {
 			ts := make([]target, 0, len(all))
 			for _, s := range all {
 				// A segment marked for removal is already going (and has lost its key).
-				if s.Dest() || !flt.matchCommon(s.Perm, s.CTime) {
+				if s.Dest() || !flt.matchOwnerAge(s.UID, s.CTime) {
 					continue
 				}
 				if flt.orphaned && (s.Nattch != 0 || !flt.procGone(s.CPID)) {
@@ -52,7 +52,7 @@ func init() {
 			}
 			ts := make([]target, 0, len(all))
 			for _, s := range all {
-				if flt.matchCommon(s.Perm, s.CTime) {
+				if flt.matchOwnerAge(s.UID, s.CTime) {
 					ts = append(ts, sysvTarget(opts, s.Perm, s))
 				}
 			}
@@ -75,7 +75,7 @@ func init() {
 			}
 			ts := make([]target, 0, len(all))
 			for _, m := range all {
-				if flt.matchCommon(m.Perm, m.CTime) {
+				if flt.matchOwnerAge(m.UID, m.CTime) {
 					ts = append(ts, sysvTarget(opts, m.Perm, m))
 				}
 			}
