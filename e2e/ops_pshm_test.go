@@ -81,8 +81,8 @@ func TestAttachPshmWriteAndRead(t *testing.T) {
 	os.Symlink(path, "/dev/shm/e2e-link")
 	t.Cleanup(func() { os.Remove("/dev/shm/e2e-dir"); os.Remove("/dev/shm/e2e-link") })
 	for _, name := range []string{"/e2e-dir", "/e2e-link"} {
-		if r := testutil.Run(t, "", "attach", "pshm", name, "--write", "x"); r.Code == 0 {
-			t.Errorf("attach pshm %s --write succeeded", name)
+		if r := testutil.Run(t, "", "attach", "pshm", name, "--write", "x"); r.Code != 3 || !strings.Contains(r.Stderr, "not found") {
+			t.Errorf("attach pshm %s --write: exit %d %q, want 3 (not an object)", name, r.Code, r.Stderr)
 		}
 	}
 	if got, _ := os.ReadFile(path); !bytes.Equal(got, want) {

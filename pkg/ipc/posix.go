@@ -132,10 +132,14 @@ func lstatRegular(dir, file string) (st unix.Stat_t, ok bool, err error) {
 // checks that it is a regular file.
 func openNoFollow(path string, flags int, mode uint32) (*os.File, error) {
 	fd, err := unix.Open(path, flags|unix.O_NOFOLLOW|unix.O_CLOEXEC|unix.O_NONBLOCK, mode)
-	if err != nil {
-		if errors.Is(err, unix.ELOOP) {
-			err = fmt.Errorf("%w: is a symbolic link", unix.ELOOP)
-		}
+	switch {
+	// A symlink or a directory of that name is no object, as listings
+	// and stat say: not found (with the reason), never followed.
+	case errors.Is(err, unix.ELOOP):
+		return nil, fmt.Errorf("%w: %s is a symbolic link", ErrNotFound, path)
+	case errors.Is(err, unix.EISDIR):
+		return nil, fmt.Errorf("%w: %s is a directory", ErrNotFound, path)
+	case err != nil:
 		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
 	}
 	f := os.NewFile(uintptr(fd), path)
@@ -146,7 +150,7 @@ func openNoFollow(path string, flags int, mode uint32) (*os.File, error) {
 	}
 	if st.Mode&unix.S_IFMT != unix.S_IFREG {
 		f.Close()
-		return nil, &fs.PathError{Op: "open", Path: path, Err: errors.New("not a regular file")}
+		return nil, fmt.Errorf("%w: %s is not a regular file", ErrNotFound, path)
 	}
 	// O_NONBLOCK only kept a fifo from blocking the open.
 	if err := unix.SetNonblock(fd, false); err != nil {

@@ -100,13 +100,7 @@ func posixRun(opts *Options) error {
 
 // posixOp does wait, trywait or post on the mapped semaphore.
 func posixOp(opts *Options) error {
-	c := opts.Factory.IPC()
-	// Stat first so a directory or symlink of that name is "not found",
-	// as it is for get and ls, rather than a failed open.
-	if _, err := c.PsemStat(opts.Name); err != nil {
-		return err
-	}
-	s, err := c.PsemOpen(opts.Name)
+	s, err := opts.Factory.IPC().PsemOpen(opts.Name)
 	if err != nil {
 		return err
 	}
