@@ -2,8 +2,8 @@ package ipc
 
 import (
 	"errors"
-	"io/fs"
 
+	"github.com/ipcctl/ipcctl/pkg/errclass"
 	"golang.org/x/sys/unix"
 )
 
@@ -18,16 +18,18 @@ type kindError struct {
 func (e *kindError) Error() string        { return e.msg }
 func (e *kindError) Is(target error) bool { return target == e.std }
 
-// Sentinel errors returned (wrapped) by this package.
+// Sentinel errors returned (wrapped) by this package: the classes of
+// package errclass, so that a command maps them to exit codes without
+// knowing this package.
 var (
 	// ErrNotFound: no object with that id, key or name.
-	ErrNotFound error = &kindError{"not found", fs.ErrNotExist}
+	ErrNotFound error = errclass.NotFound
 	// ErrUnsupported: the kernel or this system lacks the facility.
-	ErrUnsupported error = &kindError{"not supported here", errors.ErrUnsupported}
+	ErrUnsupported error = errclass.Unsupported
 	// ErrWouldBlock: a non-blocking operation would have had to wait.
-	ErrWouldBlock error = &kindError{"would block", unix.EAGAIN}
+	ErrWouldBlock error = errclass.WouldBlock
 	// ErrTimeout: a timed wait expired.
-	ErrTimeout error = &kindError{"timed out", unix.ETIMEDOUT}
+	ErrTimeout error = errclass.Timeout
 )
 
 // notFoundIfGone turns the errnos the kernel uses for a missing or removed

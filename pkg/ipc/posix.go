@@ -3,6 +3,7 @@ package ipc
 import (
 	"errors"
 	"fmt"
+	"github.com/ipcctl/ipcctl/pkg/errclass"
 	"io/fs"
 	"os"
 	"strings"
@@ -33,6 +34,9 @@ type NameError struct {
 func (e *NameError) Error() string {
 	return fmt.Sprintf("invalid POSIX name %q: %s", e.Name, e.Reason)
 }
+
+// Is makes a NameError a usage error (errclass.Usage): the caller's input is wrong.
+func (e *NameError) Is(target error) bool { return target == errclass.Usage }
 
 // ParsePosixName checks a POSIX object name of kind k (KindPshm, KindPsem
 // or KindMq) as typed by a user and returns it in canonical form, with
