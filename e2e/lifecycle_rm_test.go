@@ -210,7 +210,10 @@ func TestRmOrphaned(t *testing.T) {
 	if r.Stdout != fmt.Sprintf("%d\n", orphan) {
 		t.Errorf("--orphaned --dry-run lists %q, want only %d", r.Stdout, orphan)
 	}
-	ipcctlOK(t, "rm", "--orphaned", "--owner", owner)
+	if r := testutil.Run(t, "", "rm", "--orphaned", "--owner", owner); r.Code != 2 || !strings.Contains(r.Stderr, "needs --yes") {
+		t.Errorf("rm --orphaned without --yes and without a terminal: exit %d %q, want 2", r.Code, r.Stderr)
+	}
+	ipcctlOK(t, "rm", "--orphaned", "--owner", owner, "--yes")
 	if exists(t, "shm", orphan) || !exists(t, "shm", attachedOrphan) || !exists(t, "shm", alive) {
 		t.Errorf("after --orphaned: %v", sysvRows(t, "shm"))
 	}
@@ -231,16 +234,16 @@ func TestRmOlderThanAndOwner(t *testing.T) {
 	notMine := create(t, "msg")
 	cleanup(t, "msg", old, young, notMine)
 
-	ipcctlOK(t, "rm", "--owner", owner, "--older-than", "1h")
+	ipcctlOK(t, "rm", "--owner", owner, "--older-than", "1h", "--yes")
 	if !exists(t, "msg", old) || !exists(t, "msg", young) {
 		t.Fatal("--older-than 1h removed a queue made a second ago")
 	}
 	// ctime is when set changed them: old was set 3s before young.
-	ipcctlOK(t, "rm", "msg", "--owner", owner, "--older-than", "2s")
+	ipcctlOK(t, "rm", "msg", "--owner", owner, "--older-than", "2s", "--yes")
 	if exists(t, "msg", old) || !exists(t, "msg", young) || !exists(t, "msg", notMine) {
 		t.Errorf("after --older-than 2s: %v", sysvRows(t, "msg"))
 	}
-	ipcctlOK(t, "rm", "--all", "msg", "--owner", owner)
+	ipcctlOK(t, "rm", "--all", "msg", "--owner", owner, "--yes")
 	if exists(t, "msg", young) || !exists(t, "msg", notMine) {
 		t.Errorf("--owner removed the wrong queues: %v", sysvRows(t, "msg"))
 	}
@@ -256,7 +259,7 @@ func TestRmAll(t *testing.T) {
 	}
 	defer os.Remove("/dev/shm/keep-me")
 	out := inNewIPCNamespace(t, `
-$B create shm --size 4K >/dev/null; $B create sem --nsems 1 >/dev/null; $B create msg >/dev/null
+: "$($B create shm --size 4K)"; : "$($B create sem --nsems 1)"; : "$($B create msg)"
 code=0; $B rm --all 2>/dev/null || code=$?
 echo "no-yes=$code"
 echo "left=$(tail -q -n +2 /proc/sysvipc/shm /proc/sysvipc/sem /proc/sysvipc/msg | wc -l)"
@@ -361,17 +364,19 @@ func TestRmAllAsksOnATerminal(t *testing.T) {
 mount -t devpts -o newinstance,ptmxmode=0666 devpts /dev/pts
 [ -e /dev/ptmx ] || ln -s pts/ptmx /dev/ptmx
 count() { tail -q -n +2 /proc/sysvipc/shm /proc/sysvipc/sem /proc/sysvipc/msg | wc -l; }
-$B create shm --size 4K >/dev/null; $B create msg >/dev/null
+: "$($B create shm --size 4K)"; : "$($B create msg)"
 code=0; echo n | script -qec "$B rm --all" /dev/null >prompt || code=$?
 echo "declined=$code left=$(count)"
-grep -c 'Remove 2 objects (shm 1, sem 0, msg 1)? \[y/N\]' prompt
+grep -c 'Remove 2 objects (shm 1, msg 1)? \[y/N\]' prompt
 code=0; echo y | script -qec "$B rm --all" /dev/null >/dev/null || code=$?
 echo "agreed=$code left=$(count)"
-$B create msg >/dev/null
+: "$($B create msg)"
 code=0; script -qec "$B rm --all msg" /dev/null </dev/null >/dev/null || code=$?
 echo "kind named=$code left=$(count)"
+code=0; echo y | script -qec "$B rm msg --owner 0" /dev/null >/dev/null || code=$?
+echo "filter=$code left=$(count)"
 `)
-	if want := "declined=1 left=2\n1\nagreed=0 left=0\nkind named=0 left=0\n"; out != want {
+	if want := "declined=1 left=2\n1\nagreed=0 left=0\nkind named=1 left=1\nfilter=0 left=0\n"; out != want {
 		t.Errorf("got:\n%s\nwant:\n%s", out, want)
 	}
 }

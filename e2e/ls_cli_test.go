@@ -171,7 +171,7 @@ func TestVersionAndCompletion(t *testing.T) {
 	}
 	// What the completion scripts call back: kinds for ls, values for --time-format.
 	r = testutil.Run(t, "", "__complete", "ls", "")
-	if r.Code != 0 || !strings.HasPrefix(r.Stdout, "shm\nsem\nmsg\n") {
+	if r.Code != 0 || !strings.HasPrefix(r.Stdout, "shm\tSystem V shared memory segments\nsem\t") {
 		t.Errorf("__complete ls: exit %d\n%s", r.Code, r.Stdout)
 	}
 	r = testutil.Run(t, "", "__complete", "ls", "--time-format", "")

@@ -418,7 +418,7 @@ $B create psem /s1 >/dev/null
 $B create psem /s2 >/dev/null
 $B create mq /q1 >/dev/null
 $B create mq /q2 >/dev/null
-$B create shm --size 1K >/dev/null
+: "$($B create shm --size 1K)"
 mkdir /dev/shm/dir && touch /dev/shm/dir/inner
 ln -s p1 /dev/shm/link
 ln -s `+outside+` /dev/shm/link-out
@@ -432,7 +432,7 @@ echo "older 1h: $($B rm --all pshm --older-than 1h --yes -v 2>&1)"
 state after-filters
 $B rm --all pshm --yes
 state after-pshm
-$B rm --all psem --owner 0
+$B rm --all psem --owner 0 --yes
 state after-psem
 $B rm --all mq --yes
 state after-mq

@@ -96,7 +96,7 @@ func HugetlbfsMounts() table.Columns[procfs.HugetlbfsMount] {
 		optUintCol("uid", "uid= of the root directory", table.Uint, false, func(m M) *uint64 { return u32(m.UID) }),
 		optUintCol("gid", "gid= of the root directory", table.Uint, false, func(m M) *uint64 { return u32(m.GID) }),
 		{Name: "source", Help: "mount source", Type: table.String, Value: func(m M) table.Value { return table.Str(m.Source) }},
-		{Name: "options", Help: "all mount options", Type: table.String, Value: func(m M) table.Value { return table.Str(m.Options) }},
+		{Name: "options", Help: "all mount options", Wrap: true, Type: table.String, Value: func(m M) table.Value { return table.Str(m.Options) }},
 	}
 }
 
@@ -133,7 +133,13 @@ func Findings() table.Columns[Finding] {
 	return table.Columns[Finding]{
 		str("check", "what was checked", func(f Finding) string { return f.Check }),
 		str("status", "ok, info or warn", func(f Finding) string { return f.Status }),
-		str("finding", "what was found, in plain words", func(f Finding) string { return f.Message }),
+		wrap(str("finding", "what was found, in plain words", func(f Finding) string { return f.Message })),
 		str("fix", "a command that fixes it", func(f Finding) string { return f.Fix }),
 	}
+}
+
+// wrap marks a column as free text that may wrap on a narrow terminal.
+func wrap[T any](c col[T]) col[T] {
+	c.Wrap = true
+	return c
 }

@@ -21,7 +21,7 @@ func Limits() table.Columns[ipc.Limit] {
 			Value: func(l ipc.Limit) table.Value { return table.Str(string(l.Kind)) }},
 		{Name: "resource", Help: "limit name, as the sysctl or lsipc calls it", Default: true, Type: table.String,
 			Value: func(l ipc.Limit) table.Value { return table.Str(l.Name) }},
-		{Name: "description", Help: "what the limit bounds", Default: true, Type: table.String,
+		{Name: "description", Help: "what the limit bounds", Default: true, Wrap: true, Type: table.String,
 			Value: func(l ipc.Limit) table.Value { return table.Str(l.Description) }},
 		{Name: "used", Help: "current usage; null where nothing counts against the limit", Right: true, Default: true, Type: table.Uint,
 			Value: func(l ipc.Limit) table.Value { return value(l, l.Used) }},

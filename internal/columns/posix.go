@@ -62,7 +62,7 @@ func Psem(names *Names) table.Columns[ipc.Psem] {
 			Value: func(p ipc.Psem) table.Value { return optU32(table.Uint, p.Waiters) }},
 		col[ipc.Psem]{Name: "status", Help: "ok, invalid (wrong size or layout) or unreadable", Default: true, Type: table.String,
 			Value: func(p ipc.Psem) table.Value { return table.Str(string(p.Status)) }},
-		col[ipc.Psem]{Name: "reason", Help: "why the status is not ok", Type: table.String,
+		col[ipc.Psem]{Name: "reason", Help: "why the status is not ok", Wrap: true, Type: table.String,
 			Value: func(p ipc.Psem) table.Value {
 				if p.Reason == "" {
 					return table.Null(table.String)

@@ -1,7 +1,9 @@
 package table
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -11,6 +13,7 @@ type Column[T any] struct {
 	Head    string // heading when it cannot be a key (USE%); "" = upper-cased Name
 	Help    string // one line for --list-columns
 	Right   bool   // right-aligned in the human table
+	Wrap    bool   // free text that may wrap to fit a terminal
 	Default bool   // shown when --output is not given
 	Type    Type   // type of every value in the column
 	Value   func(T) Value
@@ -22,13 +25,22 @@ func (c Column[T]) Header() string { return Col{Name: c.Name, Head: c.Head}.Head
 // Columns is the full column list of one kind of row, in display order.
 type Columns[T any] []Column[T]
 
-// UnknownColumnError reports an --output name that is not a column.
+// UnknownColumnError reports an --output or --sort name that is not a column.
 type UnknownColumnError struct {
 	Name  string
 	Valid []string
+	// Lacking names the tables that do not have the column when some do
+	// (a replacing --output must name columns every listed table has).
+	Lacking []string
 }
 
 func (e *UnknownColumnError) Error() string {
+	if e.Name == "" {
+		return fmt.Sprintf("no columns given (valid: %s)", strings.Join(e.Valid, ", "))
+	}
+	if len(e.Lacking) > 0 {
+		return fmt.Sprintf("column %q is not a column of %s (use +%s to add it where it exists)", e.Name, strings.Join(e.Lacking, ", "), e.Name)
+	}
 	return fmt.Sprintf("unknown column %q (valid: %s)", e.Name, strings.Join(e.Valid, ", "))
 }
 
@@ -52,38 +64,6 @@ func (cs Columns[T]) Defaults() Columns[T] {
 	return out
 }
 
-// Select resolves an --output spec: "" gives the defaults, "a,b" exactly
-// those columns, "+a,b" the defaults followed by a and b. Names are
-// case-insensitive; an unknown name is an *UnknownColumnError.
-func (cs Columns[T]) Select(spec string) (Columns[T], error) {
-	spec = strings.TrimSpace(spec)
-	if spec == "" {
-		return cs.Defaults(), nil
-	}
-	var out Columns[T]
-	if strings.HasPrefix(spec, "+") {
-		out = cs.Defaults()
-		spec = spec[1:]
-	}
-	for _, name := range strings.Split(spec, ",") {
-		name = strings.ToLower(strings.TrimSpace(name))
-		if name == "" {
-			continue
-		}
-		c, ok := cs.Lookup(name)
-		if !ok {
-			return nil, &UnknownColumnError{Name: name, Valid: cs.Names()}
-		}
-		if _, dup := out.Lookup(name); !dup { // "+key" when key is a default
-			out = append(out, c)
-		}
-	}
-	if len(out) == 0 {
-		return nil, &UnknownColumnError{Name: "", Valid: cs.Names()}
-	}
-	return out, nil
-}
-
 // Lookup finds a column by lowercase name.
 func (cs Columns[T]) Lookup(name string) (Column[T], bool) {
 	for _, c := range cs {
@@ -94,12 +74,36 @@ func (cs Columns[T]) Lookup(name string) (Column[T], bool) {
 	return Column[T]{}, false
 }
 
-// Build makes a format-independent table of the columns over rows. Cells
-// are evaluated as the table is rendered, once per format pass.
+// Pick returns the named columns in the given order; names must have been
+// resolved against cs (see Set and Resolve), so an unknown one is a bug.
+func (cs Columns[T]) Pick(names []string) Columns[T] {
+	out := make(Columns[T], 0, len(names))
+	for _, n := range names {
+		c, ok := cs.Lookup(n)
+		if !ok {
+			panic(fmt.Sprintf("table: column %q was not resolved against this table", n))
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// Set describes the columns of cs for output resolution: name, defaults,
+// help, presets. name is the table's name, as listings and errors say it.
+func (cs Columns[T]) Set(name string) *Set {
+	s := &Set{Name: name, Cols: make([]ColumnInfo, len(cs))}
+	for i, c := range cs {
+		s.Cols[i] = ColumnInfo{Name: c.Name, Help: c.Help, Type: c.Type, Default: c.Default}
+	}
+	return s
+}
+
+// Build makes a table of the columns over rows. Cells are evaluated as
+// the table is rendered, once per format pass.
 func (cs Columns[T]) Build(name, title string, rows []T) *Table {
 	t := &Table{Name: name, Title: title, Cols: make([]Col, len(cs)), n: len(rows)}
 	for i, c := range cs {
-		t.Cols[i] = Col{Name: c.Name, Head: c.Head, Right: c.Right, Type: c.Type}
+		t.Cols[i] = Col{Name: c.Name, Head: c.Head, Right: c.Right, Wrap: c.Wrap, Type: c.Type}
 	}
 	t.fill = func(r int, dst []Value) {
 		for i, c := range cs {
@@ -109,15 +113,77 @@ func (cs Columns[T]) Build(name, title string, rows []T) *Table {
 	return t
 }
 
-// Catalog is the --list-columns table of a kind: name, type, default, help.
-func (cs Columns[T]) Catalog(kind string) *Table {
-	t := &Table{Name: kind, Title: kind + " columns", Cols: []Col{
-		{Name: "name"}, {Name: "type"}, {Name: "default", Type: Bool}, {Name: "help"},
-	}}
-	for _, c := range cs {
-		t.Rows = append(t.Rows, []Value{Str(c.Name), Str(c.Type.String()), BoolV(c.Default), Str(c.Help)})
-	}
+// Record makes a record: one object shown field by field (show, status
+// verbs), to which nested tables may be added.
+func (cs Columns[T]) Record(name, title string, row T) *Table {
+	t := cs.Build(name, title, []T{row})
+	t.Vertical = true
 	return t
+}
+
+// Catalog is the --list-columns table of a kind: name, type, default, help.
+func (cs Columns[T]) Catalog(kind string) *Table { return cs.Set(kind).Catalog() }
+
+// SortKey is one column to order rows by.
+type SortKey struct {
+	Column string
+	Desc   bool
+}
+
+// Sort orders rows by keys, stably, so rows equal under every key keep
+// the order they came in (the listing's own: by id, by name). Keys that
+// are not columns of cs are passed over: a listing of several kinds sorts
+// each by the keys it has.
+func (cs Columns[T]) Sort(rows []T, keys []SortKey) {
+	type key struct {
+		col  Column[T]
+		desc bool
+	}
+	var ks []key
+	for _, k := range keys {
+		if c, ok := cs.Lookup(k.Column); ok {
+			ks = append(ks, key{c, k.Desc})
+		}
+	}
+	if len(ks) == 0 {
+		return
+	}
+	slices.SortStableFunc(rows, func(a, b T) int {
+		for _, k := range ks {
+			if c := Compare(k.col.Value(a), k.col.Value(b)); c != 0 {
+				if k.desc {
+					return -c
+				}
+				return c
+			}
+		}
+		return 0
+	})
+}
+
+// Compare orders two values of one column: null first, then by value
+// (numbers as numbers, times as instants, strings bytewise).
+func Compare(a, b Value) int {
+	switch {
+	case a.Null || b.Null:
+		return cmp.Compare(boolInt(!a.Null), boolInt(!b.Null))
+	}
+	switch a.Type {
+	case String:
+		return strings.Compare(a.Str, b.Str)
+	case Int, Time:
+		return cmp.Compare(a.Int, b.Int)
+	case Bool:
+		return cmp.Compare(boolInt(a.Bool), boolInt(b.Bool))
+	}
+	return cmp.Compare(a.Uint, b.Uint)
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func (t Type) String() string {
@@ -144,4 +210,15 @@ func (t Type) String() string {
 		return "percent"
 	}
 	return "string"
+}
+
+// Select resolves an --output spec against this one column list: "" the
+// defaults, "all" every column, "a,b" exactly those, "+a,b" the defaults
+// followed by those. An unknown name is an *UnknownColumnError.
+func (cs Columns[T]) Select(spec string) (Columns[T], error) {
+	names, err := Resolve(ParseSpec(spec), []*Set{cs.Set("")}, (*Set).Defaults)
+	if err != nil {
+		return nil, err
+	}
+	return cs.Pick(names[0]), nil
 }

@@ -43,7 +43,11 @@ func AppendJSON(b []byte, v Value) []byte {
 	return AppendJSONString(b, v.Str)
 }
 
-// AppendJSONString appends s as a JSON string; invalid UTF-8 becomes U+FFFD.
+// AppendJSONString appends s as a JSON string, losing nothing: control
+// characters (C0, DEL, C1) are \u escapes, and each byte that is not
+// UTF-8 becomes the lone surrogate U+DC00+byte (\udcNN), the escape of
+// PEP 383 ("surrogateescape"): Python's json and os.fsencode give the
+// original bytes back, and ipcctl accepts the name in that form.
 func AppendJSONString(b []byte, s string) []byte {
 	const hex = "0123456789abcdef"
 	b = append(b, '"')
@@ -68,9 +72,12 @@ func AppendJSONString(b []byte, s string) []byte {
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, `\ufffd`...)
-		} else {
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b = append(b, '\\', 'u', 'd', 'c', hex[c>>4], hex[c&0xf])
+		case r <= 0x9f: // C1 controls
+			b = append(b, '\\', 'u', '0', '0', hex[r>>4], hex[r&0xf])
+		default:
 			b = append(b, s[i:i+size]...)
 		}
 		i += size
@@ -78,8 +85,8 @@ func AppendJSONString(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
-// AppendJSONObject appends one row as an indented JSON object.
-func AppendJSONObject(b []byte, cols []Col, row []Value, indent string) []byte {
+// appendJSONObject appends one row as an indented JSON object.
+func appendJSONObject(b []byte, cols []Col, row []Value, indent string) []byte {
 	b = append(b, '{')
 	for i, c := range cols {
 		if i > 0 {
@@ -97,12 +104,8 @@ func AppendJSONObject(b []byte, cols []Col, row []Value, indent string) []byte {
 	return append(b, '}')
 }
 
-// AppendJSONArray appends the rows of t as an indented JSON array of objects.
-func AppendJSONArray(b []byte, t *Table, indent string) []byte {
-	return appendJSONArray(b, t, indent, nil)
-}
-
-// appendJSONArray is AppendJSONArray that hands b to flush (which returns
+// appendJSONArray appends the rows of t as an indented JSON array of
+// objects; it hands b to flush (which returns
 // it emptied) whenever it grows past 32 KB, so a large listing streams.
 func appendJSONArray(b []byte, t *Table, indent string, flush func([]byte) []byte) []byte {
 	if t.Absent {
@@ -121,7 +124,7 @@ func appendJSONArray(b []byte, t *Table, indent string, flush func([]byte) []byt
 		b = append(b, '\n')
 		b = append(b, indent...)
 		b = append(b, "  "...)
-		b = AppendJSONObject(b, t.Cols, row, indent+"  ")
+		b = appendJSONObject(b, t.Cols, row, indent+"  ")
 		if flush != nil && len(b) > 32<<10 {
 			b = flush(b)
 		}
@@ -131,27 +134,52 @@ func appendJSONArray(b []byte, t *Table, indent string, flush func([]byte) []byt
 	return append(b, ']')
 }
 
-// writeJSONParts writes the object writeJSON writes, from each table's
-// array already rendered by RenderPart.
-func writeJSONParts(w *bufio.Writer, parts []Part) {
-	w.WriteByte('{')
-	for i, p := range parts {
-		if i > 0 {
-			w.WriteByte(',')
+// appendJSONRecord appends a record as one object: its fields, then each
+// nested table as an array under the table's name.
+func appendJSONRecord(b []byte, t *Table, indent string) []byte {
+	if t.Absent || t.Len() == 0 {
+		return append(b, "null"...)
+	}
+	b = append(b, '{')
+	sep := "\n" + indent + "  "
+	t.each(func(row []Value) {
+		for i, c := range t.Cols {
+			b = append(b, sep...)
+			b = AppendJSONString(b, c.Name)
+			b = append(b, ':', ' ')
+			b = AppendJSON(b, row[i])
+			sep = ",\n" + indent + "  "
 		}
-		w.WriteString("\n  ")
-		w.Write(AppendJSONString(nil, p.t.Name))
-		w.WriteString(": ")
-		w.Write(p.b)
+	})
+	for _, n := range t.Nested {
+		b = append(b, sep...)
+		b = AppendJSONString(b, n.Name)
+		b = append(b, ':', ' ')
+		b = appendJSONValue(b, n, indent+"  ", nil)
+		sep = ",\n" + indent + "  "
 	}
-	if len(parts) > 0 {
-		w.WriteByte('\n')
-	}
-	w.WriteString("}\n")
+	b = append(b, '\n')
+	b = append(b, indent...)
+	return append(b, '}')
 }
 
+// appendJSONValue appends a table as an array, or a record as an object.
+func appendJSONValue(b []byte, t *Table, indent string, flush func([]byte) []byte) []byte {
+	if t.Vertical {
+		return appendJSONRecord(b, t, indent)
+	}
+	return appendJSONArray(b, t, indent, flush)
+}
+
+// writeJSON writes one object keyed by table name; a lone record is the
+// object itself.
 func writeJSON(w *bufio.Writer, tables []*Table) {
 	b := make([]byte, 0, 64<<10)
+	if len(tables) == 1 && tables[0].Vertical {
+		b = appendJSONRecord(b, tables[0], "")
+		w.Write(append(b, '\n'))
+		return
+	}
 	flush := func(b []byte) []byte {
 		w.Write(b)
 		return b[:0]
@@ -164,7 +192,7 @@ func writeJSON(w *bufio.Writer, tables []*Table) {
 		b = append(b, "\n  "...)
 		b = AppendJSONString(b, t.Name)
 		b = append(b, ':', ' ')
-		b = appendJSONArray(b, t, "  ", flush)
+		b = appendJSONValue(b, t, "  ", flush)
 	}
 	if len(tables) > 0 {
 		b = append(b, '\n')

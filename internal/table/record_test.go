@@ -16,7 +16,7 @@ type item struct {
 
 type part struct{ n, v int64 }
 
-func testRecord(absent bool) *Record {
+func testRecord(absent bool) *Table {
 	cols := Columns[item]{
 		{Name: "name", Type: String, Value: func(i item) Value { return Str(i.name) }},
 		{Name: "size", Right: true, Type: Size, Value: func(i item) Value { return SizeV(i.size) }},
@@ -101,7 +101,7 @@ N="1" V="200"
 		t.Run(tc.name, func(t *testing.T) {
 			tc.opts.Location = time.UTC
 			var buf bytes.Buffer
-			if err := RenderRecord(&buf, tc.opts, testRecord(tc.absent)); err != nil {
+			if err := Render(&buf, tc.opts, testRecord(tc.absent)); err != nil {
 				t.Fatal(err)
 			}
 			if buf.String() != tc.want {

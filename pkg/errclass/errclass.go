@@ -70,3 +70,17 @@ type classed struct {
 
 func (e *classed) Error() string   { return e.err.Error() }
 func (e *classed) Unwrap() []error { return []error{e.class, e.err} }
+
+// Message is the class of err in a few words when it has one ("permission
+// denied", "not supported here"), else err's own message.
+func Message(err error) string {
+	for _, c := range []*Class{NotFound, Permission, Exists, Usage, WouldBlock, Timeout, Unsupported} {
+		if errors.Is(err, c) {
+			return c.msg
+		}
+	}
+	if errors.Is(err, unix.EACCES) || errors.Is(err, unix.EPERM) {
+		return Permission.msg
+	}
+	return err.Error()
+}

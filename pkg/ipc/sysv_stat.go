@@ -27,8 +27,8 @@ func (c *Client) ShmStat(id int) (Shm, error) {
 // SemStat returns one semaphore set by id, with each semaphore's value,
 // ncnt, zcnt and last pid in Sems. Reading the values needs read
 // permission on the set, and a client over the live system (a fixture
-// tree holds no values): otherwise Sems is nil and SemStat still
-// succeeds; SemValues reports the error itself.
+// tree holds no values): otherwise Sems is nil, SemsErr says why, and
+// SemStat still succeeds.
 // Equivalent to: `ipcs -s -i ID`.
 func (c *Client) SemStat(id int) (Sem, error) {
 	all, err := c.SemList()
@@ -38,11 +38,10 @@ func (c *Client) SemStat(id int) (Sem, error) {
 	for _, s := range all {
 		if s.ID == id {
 			if !c.live() {
+				s.SemsErr = fmt.Errorf("semaphore values: %w", ErrUnsupported)
 				return s, nil
 			}
-			if vals, err := SemValues(id, int(s.NSems)); err == nil {
-				s.Sems = vals
-			}
+			s.Sems, s.SemsErr = SemValues(id, int(s.NSems))
 			return s, nil
 		}
 	}

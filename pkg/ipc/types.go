@@ -71,6 +71,8 @@ type Sem struct {
 	CTime time.Time
 	// Sems holds each semaphore's state; filled by SemStat, nil in listings.
 	Sems []Semaphore
+	// SemsErr says why SemStat could not read Sems (no read permission).
+	SemsErr error
 }
 
 // Semaphore is one semaphore of a set.

@@ -47,11 +47,11 @@ func TestNewCmdAttach(t *testing.T) {
 		{args: "/", wantErr: "invalid POSIX name"},
 	} {
 		t.Run(tc.args, func(t *testing.T) {
-			newCmd := NewCmdAttachShm
+			argv := "shm " + tc.args
 			if strings.HasPrefix(tc.args, "/") {
-				newCmd = NewCmdAttachPshm
+				argv = "pshm " + tc.args
 			}
-			got, _, err := testutil.ParseArgs(newCmd, tc.args)
+			got, _, err := testutil.ParseArgs(NewCmdAttach, argv)
 			if tc.wantErr != "" {
 				// cobra's flag-group errors become usage errors in the root command.
 				usage := cmdutil.ExitCode(err) == cmdutil.ExitUsage || strings.Contains(tc.wantErr, "if any flags in the group")

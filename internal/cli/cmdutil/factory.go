@@ -4,7 +4,10 @@
 package cmdutil
 
 import (
+	"sync"
 	"time"
+
+	"github.com/ipcctl/ipcctl/internal/names"
 
 	"github.com/ipcctl/ipcctl/internal/iostreams"
 	"github.com/ipcctl/ipcctl/pkg/ipc"
@@ -18,6 +21,9 @@ type Factory struct {
 	FS        procfs.FS
 	Now       func() time.Time
 	Version   string
+
+	namesOnce sync.Once
+	names     *names.Names
 }
 
 // New returns the factory for a real run.
@@ -28,6 +34,12 @@ func New(version string) *Factory {
 		Now:       time.Now,
 		Version:   version,
 	}
+}
+
+// Names resolves user and group ids to names, each id once per run.
+func (f *Factory) Names() *names.Names {
+	f.namesOnce.Do(func() { f.names = names.New() })
+	return f.names
 }
 
 // IPC returns a client reading through the factory's filesystem.

@@ -22,23 +22,50 @@ func ParseID(s string) (int, error) {
 	return int(v), nil
 }
 
-// ParseKey parses a System V key: hex with 0x, octal with a leading 0, or
-// decimal, optionally negative; it must fit in 32 bits (key_t), signed or
-// unsigned. The result is the key's 32 bits as key_t.
+// ParseKey parses a System V key as ipcs prints and C writes it: hex
+// with 0x, octal with a leading 0, or decimal, optionally negative; it
+// must fit in 32 bits (key_t), signed or unsigned. The result is the
+// key's 32 bits as key_t. Other spellings (1_000, 0b101, 0o17, an empty
+// string) are refused: a typo must not become another key.
 func ParseKey(s string) (int32, error) {
+	bad := func() (int32, error) {
+		return 0, FlagErrorf("invalid key %q: want a 32-bit number: 0x1234abcd (hex), 0644 (octal) or 4660 (decimal)", s)
+	}
 	t := strings.TrimSpace(s)
 	neg := strings.HasPrefix(t, "-")
 	if neg {
 		t = t[1:]
 	}
-	v, err := strconv.ParseUint(t, 0, 64)
-	if err != nil || (!neg && v > math.MaxUint32) || (neg && v > 1<<31) || t == "" {
-		return 0, FlagErrorf("invalid key %q: want a 32-bit number such as 0x1234abcd", s)
+	base, digits := 10, t
+	switch {
+	case strings.HasPrefix(t, "0x") || strings.HasPrefix(t, "0X"):
+		base, digits = 16, t[2:]
+	case len(t) > 1 && t[0] == '0':
+		base, digits = 8, t[1:]
+	}
+	if digits == "" || strings.ContainsAny(digits, "_+-") {
+		return bad()
+	}
+	v, err := strconv.ParseUint(digits, base, 64)
+	if err != nil || (!neg && v > math.MaxUint32) || (neg && v > 1<<31) {
+		return bad()
 	}
 	if neg {
 		return int32(-int64(v)), nil
 	}
 	return int32(uint32(v)), nil
+}
+
+// ParseProj parses an ftok project id: 0..255, or one non-digit character.
+func ParseProj(s string) (int, error) {
+	if len(s) == 1 && (s[0] < '0' || s[0] > '9') {
+		return int(s[0]), nil
+	}
+	v, err := strconv.ParseUint(s, 0, 8)
+	if err != nil || strings.Contains(s, "_") {
+		return 0, FlagErrorf("invalid project id %q: want 0 to 255 or one character", s)
+	}
+	return int(v), nil
 }
 
 // ParseSize parses a byte size: a whole number with an optional binary
@@ -106,9 +133,16 @@ func ParseMode(s string, max uint32) (uint32, error) {
 	return uint32(v), nil
 }
 
+// noID is (uid_t)-1: to chown(2) and IPC_SET it means "leave as is", so
+// it can never be an owner.
+const noID = math.MaxUint32
+
 // ParseUID resolves a user name or a numeric uid.
 func ParseUID(s string) (uint32, error) {
 	if v, err := strconv.ParseUint(s, 10, 32); err == nil {
+		if v == noID {
+			return 0, FlagErrorf("invalid user %q: %d is (uid_t)-1, which means \"no change\", not an owner", s, v)
+		}
 		return uint32(v), nil
 	}
 	u, err := user.Lookup(s)
@@ -125,6 +159,9 @@ func ParseUID(s string) (uint32, error) {
 // ParseGID resolves a group name or a numeric gid.
 func ParseGID(s string) (uint32, error) {
 	if v, err := strconv.ParseUint(s, 10, 32); err == nil {
+		if v == noID {
+			return 0, FlagErrorf("invalid group %q: %d is (gid_t)-1, which means \"no change\", not a group", s, v)
+		}
 		return uint32(v), nil
 	}
 	g, err := user.LookupGroup(s)

@@ -2,6 +2,7 @@ package cmdutil
 
 import (
 	"testing"
+	"time"
 
 	"github.com/ipcctl/ipcctl/pkg/ipc"
 )
@@ -36,6 +37,8 @@ func TestParseKey(t *testing.T) {
 		{"-1", -1, true}, {"-2147483648", -2147483648, true}, {"4294967295", -1, true},
 		{"0x100000000", 0, false}, {"4294967296", 0, false}, {"-2147483649", 0, false},
 		{"", 0, false}, {"-", 0, false}, {"key", 0, false}, {"010", 8, true},
+		{"1_000", 0, false}, {"0b101", 0, false}, {"0o17", 0, false}, {"0x", 0, false}, {"0x-1", 0, false},
+		{"0x+1", 0, false}, {"--1", 0, false}, {"-0x10", -16, true}, {"08", 0, false}, {" 7 ", 7, true},
 	} {
 		got, err := ParseKey(tc.in)
 		if (err == nil) != tc.ok || got != tc.want {
@@ -120,6 +123,44 @@ func TestParsePositiveSize(t *testing.T) {
 		}
 		if err != nil && ExitCode(err) != ExitUsage {
 			t.Errorf("%q: exits %d, want 2", tc.in, ExitCode(err))
+		}
+	}
+}
+
+func TestParseDuration(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want time.Duration
+		ok   bool
+	}{
+		{"90s", 90 * time.Second, true}, {"24h", 24 * time.Hour, true}, {"7d", 7 * 24 * time.Hour, true},
+		{"2w", 14 * 24 * time.Hour, true}, {"1d12h", 36 * time.Hour, true}, {"1w2d3h", (9*24 + 3) * time.Hour, true},
+		{"0", 0, true}, {"250ms", 250 * time.Millisecond, true},
+		{"", 0, false}, {"-1h", 0, false}, {"7", 0, false}, {"d", 0, false}, {"1.5d", 0, false},
+		{"99999999999w", 0, false}, {"1x", 0, false},
+	} {
+		got, err := ParseDuration("--older-than", tc.in)
+		if (err == nil) != tc.ok || got != tc.want {
+			t.Errorf("ParseDuration(%q) = %v, %v; want %v ok=%v", tc.in, got, err, tc.want, tc.ok)
+		}
+		if err != nil && ExitCode(err) != ExitUsage {
+			t.Errorf("%q: exit %d, want 2", tc.in, ExitCode(err))
+		}
+	}
+}
+
+func TestParseProj(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want int
+		ok   bool
+	}{
+		{"0", 0, true}, {"1", 1, true}, {"255", 255, true}, {"0xff", 255, true}, {"a", 97, true},
+		{"256", 0, false}, {"-1", 0, false}, {"", 0, false}, {"ab", 0, false}, {"1.5", 0, false},
+	} {
+		got, err := ParseProj(tc.in)
+		if (err == nil) != tc.ok || got != tc.want {
+			t.Errorf("ParseProj(%q) = %d, %v; want %d ok=%v", tc.in, got, err, tc.want, tc.ok)
 		}
 	}
 }

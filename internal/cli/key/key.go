@@ -3,7 +3,6 @@ package key
 
 import (
 	"fmt"
-	"strconv"
 
 	"github.com/ipcctl/ipcctl/internal/cli/cmdutil"
 	"github.com/ipcctl/ipcctl/internal/iostreams"
@@ -45,20 +44,8 @@ PROJ. A PATH that does not exist exits 3.`,
 	}
 }
 
-// ParseProj parses an ftok project id: 0..255, or one non-digit character.
-func ParseProj(s string) (int, error) {
-	if len(s) == 1 && (s[0] < '0' || s[0] > '9') {
-		return int(s[0]), nil
-	}
-	v, err := strconv.ParseUint(s, 0, 8)
-	if err != nil {
-		return 0, cmdutil.FlagErrorf("invalid project id %q: want 0 to 255 or one character", s)
-	}
-	return int(v), nil
-}
-
 func keyRun(opts *Options) error {
-	proj, err := ParseProj(opts.Proj)
+	proj, err := cmdutil.ParseProj(opts.Proj)
 	if err != nil {
 		return err
 	}

@@ -34,22 +34,6 @@ func TestNewCmdKey(t *testing.T) {
 	}
 }
 
-func TestParseProj(t *testing.T) {
-	for _, tc := range []struct {
-		in   string
-		want int
-		ok   bool
-	}{
-		{"0", 0, true}, {"1", 1, true}, {"255", 255, true}, {"0xff", 255, true}, {"a", 97, true},
-		{"256", 0, false}, {"-1", 0, false}, {"", 0, false}, {"ab", 0, false}, {"1.5", 0, false},
-	} {
-		got, err := ParseProj(tc.in)
-		if (err == nil) != tc.ok || got != tc.want {
-			t.Errorf("ParseProj(%q) = %d, %v; want %d ok=%v", tc.in, got, err, tc.want, tc.ok)
-		}
-	}
-}
-
 func TestKeyRun(t *testing.T) {
 	ios, _, out, _ := iostreams.Test()
 	if err := keyRun(&Options{IO: ios, Path: "/", Proj: "1"}); err != nil {

@@ -4,16 +4,11 @@ package ls
 import (
 	"errors"
 	"fmt"
-	"math"
-	"runtime"
-	"slices"
-	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/ipcctl/ipcctl/internal/cli/cmdutil"
-	"github.com/ipcctl/ipcctl/internal/columns"
 	"github.com/ipcctl/ipcctl/internal/iostreams"
+	"github.com/ipcctl/ipcctl/internal/kinds"
 	"github.com/ipcctl/ipcctl/internal/table"
 	"github.com/ipcctl/ipcctl/pkg/ipc"
 	"github.com/spf13/cobra"
@@ -24,116 +19,48 @@ type Options struct {
 	IO      *iostreams.IOStreams
 	Factory *cmdutil.Factory
 
-	Kinds  []ipc.Kind // empty: every kind this build lists
+	Kinds  []*kinds.Kind // as named; empty: every kind
 	Output cmdutil.OutputOptions
+	Filter kinds.FilterFlags
 
 	Mount bool // mount the mqueue filesystem first if it is not mounted
-
-	Owner      string // user name or uid
-	Key        string
-	CreatorPID string
-}
-
-// Filter selects objects; nil fields match everything.
-type Filter struct {
-	UID        *uint32
-	Key        *int32
-	CreatorPID *int
-}
-
-// MatchPerm reports whether a System V object passes the owner and key filters.
-func (f *Filter) MatchPerm(p ipc.Perm) bool {
-	return (f.UID == nil || p.UID == *f.UID) && (f.Key == nil || p.Key == *f.Key)
-}
-
-// MatchCreator reports whether a creator pid passes the --creator-pid filter.
-func (f *Filter) MatchCreator(pid int) bool {
-	return f.CreatorPID == nil || pid == *f.CreatorPID
-}
-
-// order is the display order of kinds; listers registers what this build has.
-var (
-	order   = []ipc.Kind{ipc.KindShm, ipc.KindSem, ipc.KindMsg, ipc.KindPshm, ipc.KindPsem, ipc.KindMq}
-	listers = map[ipc.Kind]func(opts *Options, flt *Filter, names *columns.Names) kindLister{}
-)
-
-// kindLister is one kind's part of a listing.
-type kindLister struct {
-	Catalog func() *table.Table
-	// Build selects columns (spec is --output) and lists the objects.
-	Build func(spec string) (*table.Table, error)
-}
-
-// listingCost ranks kinds by what listing many of them costs, costliest
-// first; kinds not named cost little (a directory read).
-var listingCost = map[ipc.Kind]int{ipc.KindShm: 0, ipc.KindMsg: 1, ipc.KindSem: 2}
-
-// byListingCost returns the indexes of kinds, costliest listing first.
-func byListingCost(kinds []ipc.Kind) []int {
-	rank := func(k ipc.Kind) int {
-		if r, ok := listingCost[k]; ok {
-			return r
-		}
-		return len(listingCost)
-	}
-	idx := make([]int, len(kinds))
-	for i := range idx {
-		idx[i] = i
-	}
-	slices.SortStableFunc(idx, func(a, b int) int { return rank(kinds[a]) - rank(kinds[b]) })
-	return idx
-}
-
-// Kinds returns the kinds this build lists, in display order.
-func Kinds() []ipc.Kind {
-	var out []ipc.Kind
-	for _, k := range order {
-		if _, ok := listers[k]; ok {
-			out = append(out, k)
-		}
-	}
-	return out
 }
 
 // NewCmdLs builds the command; runF replaces lsRun in tests.
 func NewCmdLs(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 	opts := &Options{IO: f.IOStreams, Factory: f}
-	kinds := Kinds()
-	names := make([]string, len(kinds))
-	for i, k := range kinds {
-		names[i] = string(k)
-	}
 	cmd := &cobra.Command{
 		Use:   "ls [KIND...]",
 		Short: "List IPC objects",
 		Long: fmt.Sprintf(`List IPC objects of the given kinds (%s), or of every kind.
+Replaces ipcs and lsipc. System V objects are read from /proc/sysvipc,
+which shows every object whatever its permissions; without it ipcctl
+falls back to the *_STAT_ANY system calls.
 
-Replaces ipcs and lsipc. Objects are read from /proc/sysvipc, which shows
-every object whatever its permissions; without it ipcctl falls back to the
-*_STAT_ANY system calls.`, strings.Join(names, ", ")),
+System V objects are listed by id, POSIX objects by name; --sort COL
+orders by columns instead (numbers as numbers, times as times), -r
+reverses. --view creators, pids or times picks the columns ipcs -c, -p
+and -t show; -o +COL adds a column to every kind that has it, -o all
+shows every column.
+
+A filter that cannot apply to a kind named (--creator-pid of sem) is a
+usage error; with no kind named, only the kinds it applies to are listed.`, kinds.Valid(kinds.All())),
 		Example: `  ipcctl ls
   ipcctl ls shm --owner postgres
   ipcctl ls shm -o +rss,swap --bytes
   ipcctl ls sem msg --json
+  ipcctl ls --sort size -r
+  ipcctl ls --view creators
   ipcctl ls shm --list-columns`,
-		ValidArgs: names,
-		Args: func(cmd *cobra.Command, args []string) error {
-			for _, a := range args {
-				if _, ok := listers[ipc.Kind(a)]; !ok {
-					return cmdutil.FlagErrorf("unknown kind %q (valid: %s)", a, strings.Join(names, ", "))
-				}
-			}
-			return nil
+		ValidArgsFunction: func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			return kinds.CompleteKinds(kinds.All()), cobra.ShellCompDirectiveNoFileComp
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Kinds = nil
-			seen := map[ipc.Kind]bool{}
-			for _, a := range args {
-				if k := ipc.Kind(a); !seen[k] {
-					seen[k] = true
-					opts.Kinds = append(opts.Kinds, k)
-				}
+			ks, err := kinds.Parse(args)
+			if err != nil {
+				return err
 			}
+			opts.Kinds = ks
 			if runF != nil {
 				return runF(opts)
 			}
@@ -141,56 +68,46 @@ every object whatever its permissions; without it ipcctl falls back to the
 		},
 	}
 	cmdutil.AddOutputFlags(cmd, &opts.Output)
-	cmd.Flags().BoolVar(&opts.Mount, "mount", false, "mount the mqueue filesystem on /dev/mqueue first if it is not mounted (root)")
-	cmd.Flags().StringVar(&opts.Owner, "owner", "", "only objects owned by `USER` (name or uid)")
-	cmd.Flags().StringVar(&opts.Key, "key", "", "only System V objects with this `KEY`")
-	cmd.Flags().StringVar(&opts.CreatorPID, "creator-pid", "", "only shared memory segments created by `PID`")
+	cmdutil.AddListingFlags(cmd, &opts.Output)
+	fl := cmd.Flags()
+	fl.BoolVar(&opts.Mount, "mount", false, "mount the mqueue filesystem on /dev/mqueue first if it is not mounted (root)")
+	fl.StringVar(&opts.Filter.Owner, "owner", "", "only objects owned by `USER` (name or uid)")
+	fl.StringVar(&opts.Filter.Key, "key", "", "only System V objects with this `KEY`")
+	fl.StringVar(&opts.Filter.CreatorPID, "creator-pid", "", "only shared memory segments created by `PID`")
+	fl.StringVar(&opts.Filter.OlderThan, "older-than", "", "only objects last changed longer ago than `DURATION` (24h, 7d)")
+	kinds.CompleteColumnFlags(cmd, func(args []string) []*kinds.Kind { return kindsOf(args) })
 	return cmd
 }
 
-// ParseFilter turns the filter flags into a Filter.
-func ParseFilter(owner, key, creatorPID string) (*Filter, error) {
-	flt := &Filter{}
-	if owner != "" {
-		uid, err := cmdutil.ParseUID(owner)
-		if err != nil {
-			return nil, err
-		}
-		flt.UID = &uid
+// kindsOf is what the kind arguments name, or every kind.
+func kindsOf(args []string) []*kinds.Kind {
+	ks, err := kinds.Parse(args)
+	if err != nil || len(ks) == 0 {
+		return kinds.All()
 	}
-	if key != "" {
-		k, err := cmdutil.ParseKey(key)
-		if err != nil {
-			return nil, err
-		}
-		flt.Key = &k
-	}
-	if creatorPID != "" {
-		v, err := strconv.ParseUint(creatorPID, 10, 64)
-		if err != nil || v == 0 || v > math.MaxInt32 {
-			return nil, cmdutil.FlagErrorf("invalid pid %q: want a whole number from 1 to %d", creatorPID, math.MaxInt32)
-		}
-		pid := int(v)
-		flt.CreatorPID = &pid
-	}
-	return flt, nil
+	return ks
 }
 
 func lsRun(opts *Options) error {
-	flt, err := ParseFilter(opts.Owner, opts.Key, opts.CreatorPID)
+	f := opts.Factory
+	flt, err := opts.Filter.Parse(f.Now())
 	if err != nil {
 		return err
 	}
-	ropts, err := opts.Output.RenderOptions(opts.Factory)
+	named := len(opts.Kinds) > 0
+	ks, err := kinds.Narrow(kindsOf(kinds.Names(opts.Kinds)), named, flt.Uses())
 	if err != nil {
 		return err
 	}
-	kinds, named := opts.Kinds, true
-	if len(kinds) == 0 {
-		kinds, named = Kinds(), false
+	out, err := opts.Output.Resolve(f, kinds.Sets(ks)...)
+	if err != nil {
+		return err
 	}
-	if opts.Mount && slices.Contains(kinds, ipc.KindMq) {
-		mounted, err := opts.Factory.IPC().MqueueEnsureMounted()
+	if opts.Output.ListColumns {
+		return out.PrintCatalogs(f)
+	}
+	if opts.Mount && containsKind(ks, ipc.KindMq) {
+		mounted, err := f.IPC().MqueueEnsureMounted()
 		if err != nil {
 			return fmt.Errorf("ls --mount: %w", err)
 		}
@@ -198,59 +115,44 @@ func lsRun(opts *Options) error {
 			fmt.Fprintln(opts.IO.ErrOut, "ipcctl: mounted the mqueue filesystem on /dev/mqueue")
 		}
 	}
-	names := columns.NewNames()
-	// Each kind is listed and rendered as soon as a core is free, so the
-	// kernel's cost of writing out one /proc/sysvipc file (most of a large
-	// listing's time) overlaps with reading and rendering the others. The
-	// costliest listings are handed out first: left to the scheduler,
-	// shm (the kernel sums rss and swap for each segment) could start
-	// last and finish alone.
-	type listing struct {
-		kl   kindLister
-		part table.Part
-		err  error
-	}
-	listings := make([]listing, len(kinds))
-	queue := make(chan int, len(kinds))
-	for i, k := range kinds {
-		listings[i].kl = listers[k](opts, flt, names)
-	}
-	for _, i := range byListingCost(kinds) {
-		queue <- i
-	}
-	close(queue)
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(kinds)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range queue {
-				l := &listings[i]
-				var t *table.Table
-				if opts.Output.ListColumns {
-					t = l.kl.Catalog()
-				} else if t, l.err = l.kl.Build(opts.Output.Columns); l.err != nil {
-					continue
-				}
-				l.part, l.err = table.RenderPart(t, ropts)
-			}
-		}()
-	}
-	wg.Wait()
-	var parts []table.Part
-	for i, k := range kinds {
-		if err := listings[i].err; err != nil {
+	skipped := make([]error, len(ks))
+	tables := make([]*table.Table, len(ks))
+	for i, k := range ks {
+		q := kinds.Query{Filter: flt, Columns: out.Columns[i], Sort: out.Sort, Reverse: opts.Output.Reverse}
+		tables[i] = table.Later(func() (*table.Table, error) {
+			t, err := k.List(f, q)
 			// Listing every kind skips what this system lacks; a named kind does not.
-			if !named && errors.Is(err, errors.ErrUnsupported) {
-				fmt.Fprintf(opts.IO.ErrOut, "ipcctl: ls %s: %v (skipped)\n", k, err)
-				continue
+			if err != nil && !named && errors.Is(err, errors.ErrUnsupported) {
+				skipped[i] = err
+				return nil, nil
 			}
-			return fmt.Errorf("ls %s: %w", k, err)
+			if err != nil {
+				return nil, fmt.Errorf("ls %s: %w", k.Name, err)
+			}
+			return t, nil
+		})
+	}
+	if err := table.Render(opts.IO.Out, out.Render, tables...); err != nil {
+		return err
+	}
+	var lacking []string
+	for i, err := range skipped {
+		if err != nil {
+			fmt.Fprintf(opts.IO.ErrOut, "ipcctl: ls %s: %v (skipped)\n", ks[i].Name, err)
+			lacking = append(lacking, string(ks[i].Name))
 		}
-		parts = append(parts, listings[i].part)
 	}
-	if len(parts) == 0 && !opts.Output.ListColumns {
-		return fmt.Errorf("ls: %w", ipc.ErrUnsupported)
+	if len(lacking) == len(ks) && len(ks) > 0 {
+		return fmt.Errorf("ls %s: %w", strings.Join(lacking, " "), ipc.ErrUnsupported)
 	}
-	return table.WriteParts(opts.IO.Out, ropts, parts...)
+	return nil
+}
+
+func containsKind(ks []*kinds.Kind, name ipc.Kind) bool {
+	for _, k := range ks {
+		if k.Name == name {
+			return true
+		}
+	}
+	return false
 }

@@ -12,7 +12,7 @@ import (
 
 	"github.com/ipcctl/ipcctl/internal/cli/cmdutil"
 	"github.com/ipcctl/ipcctl/internal/iostreams"
-	"github.com/ipcctl/ipcctl/pkg/ipc"
+	"github.com/ipcctl/ipcctl/internal/kinds"
 	"github.com/ipcctl/ipcctl/pkg/procfs"
 )
 
@@ -45,20 +45,20 @@ func TestNewCmdLs(t *testing.T) {
 		wantErr string
 	}{
 		{args: "", want: Options{}},
-		{args: "shm", want: Options{Kinds: []ipc.Kind{ipc.KindShm}}},
-		{args: "msg shm sem", want: Options{Kinds: []ipc.Kind{ipc.KindMsg, ipc.KindShm, ipc.KindSem}}},
-		{args: "sem shm sem sem", want: Options{Kinds: []ipc.Kind{ipc.KindSem, ipc.KindShm}}},
+		{args: "shm", want: Options{Kinds: ks("shm")}},
+		{args: "msg shm sem", want: Options{Kinds: ks("msg", "shm", "sem")}},
+		{args: "sem shm sem sem", want: Options{Kinds: ks("sem", "shm")}},
 		{args: "--owner postgres --key 0x1234 --creator-pid 42",
-			want: Options{Owner: "postgres", Key: "0x1234", CreatorPID: "42"}},
+			want: Options{Filter: kinds.FilterFlags{Owner: "postgres", Key: "0x1234", CreatorPID: "42"}}},
 		{args: "shm -o +rss,swap -b -n --numeric-perms --time-format iso",
-			want: Options{Kinds: []ipc.Kind{ipc.KindShm}, Output: cmdutil.OutputOptions{
+			want: Options{Kinds: ks("shm"), Output: cmdutil.OutputOptions{
 				Columns: "+rss,swap", Bytes: true, NoHeadings: true, NumericPerms: true, TimeFormat: "iso"}}},
 		{args: "--output id,key --noheadings --bytes", want: Options{Output: cmdutil.OutputOptions{Columns: "id,key", NoHeadings: true, Bytes: true}}},
-		{args: "mq --mount", want: Options{Kinds: []ipc.Kind{ipc.KindMq}, Mount: true}},
+		{args: "mq --mount", want: Options{Kinds: ks("mq"), Mount: true}},
 		{args: "--json", want: Options{Output: cmdutil.OutputOptions{JSON: true}}},
 		{args: "--raw", want: Options{Output: cmdutil.OutputOptions{Raw: true}}},
 		{args: "--export", want: Options{Output: cmdutil.OutputOptions{Export: true}}},
-		{args: "shm --list-columns", want: Options{Kinds: []ipc.Kind{ipc.KindShm}, Output: cmdutil.OutputOptions{ListColumns: true}}},
+		{args: "shm --list-columns", want: Options{Kinds: ks("shm"), Output: cmdutil.OutputOptions{ListColumns: true}}},
 		{args: "bogus", wantErr: `unknown kind "bogus" (valid: shm, sem, msg`},
 		{args: "shm SHM", wantErr: `unknown kind "SHM"`},
 		{args: "--json --raw", wantErr: "none of the others can be"},
@@ -145,7 +145,7 @@ func TestLsRun(t *testing.T) {
 		{"filter-owner-name", "fs-odd", "shm sem msg --owner root", 0},
 		{"filter-owner-uid", "fs-odd", "shm sem msg --owner 4000000 --json", 0},
 		{"filter-creator-pid", "fs-basic", "shm --creator-pid 27465", 0},
-		{"filter-creator-pid-all-kinds", "fs-basic", "shm sem msg --creator-pid 27465 --json", 0},
+		{"filter-creator-pid-no-kind", "fs-basic", "--creator-pid 27465 --json", 0},
 		{"filter-no-match", "fs-basic", "shm sem msg --key 0x7777", 0},
 		{"odd-human", "fs-odd", "shm sem msg", 0},
 		{"odd-shm-bytes-all-times", "fs-odd", "shm -b -o +atime,dtime,uid,group,cuser,dest,locked,rss", 0},
@@ -193,7 +193,7 @@ func checkGolden(t *testing.T, name, got string) {
 	}
 }
 
-// The terminal path (tablewriter) must show the same cells as the piped
+// The terminal layout must show the same cells as the piped
 // path, only laid out by another aligner.
 func TestLsTTYSameCells(t *testing.T) {
 	for _, fixture := range []string{"fs-basic", "fs-odd"} {
@@ -238,6 +238,13 @@ func TestLsRunErrors(t *testing.T) {
 		{"fs-basic", "--owner no-such-user-here", cmdutil.ExitUsage, ""},
 		{"fs-basic", "shm -o nosuch", cmdutil.ExitUsage, `unknown column "nosuch" (valid: key, id, owner`},
 		{"fs-basic", "msg -o +rss", cmdutil.ExitUsage, `unknown column "rss"`},
+		{"fs-basic", "-o +bogus", cmdutil.ExitUsage, `unknown column "bogus"`},
+		{"fs-basic", "shm msg -o id,rss", cmdutil.ExitUsage, `column "rss" is not a column of msg`},
+		{"fs-basic", "shm sem msg --creator-pid 27465", cmdutil.ExitUsage, "--creator-pid applies to shm only, not sem, msg"},
+		{"fs-basic", "pshm --key 0x1", cmdutil.ExitUsage, "--key applies to shm, sem, msg only, not pshm"},
+		{"fs-basic", "--sort bogus", cmdutil.ExitUsage, `--sort: unknown column "bogus"`},
+		{"fs-basic", "--view bogus", cmdutil.ExitUsage, `invalid --view "bogus"`},
+		{"fs-basic", "--older-than 3x", cmdutil.ExitUsage, "invalid --older-than"},
 		{"fs-basic", "--time-format weird", cmdutil.ExitUsage, "invalid --time-format"},
 		// A corrupt /proc file is a plain failure naming file and line.
 		{"fs-corrupt", "shm", cmdutil.ExitError, "proc/sysvipc/shm:2: 3 fields, header has 14"},
@@ -252,4 +259,13 @@ func TestLsRunErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// ks is the kinds named.
+func ks(names ...string) []*kinds.Kind {
+	out, err := kinds.Parse(names)
+	if err != nil {
+		panic(err)
+	}
+	return out
 }

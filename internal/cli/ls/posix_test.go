@@ -4,16 +4,17 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
-	"github.com/ipcctl/ipcctl/internal/testutil/decoy"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/ipcctl/ipcctl/internal/testutil/decoy"
+
 	"github.com/ipcctl/ipcctl/internal/cli/cmdutil"
 	"github.com/ipcctl/ipcctl/internal/iostreams"
-	"github.com/ipcctl/ipcctl/pkg/ipc"
+	"github.com/ipcctl/ipcctl/internal/kinds"
 	"github.com/ipcctl/ipcctl/pkg/procfs"
 )
 
@@ -58,7 +59,7 @@ func runLs(t *testing.T, root string, opts Options) (string, string, error) {
 
 func TestLsRunPosixJSON(t *testing.T) {
 	root := posixFixture(t, true)
-	out, _, err := runLs(t, root, Options{Kinds: []ipc.Kind{ipc.KindPshm, ipc.KindPsem, ipc.KindMq},
+	out, _, err := runLs(t, root, Options{Kinds: ks("pshm", "psem", "mq"),
 		Output: cmdutil.OutputOptions{JSON: true}})
 	if err != nil {
 		t.Fatal(err)
@@ -88,8 +89,8 @@ func TestLsRunPosixJSON(t *testing.T) {
 
 func TestLsRunPosixFilters(t *testing.T) {
 	root := posixFixture(t, true)
-	for _, o := range []Options{{Owner: "4242"}, {Key: "0x1"}, {CreatorPID: "1"}} {
-		o.Kinds = []ipc.Kind{ipc.KindPshm, ipc.KindPsem, ipc.KindMq}
+	for _, o := range []Options{{Filter: kinds.FilterFlags{Owner: "4242"}}} {
+		o.Kinds = ks("pshm", "psem", "mq")
 		o.Output.JSON = true
 		out, _, err := runLs(t, root, o)
 		if err != nil {
@@ -103,7 +104,7 @@ func TestLsRunPosixFilters(t *testing.T) {
 
 func TestLsRunMqUnmounted(t *testing.T) {
 	root := posixFixture(t, false)
-	_, _, err := runLs(t, root, Options{Kinds: []ipc.Kind{ipc.KindMq}})
+	_, _, err := runLs(t, root, Options{Kinds: ks("mq")})
 	if !errors.Is(err, errors.ErrUnsupported) || cmdutil.ExitCode(err) != 7 {
 		t.Fatalf("ls mq: %v (exit %d), want unsupported (7)", err, cmdutil.ExitCode(err))
 	}

@@ -1,24 +1,20 @@
 // Package rm implements `ipcctl rm`: remove IPC objects named by id, key
 // or name, or every object of some kinds that passes filters.
 //
-// Each kind registers a remover in removers (System V kinds in sysv.go);
-// POSIX kinds add their own file. Removal never reaches beyond the kinds
-// named: `rm --all` with no kind means the System V kinds only.
+// Removal never reaches beyond what was named: `rm --all` with no kind
+// means the System V kinds only, and each object is re-checked right
+// before it goes (see kinds.Kind.Remove).
 package rm
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
-	"sort"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/ipcctl/ipcctl/internal/cli/cmdutil"
-	"github.com/ipcctl/ipcctl/internal/columns"
 	"github.com/ipcctl/ipcctl/internal/iostreams"
+	"github.com/ipcctl/ipcctl/internal/kinds"
 	"github.com/ipcctl/ipcctl/internal/table"
 	"github.com/ipcctl/ipcctl/pkg/ipc"
 	"github.com/spf13/cobra"
@@ -29,80 +25,18 @@ type Options struct {
 	IO      *iostreams.IOStreams
 	Factory *cmdutil.Factory
 
-	Args []string // KIND ID... or, with --all or a filter, KIND...
-	Keys []string // --key, with one kind
+	Args   []string // KIND ID... or, with --all or a filter, KIND...
+	Keys   []string // --key, with one kind
+	All    bool
+	Filter kinds.FilterFlags // --owner, --older-than, --orphaned
 
-	All       bool
-	Owner     string
-	Orphaned  bool
-	OlderThan time.Duration
-	DryRun    bool
-	Force     bool
-	Verbose   bool
-	Yes       bool
-	Output    cmdutil.OutputOptions
+	DryRun  bool
+	Force   bool
+	Verbose bool
+	Yes     bool
+	Output  cmdutil.OutputOptions
 
 	outputChanged bool // an output flag was given (only --dry-run prints a table)
-}
-
-// remover is one kind's part of rm.
-type remover struct {
-	// Keyed says --key works for this kind.
-	Keyed bool
-	// ParseTarget checks one positional argument (an id or a name); it changes nothing.
-	ParseTarget func(arg string) (target, error)
-	// ResolveKey finds the object a key names; it changes nothing.
-	ResolveKey func(opts *Options, key int32) (target, error)
-	// List returns the objects of the kind that pass flt.
-	List func(opts *Options, flt *filter) ([]target, error)
-	// Table renders targets for --dry-run with the kind's columns.
-	Table func(ts []target, spec string, names *columns.Names) (*table.Table, error)
-	// Catalog lists those columns for --list-columns.
-	Catalog func(names *columns.Names) *table.Table
-	// Remove removes one target.
-	Remove func(opts *Options, t target) error
-}
-
-// target is one object to remove.
-type target struct {
-	label string // how messages name it: "5", "/name"
-	id    int
-	key   *int32 // named by key: removal re-checks the key still names id
-	row   any    // the listed object, for --dry-run
-	err   error  // resolving the target failed (a key naming nothing)
-}
-
-// filter selects objects for --all; zero fields match everything.
-type filter struct {
-	uid      *uint32
-	orphaned bool      // shm only: nattch 0 and creator gone
-	before   time.Time // changed (ctime) before this
-	procGone func(pid int) bool
-}
-
-// matchOwnerAge applies --owner and --older-than, the filters every kind
-// has: the owner's uid, and the creation (System V) or status-change
-// (POSIX file) time.
-func (f *filter) matchOwnerAge(uid uint32, ctime time.Time) bool {
-	return (f.uid == nil || uid == *f.uid) && (f.before.IsZero() || ctime.Before(f.before))
-}
-
-var (
-	removers = map[ipc.Kind]remover{}
-	// order is the order kinds are removed and shown in.
-	order = []ipc.Kind{ipc.KindShm, ipc.KindSem, ipc.KindMsg, ipc.KindPshm, ipc.KindPsem, ipc.KindMq}
-	// allKinds is what --all means with no kind: System V only.
-	allKinds = []ipc.Kind{ipc.KindShm, ipc.KindSem, ipc.KindMsg}
-)
-
-func kindNames() []string {
-	var out []string
-	for _, k := range order {
-		if _, ok := removers[k]; ok {
-			out = append(out, string(k))
-		}
-	}
-	return out
 }
 
 // NewCmdRm builds the command; runF replaces rmRun in tests.
@@ -113,33 +47,46 @@ func NewCmdRm(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 		Short: "Remove IPC objects",
 		Long: fmt.Sprintf(`Remove IPC objects (kinds: %s). Replaces ipcrm.
 
-Objects are named by id, by --key (the key is checked to still name the
-same object right before removal), by /NAME for the POSIX kinds, or
-selected with --all and the filters --owner, --orphaned and --older-than,
-which imply --all. --all with no kind means the System V kinds (shm, sem,
-msg) only. --all pshm, psem or mq removes only objects of that kind:
-never a directory, a symlink or a file of another kind (rm --all pshm
-leaves the sem.* files of semaphores alone).
+Objects are named by id, by --key, or by /NAME for the POSIX kinds; or
+selected with --all and the filters --owner, --orphaned and --older-than
+(7d, 24h), which imply --all. --all with no kind means the System V kinds
+(shm, sem, msg) only. --all pshm, psem or mq removes only objects of that
+kind: never a directory, a symlink or a file of another kind.
 
-Every argument is checked before anything is removed. With several
-targets, each failure is named on stderr, the rest are still removed,
-and the exit status is 8. --dry-run prints what would go (with the
-listing columns and output flags of ls) and changes nothing.
+Safety: every argument is checked before anything is removed. Each object
+is checked again right before it goes: one named by key must still have
+that key, one selected from the listing must still be the object listed
+(ids and names are reused), and a segment marked for removal is left to
+go by itself. A selection (--all or a filter) shows what it would remove
+and asks on a terminal unless --yes; without a terminal it needs --yes
+or --dry-run. Objects named one by one are removed without asking.
+A shared memory segment still attached is marked for removal (it goes
+at the last detach): rm says so.
 
-On a terminal, --all with no kind asks first unless --yes. Without a
-terminal, --all with no filter needs --yes.`, strings.Join(kindNames(), ", ")),
+With several targets, each failure is named on stderr and the rest are
+still removed; the exit status is 8 when some failed and some did not,
+and the failures' own status when all failed for one reason. --dry-run
+prints what would go (with the columns and output flags of ls) and
+changes nothing.`, kinds.Valid(kinds.All())),
 		Example: `  ipcctl rm shm 32769 32770
   ipcctl rm sem --key 0x1234
   ipcctl rm shm --orphaned --dry-run
   ipcctl rm pshm /cache /scratch
   ipcctl rm --all mq --owner build --dry-run
-  ipcctl rm --all --owner build --older-than 24h --yes`,
+  ipcctl rm --all --owner build --older-than 7d --yes`,
+		ValidArgsFunction: func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			if len(args) == 0 || opts.All {
+				return kinds.CompleteKinds(kinds.All()), cobra.ShellCompDirectiveNoFileComp
+			}
+			k, err := kinds.Lookup(args[0])
+			if err != nil {
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			return kinds.CompleteTargets(f, k, toComplete)
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Args = args
-			fl := cmd.Flags()
-			for _, name := range []string{"output", "json", "raw", "export", "noheadings", "bytes", "numeric-perms", "time-format"} {
-				opts.outputChanged = opts.outputChanged || fl.Changed(name)
-			}
+			opts.outputChanged = cmdutil.OutputFlagChanged(cmd)
 			if runF != nil {
 				return runF(opts)
 			}
@@ -149,34 +96,39 @@ terminal, --all with no filter needs --yes.`, strings.Join(kindNames(), ", ")),
 	fl := cmd.Flags()
 	fl.StringArrayVar(&opts.Keys, "key", nil, "remove the object with this `KEY` (repeatable)")
 	fl.BoolVarP(&opts.All, "all", "a", false, "remove every object of the kinds given (default shm, sem, msg)")
-	fl.StringVar(&opts.Owner, "owner", "", "only objects owned by `USER` (name or uid); implies --all")
-	fl.BoolVar(&opts.Orphaned, "orphaned", false, "only shm segments nobody has attached whose creator is gone; implies --all")
-	fl.DurationVar(&opts.OlderThan, "older-than", 0, "only objects last changed longer ago than `DURATION` (e.g. 24h); implies --all")
+	fl.StringVar(&opts.Filter.Owner, "owner", "", "only objects owned by `USER` (name or uid); implies --all")
+	fl.BoolVar(&opts.Filter.Orphaned, "orphaned", false, "only shm segments nobody has attached whose creator and last user are gone; implies --all")
+	fl.StringVar(&opts.Filter.OlderThan, "older-than", "", "only objects last changed longer ago than `DURATION` (24h, 7d); implies --all")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "print what would be removed and change nothing")
 	fl.BoolVarP(&opts.Force, "force", "f", false, "an object that does not exist is not an error")
 	fl.BoolVarP(&opts.Verbose, "verbose", "v", false, "name each removal on stderr")
 	fl.BoolVarP(&opts.Yes, "yes", "y", false, "do not ask for confirmation")
 	cmdutil.AddOutputFlags(cmd, &opts.Output)
+	cmdutil.AddListingFlags(cmd, &opts.Output)
+	kinds.CompleteColumnFlags(cmd, func(args []string) []*kinds.Kind {
+		if ks, err := kinds.Parse(args); err == nil && len(ks) > 0 {
+			return ks
+		}
+		return kinds.Of(kinds.SysV)
+	})
 	return cmd
 }
 
 // plan is everything rm will do, worked out before it changes anything.
 type plan struct {
-	kinds   []ipc.Kind
-	targets map[ipc.Kind][]target
+	kinds   []*kinds.Kind
+	targets [][]kinds.Target // per kind
 	total   int
+	out     *cmdutil.Output
 }
 
 func rmRun(opts *Options) error {
-	if opts.Output.ListColumns {
-		return listColumns(opts)
-	}
 	p, err := makePlan(opts)
-	if err != nil {
+	if err != nil || p == nil {
 		return err
 	}
 	if opts.DryRun {
-		return dryRun(opts, p)
+		return show(opts.IO.Out, opts, p, p.out.Render)
 	}
 	if p.total == 0 {
 		return nil
@@ -193,88 +145,94 @@ func rmRun(opts *Options) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			results[i] = removeKind(opts, k, p.targets[k], p.total)
+			results[i] = removeKind(opts, k, p.targets[i], p.total)
 		}()
 	}
 	wg.Wait()
-	var failed int
-	var last error
+	var failed []error
 	for _, r := range results {
 		opts.IO.ErrOut.Write(r.log)
-		failed += r.failed
-		if r.last != nil {
-			last = r.last
+		failed = append(failed, r.failed...)
+	}
+	return outcome(failed, p.total)
+}
+
+// outcome is the exit of a removal of total objects of which failed
+// failed: the error itself for one object; for several, 8 (partial) when
+// some went, else the failures' own status when they agree, else 1. The
+// failures are already on stderr.
+func outcome(failed []error, total int) error {
+	switch {
+	case len(failed) == 0:
+		return nil
+	case total == 1:
+		return failed[0]
+	case len(failed) < total:
+		return &cmdutil.PartialError{Failed: len(failed), Total: total}
+	}
+	code := cmdutil.ExitCode(failed[0])
+	for _, err := range failed[1:] {
+		if cmdutil.ExitCode(err) != code {
+			return &cmdutil.SilentExit{Code: cmdutil.ExitError}
 		}
 	}
-	switch {
-	case failed == 0:
-		return nil
-	case p.total == 1:
-		return last
-	}
-	return &cmdutil.PartialError{Failed: failed, Total: p.total}
+	return &cmdutil.SilentExit{Code: code}
 }
 
 // kindResult is what removing one kind's targets did.
 type kindResult struct {
-	log    []byte // the lines for stderr: removals (-v) and failures
-	failed int
-	last   error
+	log    []byte // the lines for stderr: removals (-v), notes and failures
+	failed []error
 }
 
 // removeKind removes targets of kind k; total is the number of targets of
 // the whole command, which decides whether failures are named one by one.
-func removeKind(opts *Options, k ipc.Kind, targets []target, total int) kindResult {
+func removeKind(opts *Options, k *kinds.Kind, targets []kinds.Target, total int) kindResult {
 	var res kindResult
-	r := removers[k]
 	for _, t := range targets {
-		err := t.err
-		if err == nil {
-			err = r.Remove(opts, t)
-		}
+		note, err := k.Remove(opts.Factory, t)
 		if err == nil {
 			if opts.Verbose {
-				res.log = fmt.Appendf(res.log, "removed %s %s%s\n", k, t.label, keySuffix(t))
+				res.log = fmt.Appendf(res.log, "removed %s %s%s\n", k.Name, t.Label, keySuffix(t))
+			}
+			if note != "" {
+				res.log = fmt.Appendf(res.log, "ipcctl: %s %s: %s\n", k.Name, t.Label, note)
 			}
 			continue
 		}
-		if errors.Is(err, ipc.ErrNotFound) && (opts.Force || selecting(opts)) {
+		if isNotFound(err) && (opts.Force || selecting(opts)) {
 			// Gone already: --force asked for that, and a selection
 			// only covers objects that still exist.
 			continue
 		}
-		res.failed++
-		res.last = fmt.Errorf("rm %s %s: %w", k, t.label, err)
+		err = fmt.Errorf("rm %s %s: %w", k.Name, t.Label, err)
+		res.failed = append(res.failed, err)
 		if total > 1 {
-			res.log = fmt.Appendf(res.log, "ipcctl: %s\n", cmdutil.Message(res.last))
+			res.log = fmt.Appendf(res.log, "ipcctl: %s\n", cmdutil.Message(err))
 		}
 	}
 	return res
 }
 
-func keySuffix(t target) string {
-	if t.key == nil {
+func isNotFound(err error) bool { return cmdutil.ExitCode(err) == cmdutil.ExitNotFound }
+
+func keySuffix(t kinds.Target) string {
+	if t.Key == nil {
 		return ""
 	}
-	return fmt.Sprintf(" (key 0x%08x)", uint32(*t.key))
+	return " (" + kinds.KeyLabel(*t.Key) + ")"
 }
 
 // selecting reports whether objects are selected (--all or a filter) rather than named.
 func selecting(opts *Options) bool {
-	return opts.All || opts.Owner != "" || opts.Orphaned || opts.OlderThan != 0
+	return opts.All || opts.Filter.Owner != "" || opts.Filter.Orphaned || opts.Filter.OlderThan != ""
 }
 
-func hasFilter(opts *Options) bool {
-	return opts.Owner != "" || opts.Orphaned || opts.OlderThan != 0
-}
-
-// makePlan checks every argument and resolves the targets. It changes nothing.
+// makePlan checks every argument and resolves the targets. It changes
+// nothing. A nil plan means there is nothing more to do (--list-columns).
 func makePlan(opts *Options) (*plan, error) {
-	if opts.outputChanged && !opts.DryRun {
+	if opts.outputChanged && !opts.DryRun && !opts.Output.ListColumns {
 		return nil, cmdutil.FlagErrorf("output flags only apply with --dry-run")
-	}
-	if opts.OlderThan < 0 {
-		return nil, cmdutil.FlagErrorf("invalid --older-than %s: want a positive duration", opts.OlderThan)
 	}
 	if selecting(opts) {
 		return selectPlan(opts)
@@ -282,34 +240,33 @@ func makePlan(opts *Options) (*plan, error) {
 	return namedPlan(opts)
 }
 
-func parseKind(s string) (ipc.Kind, error) {
-	k := ipc.Kind(s)
-	if _, ok := removers[k]; !ok {
-		return "", cmdutil.FlagErrorf("unknown kind %q (valid: %s)", s, strings.Join(kindNames(), ", "))
-	}
-	return k, nil
-}
-
 // namedPlan handles `rm KIND ID...` and `rm KIND --key KEY...`.
 func namedPlan(opts *Options) (*plan, error) {
+	f := opts.Factory
 	if len(opts.Args) == 0 {
 		return nil, cmdutil.FlagErrorf("rm: want KIND ID..., KIND --key KEY... or --all")
 	}
-	k, err := parseKind(opts.Args[0])
+	k, err := kinds.Lookup(opts.Args[0])
 	if err != nil {
 		return nil, err
 	}
-	r := removers[k]
+	p := &plan{kinds: []*kinds.Kind{k}}
+	if p.out, err = opts.Output.Resolve(f, k.Set()); err != nil {
+		return nil, err
+	}
+	if opts.Output.ListColumns {
+		return nil, p.out.PrintCatalogs(f)
+	}
 	ids := opts.Args[1:]
 	if len(ids) == 0 && len(opts.Keys) == 0 {
-		return nil, cmdutil.FlagErrorf("rm %s: want ids, --key or --all", k)
+		return nil, cmdutil.FlagErrorf("rm %s: want ids, --key or --all", k.Name)
 	}
-	if len(opts.Keys) > 0 && !r.Keyed {
-		return nil, cmdutil.FlagErrorf("rm %s: %s objects have no keys", k, k)
+	if len(opts.Keys) > 0 && k.Family != kinds.SysV {
+		return nil, cmdutil.FlagErrorf("rm %s: %s objects have no keys", k.Name, k.Name)
 	}
-	var ts []target
+	var ts []kinds.Target
 	for _, a := range ids {
-		t, err := r.ParseTarget(a)
+		t, err := k.ParseTarget(a)
 		if err != nil {
 			return nil, err
 		}
@@ -321,52 +278,51 @@ func namedPlan(opts *Options) (*plan, error) {
 			return nil, err
 		}
 		if keys[i] == 0 {
-			return nil, cmdutil.FlagErrorf("rm %s --key 0: IPC_PRIVATE names no single object; use ids", k)
+			return nil, cmdutil.FlagErrorf("rm %s --key 0: IPC_PRIVATE names no single object; use ids", k.Name)
 		}
 	}
-	p := &plan{kinds: []ipc.Kind{k}, targets: map[ipc.Kind][]target{}}
 	for _, key := range keys {
-		t, err := r.ResolveKey(opts, key)
+		t, err := k.ByKey(f, key)
 		if err != nil {
 			// Fails like a missing id: at its turn, while the rest still go.
-			t = target{label: fmt.Sprintf("key 0x%08x", uint32(key)), err: err}
+			t = kinds.Target{Label: kinds.KeyLabel(key), Err: err}
 		}
 		ts = append(ts, t)
 	}
 	if opts.DryRun {
 		// Show the listed objects; a missing one fails like a removal would.
-		all, err := r.List(opts, &filter{})
+		all, err := k.Targets(f, &kinds.Filter{}, true)
 		if err != nil {
-			return nil, fmt.Errorf("rm %s: %w", k, err)
+			return nil, fmt.Errorf("rm %s: %w", k.Name, err)
 		}
-		byLabel := map[string]target{}
+		byLabel := map[string]kinds.Target{}
 		for _, t := range all {
-			byLabel[t.label] = t
+			byLabel[t.Label] = t
 		}
-		var found []target
+		var found []kinds.Target
 		for _, t := range ts {
-			lt, ok := byLabel[t.label]
-			if t.err != nil || !ok {
+			lt, ok := byLabel[t.Label]
+			if t.Err != nil || !ok {
 				if opts.Force {
 					continue
 				}
-				return nil, fmt.Errorf("rm %s %s: %w", k, t.label, ipc.ErrNotFound)
+				return nil, fmt.Errorf("rm %s %s: %w", k.Name, t.Label, ipc.ErrNotFound)
 			}
 			found = append(found, lt)
 		}
 		ts = found
 	}
-	p.targets[k] = dedupe(ts)
-	p.total = len(p.targets[k])
+	p.targets = [][]kinds.Target{dedupe(ts)}
+	p.total = len(p.targets[0])
 	return p, nil
 }
 
-func dedupe(ts []target) []target {
+func dedupe(ts []kinds.Target) []kinds.Target {
 	seen := map[string]bool{}
 	out := ts[:0]
 	for _, t := range ts {
-		if !seen[t.label] {
-			seen[t.label] = true
+		if !seen[t.Label] {
+			seen[t.Label] = true
 			out = append(out, t)
 		}
 	}
@@ -375,104 +331,103 @@ func dedupe(ts []target) []target {
 
 // selectPlan handles --all and the filters.
 func selectPlan(opts *Options) (*plan, error) {
+	f := opts.Factory
 	if len(opts.Keys) > 0 {
 		return nil, cmdutil.FlagErrorf("--key names objects; it does not go with --all or filters")
 	}
-	var kinds []ipc.Kind
-	seen := map[ipc.Kind]bool{}
+	var named []*kinds.Kind
 	for _, a := range opts.Args {
-		k, err := parseKind(a)
+		k, err := kinds.Lookup(a)
 		if err != nil {
-			if _, idErr := cmdutil.ParseID(a); idErr == nil {
-				return nil, cmdutil.FlagErrorf("rm --all takes kinds, not ids (%q)", a)
+			if _, idErr := cmdutil.ParseID(a); idErr == nil || strings.HasPrefix(a, "/") {
+				return nil, cmdutil.FlagErrorf("rm --all takes kinds, not ids or names (%q)", a)
 			}
 			return nil, err
 		}
-		if !seen[k] {
-			seen[k] = true
-			kinds = append(kinds, k)
+		if !contains(named, k) {
+			named = append(named, k)
 		}
 	}
-	if len(kinds) == 0 {
-		kinds = allKinds
-		if opts.Orphaned {
-			kinds = []ipc.Kind{ipc.KindShm}
-		}
+	flt, err := opts.Filter.Parse(f.Now())
+	if err != nil {
+		return nil, err
 	}
-	sort.SliceStable(kinds, func(i, j int) bool { return indexOf(kinds[i]) < indexOf(kinds[j]) })
-	flt := &filter{orphaned: opts.Orphaned, procGone: procGone(opts.Factory)}
-	if opts.Orphaned {
-		for _, k := range kinds {
-			if k != ipc.KindShm {
-				return nil, cmdutil.FlagErrorf("--orphaned applies to shm only, not %s", k)
-			}
-		}
+	ks := kinds.InOrder(named)
+	if len(ks) == 0 {
+		ks = kinds.Of(kinds.SysV) // --all alone never reaches /dev/shm
 	}
-	if opts.Owner != "" {
-		uid, err := cmdutil.ParseUID(opts.Owner)
-		if err != nil {
-			return nil, err
-		}
-		flt.uid = &uid
+	if ks, err = kinds.Narrow(ks, len(named) > 0, flt.Uses()); err != nil {
+		return nil, err
 	}
-	if opts.OlderThan > 0 {
-		flt.before = opts.Factory.Now().Add(-opts.OlderThan)
+	p := &plan{kinds: ks}
+	if p.out, err = opts.Output.Resolve(f, kinds.Sets(ks)...); err != nil {
+		return nil, err
 	}
-	if !opts.Yes && !opts.DryRun && !cmdutil.CanPrompt(opts.IO) && !hasFilter(opts) {
-		return nil, cmdutil.FlagErrorf("rm --all with no filter needs --yes when not run from a terminal")
+	if opts.Output.ListColumns {
+		return nil, p.out.PrintCatalogs(f)
 	}
+	if !opts.Yes && !opts.DryRun && !cmdutil.CanPrompt(opts.IO) {
+		return nil, cmdutil.FlagErrorf("rm selecting by --all or a filter needs --yes (or --dry-run) when not run from a terminal")
+	}
+	flt.Removable = true
+	flt.Gone = processGone(f)
 	// Each kind is listed in its own goroutine, as it is removed.
-	lists := make([][]target, len(kinds))
-	errs := make([]error, len(kinds))
+	p.targets = make([][]kinds.Target, len(ks))
+	errs := make([]error, len(ks))
 	var wg sync.WaitGroup
-	for i, k := range kinds {
+	for i, k := range ks {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			lists[i], errs[i] = removers[k].List(opts, flt)
+			// The listed rows are kept for what is shown: --dry-run, and
+			// the question on a terminal.
+			p.targets[i], errs[i] = k.Targets(f, &flt, opts.DryRun || !opts.Yes)
 		}()
 	}
 	wg.Wait()
-	p := &plan{kinds: kinds, targets: map[ipc.Kind][]target{}}
-	for i, k := range kinds {
+	for i, k := range ks {
 		if errs[i] != nil {
-			return nil, fmt.Errorf("rm %s: %w", k, errs[i])
+			return nil, fmt.Errorf("rm %s: %w", k.Name, errs[i])
 		}
-		p.targets[k] = lists[i]
-		p.total += len(lists[i])
+		p.total += len(p.targets[i])
 	}
 	return p, nil
 }
 
-func indexOf(k ipc.Kind) int {
-	for i, o := range order {
+func contains(ks []*kinds.Kind, k *kinds.Kind) bool {
+	for _, o := range ks {
 		if o == k {
-			return i
-		}
-	}
-	return len(order)
-}
-
-// procGone reports whether process pid no longer exists, by looking for
-// /proc/PID in the factory's filesystem.
-func procGone(f *cmdutil.Factory) func(pid int) bool {
-	return func(pid int) bool {
-		if pid <= 0 {
 			return true
 		}
-		_, err := os.Stat(f.FS.Path("proc", fmt.Sprint(pid)))
-		return errors.Is(err, fs.ErrNotExist)
+	}
+	return false
+}
+
+// processGone reports whether process pid no longer exists in our view
+// of /proc; Orphan never asks about a pid it cannot see (0).
+func processGone(f *cmdutil.Factory) func(pid int) bool {
+	return func(pid int) bool {
+		_, err := os.Lstat(f.FS.Path("proc", fmt.Sprint(pid)))
+		return os.IsNotExist(err)
 	}
 }
 
-// confirm asks before `rm --all` with no kind on a terminal.
+// confirm shows what a selection would remove and asks, on a terminal,
+// unless --yes. Objects named one by one are removed without asking.
 func confirm(opts *Options, p *plan) (bool, error) {
-	if opts.Yes || !selecting(opts) || len(opts.Args) > 0 || !cmdutil.CanPrompt(opts.IO) {
+	if opts.Yes || !selecting(opts) {
 		return true, nil
 	}
+	ropts := p.out.Render
+	ropts.TTY, ropts.Width = opts.IO.IsStderrTTY(), 0
+	if err := show(opts.IO.ErrOut, opts, p, ropts); err != nil {
+		return false, err
+	}
 	var parts []string
-	for _, k := range p.kinds {
-		parts = append(parts, fmt.Sprintf("%s %d", k, len(p.targets[k])))
+	for i, k := range p.kinds {
+		if n := len(p.targets[i]); n > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", k.Name, n))
+		}
 	}
 	ok, err := cmdutil.Confirm(opts.IO, fmt.Sprintf("Remove %s (%s)?", cmdutil.Plural(p.total, "object"), strings.Join(parts, ", ")))
 	if err == nil && !ok {
@@ -482,45 +437,12 @@ func confirm(opts *Options, p *plan) (bool, error) {
 	return ok, err
 }
 
-// listColumns prints the --dry-run columns of the kinds named (or of the
-// System V kinds) and removes nothing.
-func listColumns(opts *Options) error {
-	kinds := allKinds
-	if len(opts.Args) > 0 {
-		kinds = nil
-		for _, a := range opts.Args {
-			k, err := parseKind(a)
-			if err != nil {
-				return err
-			}
-			kinds = append(kinds, k)
-		}
+// show prints the plan's objects, a table per kind, as ls would.
+func show(w interface{ Write([]byte) (int, error) }, opts *Options, p *plan, ropts table.Options) error {
+	tables := make([]*table.Table, len(p.kinds))
+	for i, k := range p.kinds {
+		tables[i] = k.TargetTable(opts.Factory, p.targets[i],
+			kinds.Query{Columns: p.out.Columns[i], Sort: p.out.Sort, Reverse: opts.Output.Reverse})
 	}
-	ropts, err := opts.Output.RenderOptions(opts.Factory)
-	if err != nil {
-		return err
-	}
-	names := columns.NewNames()
-	var tables []*table.Table
-	for _, k := range kinds {
-		tables = append(tables, removers[k].Catalog(names))
-	}
-	return table.Render(opts.IO.Out, ropts, tables...)
-}
-
-func dryRun(opts *Options, p *plan) error {
-	ropts, err := opts.Output.RenderOptions(opts.Factory)
-	if err != nil {
-		return err
-	}
-	names := columns.NewNames()
-	var tables []*table.Table
-	for _, k := range p.kinds {
-		t, err := removers[k].Table(p.targets[k], opts.Output.Columns, names)
-		if err != nil {
-			return err
-		}
-		tables = append(tables, t)
-	}
-	return table.Render(opts.IO.Out, ropts, tables...)
+	return table.Render(w, ropts, tables...)
 }

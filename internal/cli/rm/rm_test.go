@@ -11,7 +11,9 @@ import (
 
 	"github.com/ipcctl/ipcctl/internal/cli/cmdutil"
 	"github.com/ipcctl/ipcctl/internal/iostreams"
+	"github.com/ipcctl/ipcctl/internal/kinds"
 	"github.com/ipcctl/ipcctl/internal/testutil"
+	"github.com/ipcctl/ipcctl/pkg/ipc"
 	"github.com/ipcctl/ipcctl/pkg/procfs"
 	"golang.org/x/sys/unix"
 )
@@ -24,12 +26,12 @@ func TestNewCmdRm(t *testing.T) {
 		{[]string{"shm", "1", "2"}, Options{Args: []string{"shm", "1", "2"}}},
 		{[]string{"sem", "--key", "0x1", "--key", "2", "-f", "-v"}, Options{Args: []string{"sem"}, Keys: []string{"0x1", "2"}, Force: true, Verbose: true}},
 		{[]string{"--all", "--yes", "--owner", "root", "--older-than", "1h30m", "--orphaned"},
-			Options{Args: []string{}, All: true, Yes: true, Owner: "root", OlderThan: 90 * time.Minute, Orphaned: true}},
+			Options{Args: []string{}, All: true, Yes: true, Filter: kinds.FilterFlags{Owner: "root", OlderThan: "1h30m", Orphaned: true}}},
 		{[]string{"-a", "shm", "msg", "--dry-run", "--json"},
 			Options{Args: []string{"shm", "msg"}, All: true, DryRun: true, Output: cmdutil.OutputOptions{JSON: true}, outputChanged: true}},
 		{[]string{"pshm", "/a", "/b", "-f", "--dry-run"}, Options{Args: []string{"pshm", "/a", "/b"}, Force: true, DryRun: true}},
-		{[]string{"--all", "psem", "mq", "--owner", "0", "--older-than", "1h", "--yes"},
-			Options{Args: []string{"psem", "mq"}, All: true, Owner: "0", OlderThan: time.Hour, Yes: true}},
+		{[]string{"--all", "psem", "mq", "--owner", "0", "--older-than", "7d", "--yes"},
+			Options{Args: []string{"psem", "mq"}, All: true, Filter: kinds.FilterFlags{Owner: "0", OlderThan: "7d"}, Yes: true}},
 	} {
 		ios, _, _, _ := iostreams.Test()
 		var got *Options
@@ -63,18 +65,20 @@ func TestRmUsageErrors(t *testing.T) {
 		{"private key", Options{Args: []string{"msg"}, Keys: []string{"0"}}, "IPC_PRIVATE"},
 		{"ids with all", Options{Args: []string{"shm", "1"}, All: true, Yes: true}, "kinds, not ids"},
 		{"key with all", Options{Args: []string{"shm"}, Keys: []string{"1"}, All: true, Yes: true}, "does not go with --all"},
-		{"orphaned sem", Options{Args: []string{"sem"}, Orphaned: true}, "shm only"},
+		{"orphaned sem", Options{Args: []string{"sem"}, Filter: kinds.FilterFlags{Orphaned: true}}, "--orphaned applies to shm only, not sem"},
 		{"no yes", Options{All: true}, "needs --yes"},
 		{"no yes with kind", Options{Args: []string{"shm"}, All: true}, "needs --yes"},
 		{"output without dry-run", Options{Args: []string{"shm", "1"}, outputChanged: true}, "--dry-run"},
-		{"negative age", Options{All: true, Yes: true, OlderThan: -time.Hour}, "positive"},
-		{"bad owner", Options{All: true, Owner: "no-such-user-xyz"}, "unknown user"},
+		{"negative age", Options{All: true, Yes: true, Filter: kinds.FilterFlags{OlderThan: "-1h"}}, "invalid --older-than"},
+		{"bad owner", Options{All: true, Filter: kinds.FilterFlags{Owner: "no-such-user-xyz"}}, "unknown user"},
+		{"filter without yes", Options{Filter: kinds.FilterFlags{Owner: "root"}}, "needs --yes"},
+		{"name with all", Options{Args: []string{"pshm", "/a"}, All: true, Yes: true}, "kinds, not ids or names"},
 		{"bad name last", Options{Args: []string{"pshm", "/a", "/b/c"}}, "no / allowed"},
 		{"name without slash", Options{Args: []string{"psem", "a"}}, "must start with /"},
 		{"dot name", Options{Args: []string{"mq", "/.."}}, "refers to a directory"},
 		{"id for pshm", Options{Args: []string{"pshm", "5"}}, "must start with /"},
 		{"posix key", Options{Args: []string{"psem"}, Keys: []string{"1"}}, "have no keys"},
-		{"orphaned pshm", Options{Args: []string{"pshm"}, Orphaned: true}, "shm only"},
+		{"orphaned pshm", Options{Args: []string{"pshm"}, Filter: kinds.FilterFlags{Orphaned: true}}, "shm only"},
 		{"no yes posix", Options{Args: []string{"pshm"}, All: true}, "needs --yes"},
 	} {
 		ios, _, out, _ := iostreams.Test()
@@ -90,8 +94,11 @@ func TestRmUsageErrors(t *testing.T) {
 	}
 }
 
-func TestConfirmOnlyForAllKindsOnATerminal(t *testing.T) {
-	p := &plan{total: 1}
+// A selection asks on a terminal, whatever its kinds and filters; objects
+// named one by one do not.
+func TestConfirmEverySelectionOnATerminal(t *testing.T) {
+	shm := kinds.MustGet(ipc.KindShm)
+	p := &plan{kinds: []*kinds.Kind{shm}, targets: [][]kinds.Target{nil}, total: 1, out: &cmdutil.Output{Columns: [][]string{{"id"}}}}
 	for _, tc := range []struct {
 		name     string
 		opts     Options
@@ -102,17 +109,18 @@ func TestConfirmOnlyForAllKindsOnATerminal(t *testing.T) {
 	}{
 		{"no tty", Options{All: true, Yes: true}, false, "", true, false},
 		{"yes", Options{All: true, Yes: true}, true, "", true, false},
-		{"kind named", Options{All: true, Args: []string{"shm"}}, true, "", true, false},
+		{"kind named", Options{All: true, Args: []string{"shm"}}, true, "n\n", false, true},
 		{"named ids", Options{Args: []string{"shm", "1"}}, true, "", true, false},
 		{"agree", Options{All: true}, true, "y\n", true, true},
 		{"decline", Options{All: true}, true, "n\n", false, true},
-		{"filter still asks", Options{Owner: "root"}, true, "\n", false, true},
+		{"filter still asks", Options{Filter: kinds.FilterFlags{Owner: "root"}}, true, "\n", false, true},
 	} {
 		ios, stdin, _, stderr := iostreams.Test()
 		ios.SetStdinTTY(tc.tty)
 		ios.SetStderrTTY(tc.tty)
 		stdin.WriteString(tc.answer)
 		tc.opts.IO = ios
+		tc.opts.Factory = &cmdutil.Factory{IOStreams: ios, FS: "testdata/none", Now: time.Now}
 		got, err := confirm(&tc.opts, p)
 		if got != tc.want || (err != nil) != !tc.want {
 			t.Errorf("%s: confirm = %v, %v; want %v", tc.name, got, err, tc.want)

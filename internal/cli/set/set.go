@@ -8,7 +8,7 @@ import (
 
 	"github.com/ipcctl/ipcctl/internal/cli/cmdutil"
 	"github.com/ipcctl/ipcctl/internal/iostreams"
-	"github.com/ipcctl/ipcctl/pkg/ipc"
+	"github.com/ipcctl/ipcctl/internal/kinds"
 	"github.com/spf13/cobra"
 )
 
@@ -17,7 +17,7 @@ type Options struct {
 	IO      *iostreams.IOStreams
 	Factory *cmdutil.Factory
 
-	Kind   ipc.Kind
+	Kind   string
 	ID     string // an id, or a /NAME for a POSIX kind
 	Mode   string
 	Owner  string // USER[:GROUP]
@@ -43,10 +43,19 @@ followed.`,
   ipcctl set sem 5 --owner postgres:postgres
   ipcctl set msg 3 --qbytes 64K
   ipcctl set pshm /cache --mode 0640 --owner app:app`,
-		ValidArgs: []string{"shm", "sem", "msg", "pshm", "psem", "mq"},
-		Args:      cmdutil.ExactArgs(2, "KIND and ID (or /NAME)"),
+		Args: cmdutil.ExactArgs(2, "KIND and ID (or /NAME)"),
+		ValidArgsFunction: func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			if len(args) == 0 {
+				return kinds.CompleteKinds(kinds.All()), cobra.ShellCompDirectiveNoFileComp
+			}
+			k, err := kinds.Lookup(args[0])
+			if len(args) > 1 || err != nil {
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			return kinds.CompleteTargets(f, k, toComplete)
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Kind, opts.ID = ipc.Kind(args[0]), args[1]
+			opts.Kind, opts.ID = args[0], args[1]
 			if runF != nil {
 				return runF(opts)
 			}
@@ -60,87 +69,41 @@ followed.`,
 }
 
 func setRun(opts *Options) error {
-	posix := opts.Kind.Posix()
-	if !opts.Kind.SysV() && !posix {
-		return cmdutil.FlagErrorf("unknown kind %q (valid: shm, sem, msg, pshm, psem, mq)", opts.Kind)
+	k, err := kinds.Lookup(opts.Kind)
+	if err != nil {
+		return err
 	}
-	var id int
-	var err error
-	if posix {
-		_, err = cmdutil.ParsePosixName(opts.Kind, opts.ID)
-	} else {
-		id, err = cmdutil.ParseID(opts.ID)
-	}
+	t, err := k.ParseTarget(opts.ID)
 	if err != nil {
 		return err
 	}
 	if opts.Mode == "" && opts.Owner == "" && opts.QBytes == "" {
 		return cmdutil.FlagErrorf("set: nothing to change: give --mode, --owner or --qbytes")
 	}
-	var u ipc.PermUpdate
+	var ch kinds.Change
 	if opts.Mode != "" {
 		m, err := cmdutil.ParseMode(opts.Mode, 0o777)
 		if err != nil {
 			return err
 		}
-		u.Mode = &m
+		ch.Mode = &m
 	}
 	if opts.Owner != "" {
 		uid, gid, err := cmdutil.ParseOwner(opts.Owner)
 		if err != nil {
 			return err
 		}
-		u.UID, u.GID = &uid, gid
+		ch.UID, ch.GID = &uid, gid
 	}
-	var qbytes *uint64
 	if opts.QBytes != "" {
-		if opts.Kind != ipc.KindMsg {
-			return cmdutil.FlagErrorf("--qbytes applies to msg only, not %s", opts.Kind)
-		}
 		q, err := cmdutil.ParsePositiveSize("--qbytes", opts.QBytes)
 		if err != nil {
 			return err
 		}
-		qbytes = &q
+		ch.QBytes = &q
 	}
-	c := opts.Factory.IPC()
-	if posix {
-		if err := setPosix(c, opts.Kind, opts.ID, u); err != nil {
-			return fmt.Errorf("set %s %s: %w", opts.Kind, opts.ID, err)
-		}
-		return nil
-	}
-	switch opts.Kind {
-	case ipc.KindShm:
-		err = c.ShmSet(id, u)
-	case ipc.KindSem:
-		err = c.SemSet(id, u)
-	case ipc.KindMsg:
-		err = c.MsgSet(id, u, qbytes)
-	}
-	if err != nil {
-		return fmt.Errorf("set %s %d: %w", opts.Kind, id, err)
-	}
-	return nil
-}
-
-// setPosix changes a POSIX object's file: owner first, since chown may
-// clear setuid/setgid bits, so that the mode ends up exactly as asked.
-func setPosix(c *ipc.Client, k ipc.Kind, name string, u ipc.PermUpdate) error {
-	chown, chmod := c.PshmChown, c.PshmChmod
-	switch k {
-	case ipc.KindPsem:
-		chown, chmod = c.PsemChown, c.PsemChmod
-	case ipc.KindMq:
-		chown, chmod = c.MqChown, c.MqChmod
-	}
-	if u.UID != nil {
-		if err := chown(name, *u.UID, u.GID); err != nil {
-			return err
-		}
-	}
-	if u.Mode != nil {
-		return chmod(name, *u.Mode)
+	if err := k.Apply(opts.Factory, t, ch); err != nil {
+		return fmt.Errorf("set %s %s: %w", k.Name, t.Label, err)
 	}
 	return nil
 }

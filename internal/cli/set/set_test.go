@@ -6,7 +6,6 @@ import (
 
 	"github.com/ipcctl/ipcctl/internal/cli/cmdutil"
 	"github.com/ipcctl/ipcctl/internal/iostreams"
-	"github.com/ipcctl/ipcctl/pkg/ipc"
 )
 
 func TestNewCmdSet(t *testing.T) {
@@ -15,10 +14,10 @@ func TestNewCmdSet(t *testing.T) {
 		want    Options
 		wantErr bool
 	}{
-		{args: []string{"shm", "5", "--mode", "0640"}, want: Options{Kind: ipc.KindShm, ID: "5", Mode: "0640"}},
-		{args: []string{"msg", "7", "--owner", "1000:1000", "--qbytes", "8K"}, want: Options{Kind: ipc.KindMsg, ID: "7", Owner: "1000:1000", QBytes: "8K"}},
-		{args: []string{"pshm", "/cache", "--mode", "0640", "--owner", "app:app"}, want: Options{Kind: ipc.KindPshm, ID: "/cache", Mode: "0640", Owner: "app:app"}},
-		{args: []string{"mq", "/q", "--owner", "0"}, want: Options{Kind: ipc.KindMq, ID: "/q", Owner: "0"}},
+		{args: []string{"shm", "5", "--mode", "0640"}, want: Options{Kind: "shm", ID: "5", Mode: "0640"}},
+		{args: []string{"msg", "7", "--owner", "1000:1000", "--qbytes", "8K"}, want: Options{Kind: "msg", ID: "7", Owner: "1000:1000", QBytes: "8K"}},
+		{args: []string{"pshm", "/cache", "--mode", "0640", "--owner", "app:app"}, want: Options{Kind: "pshm", ID: "/cache", Mode: "0640", Owner: "app:app"}},
+		{args: []string{"mq", "/q", "--owner", "0"}, want: Options{Kind: "mq", ID: "/q", Owner: "0"}},
 		{args: []string{"shm"}, wantErr: true},
 		{args: []string{"shm", "1", "2"}, wantErr: true},
 	} {
@@ -51,21 +50,21 @@ func TestSetRunUsageErrors(t *testing.T) {
 		msg  string
 	}{
 		{Options{Kind: "posix", ID: "/a", Mode: "0600"}, "unknown kind"},
-		{Options{Kind: ipc.KindPshm, ID: "1", Mode: "0600"}, "must start with /"},
-		{Options{Kind: ipc.KindPsem, ID: "/a/b", Mode: "0600"}, "no / allowed"},
-		{Options{Kind: ipc.KindMq, ID: "/..", Mode: "0600"}, "refers to a directory"},
-		{Options{Kind: ipc.KindPshm, ID: "/a"}, "nothing to change"},
-		{Options{Kind: ipc.KindPshm, ID: "/a", Mode: "0600", QBytes: "1K"}, "msg only"},
-		{Options{Kind: ipc.KindMq, ID: "/a", Owner: "no-such-user-xyz"}, "unknown user"},
-		{Options{Kind: ipc.KindPsem, ID: "/a", Mode: "9"}, "invalid mode"},
-		{Options{Kind: ipc.KindShm, ID: "2147483648", Mode: "0600"}, "invalid id"},
-		{Options{Kind: ipc.KindShm, ID: "0"}, "nothing to change"},
-		{Options{Kind: ipc.KindShm, ID: "0", Mode: "0800"}, "invalid mode"},
-		{Options{Kind: ipc.KindShm, ID: "0", Mode: "01777"}, "invalid mode"},
-		{Options{Kind: ipc.KindShm, ID: "0", Owner: ":0"}, "invalid owner"},
-		{Options{Kind: ipc.KindShm, ID: "0", QBytes: "1K"}, "msg only"},
-		{Options{Kind: ipc.KindMsg, ID: "0", QBytes: "0"}, "invalid --qbytes"},
-		{Options{Kind: ipc.KindMsg, ID: "0", QBytes: "-5"}, "invalid size"},
+		{Options{Kind: "pshm", ID: "1", Mode: "0600"}, "must start with /"},
+		{Options{Kind: "psem", ID: "/a/b", Mode: "0600"}, "no / allowed"},
+		{Options{Kind: "mq", ID: "/..", Mode: "0600"}, "refers to a directory"},
+		{Options{Kind: "pshm", ID: "/a"}, "nothing to change"},
+		{Options{Kind: "pshm", ID: "/a", Mode: "0600", QBytes: "1K"}, "msg only"},
+		{Options{Kind: "mq", ID: "/a", Owner: "no-such-user-xyz"}, "unknown user"},
+		{Options{Kind: "psem", ID: "/a", Mode: "9"}, "invalid mode"},
+		{Options{Kind: "shm", ID: "2147483648", Mode: "0600"}, "invalid id"},
+		{Options{Kind: "shm", ID: "0"}, "nothing to change"},
+		{Options{Kind: "shm", ID: "0", Mode: "0800"}, "invalid mode"},
+		{Options{Kind: "shm", ID: "0", Mode: "01777"}, "invalid mode"},
+		{Options{Kind: "shm", ID: "0", Owner: ":0"}, "invalid owner"},
+		{Options{Kind: "shm", ID: "0", QBytes: "1K"}, "msg only"},
+		{Options{Kind: "msg", ID: "0", QBytes: "0"}, "invalid --qbytes"},
+		{Options{Kind: "msg", ID: "0", QBytes: "-5"}, "invalid size"},
 	} {
 		ios, _, _, _ := iostreams.Test()
 		tc.opts.IO = ios

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ipcctl/ipcctl/internal/cli/cmdutil"
 	"github.com/ipcctl/ipcctl/internal/iostreams"
+	"github.com/ipcctl/ipcctl/internal/kinds"
 	"github.com/ipcctl/ipcctl/internal/testutil"
 	"github.com/ipcctl/ipcctl/internal/testutil/golden"
 	"github.com/ipcctl/ipcctl/pkg/ipc"
@@ -29,15 +30,15 @@ func TestNewCmdShow(t *testing.T) {
 		want    Options
 		wantErr string
 	}{
-		{argv: "shm 5", want: Options{Kind: ipc.KindShm, ID: 5}},
-		{argv: "sem 2147483647 --json", want: Options{Kind: ipc.KindSem, ID: 2147483647, Output: cmdutil.OutputOptions{JSON: true}}},
-		{argv: "msg --key 0x1234abcd -o qbytes --raw -n", want: Options{Kind: ipc.KindMsg, Key: &key, Output: cmdutil.OutputOptions{Columns: "qbytes", Raw: true, NoHeadings: true}}},
-		{argv: "sem --list-columns", want: Options{Kind: ipc.KindSem, Output: cmdutil.OutputOptions{ListColumns: true}}},
-		{argv: "shm 5 -b --numeric-perms --time-format iso", want: Options{Kind: ipc.KindShm, ID: 5, Output: cmdutil.OutputOptions{Bytes: true, NumericPerms: true, TimeFormat: "iso"}}},
+		{argv: "shm 5", want: Options{Kind: kinds.MustGet(ipc.KindShm), Target: kinds.Target{Label: "5", ID: 5}}},
+		{argv: "sem 2147483647 --json", want: Options{Kind: kinds.MustGet(ipc.KindSem), Target: kinds.Target{Label: "2147483647", ID: 2147483647}, Output: cmdutil.OutputOptions{JSON: true}}},
+		{argv: "msg --key 0x1234abcd -o qbytes --raw -n", want: Options{Kind: kinds.MustGet(ipc.KindMsg), Key: &key, Output: cmdutil.OutputOptions{Columns: "qbytes", Raw: true, NoHeadings: true}}},
+		{argv: "sem --list-columns", want: Options{Kind: kinds.MustGet(ipc.KindSem), Output: cmdutil.OutputOptions{ListColumns: true}}},
+		{argv: "shm 5 -b --numeric-perms --time-format iso", want: Options{Kind: kinds.MustGet(ipc.KindShm), Target: kinds.Target{Label: "5", ID: 5}, Output: cmdutil.OutputOptions{Bytes: true, NumericPerms: true, TimeFormat: "iso"}}},
 		{argv: "", wantErr: "want KIND"},
-		{argv: "pshm /cache", want: Options{Kind: ipc.KindPshm, Name: "/cache"}},
-		{argv: "mq /q --json -o notify_pid,signo", want: Options{Kind: ipc.KindMq, Name: "/q", Output: cmdutil.OutputOptions{JSON: true, Columns: "notify_pid,signo"}}},
-		{argv: "psem --list-columns", want: Options{Kind: ipc.KindPsem, Output: cmdutil.OutputOptions{ListColumns: true}}},
+		{argv: "pshm /cache", want: Options{Kind: kinds.MustGet(ipc.KindPshm), Target: kinds.Target{Label: "/cache", ID: -1, Name: "/cache"}}},
+		{argv: "mq /q --json -o notify_pid,signo", want: Options{Kind: kinds.MustGet(ipc.KindMq), Target: kinds.Target{Label: "/q", ID: -1, Name: "/q"}, Output: cmdutil.OutputOptions{JSON: true, Columns: "notify_pid,signo"}}},
+		{argv: "psem --list-columns", want: Options{Kind: kinds.MustGet(ipc.KindPsem), Output: cmdutil.OutputOptions{ListColumns: true}}},
 		{argv: "pshm 5", wantErr: "must start with /"},
 		{argv: "psem /a/b", wantErr: "no / allowed"},
 		{argv: "mq /..", wantErr: "refers to a directory"},
@@ -65,7 +66,7 @@ func TestNewCmdShow(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got.Factory != f || got.IO != f.IOStreams || got.Kind != tc.want.Kind || got.ID != tc.want.ID || got.Name != tc.want.Name || got.Output != tc.want.Output ||
+			if got.Factory != f || got.IO != f.IOStreams || got.Kind != tc.want.Kind || got.Target != tc.want.Target || got.Output != tc.want.Output ||
 				(got.Key == nil) != (tc.want.Key == nil) || (got.Key != nil && *got.Key != *tc.want.Key) {
 				t.Errorf("options = %+v, want %+v", *got, tc.want)
 			}
@@ -113,7 +114,8 @@ func TestShowRunErrors(t *testing.T) {
 		{"shm 42", "show shm 42: not found", cmdutil.ExitNotFound},
 		{"sem 32769", "show sem 32769: not found", cmdutil.ExitNotFound},
 		{"msg --key 0x1234abcd", "show msg --key 0x1234abcd: not found", cmdutil.ExitNotFound},
-		{"shm 0 -o nosuch", `show shm 0: unknown column "nosuch" (valid: key, id,`, cmdutil.ExitUsage},
+		{"shm 0 -o nosuch", `unknown column "nosuch" (valid: key, id,`, cmdutil.ExitUsage},
+		{"shm 999999", "show shm 999999: not found", cmdutil.ExitNotFound},
 	} {
 		t.Run(tc.argv, func(t *testing.T) {
 			_, _, err := run(t, tc.argv)

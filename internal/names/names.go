@@ -1,7 +1,6 @@
-// Package columns holds the column model of each kind of object ipcctl
-// lists: one typed column list per kind, shared by ls, show, rm --dry-run
-// and every output format.
-package columns
+// Package names resolves user and group ids to names for listings, each
+// id once per run.
+package names
 
 import (
 	"os/user"
@@ -18,8 +17,8 @@ type Names struct {
 	groups map[uint32]string
 }
 
-// NewNames returns an empty cache.
-func NewNames() *Names {
+// New returns an empty cache.
+func New() *Names {
 	return &Names{users: map[uint32]string{}, groups: map[uint32]string{}}
 }
 

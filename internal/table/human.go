@@ -1,0 +1,274 @@
+package table
+
+import (
+	"bufio"
+	"unicode/utf8"
+
+	"github.com/clipperhouse/displaywidth"
+)
+
+// writeHuman writes t for people: a title line, headings and aligned
+// columns, or a record's "NAME  value" lines. Every cell is shown whole:
+// on a terminal narrower than the table, only free-text columns (Col.Wrap)
+// wrap onto more lines; ids, keys, numbers, names and commands are never
+// cut, and a table that still does not fit runs past the edge.
+func writeHuman(w *bufio.Writer, t *Table, opts *Options) {
+	if t.Vertical {
+		writeVertical(w, t, opts)
+		return
+	}
+	if !opts.NoHeadings && t.Title != "" {
+		writeTitle(w, t.Title)
+	}
+	if t.Absent {
+		w.WriteString("-")
+		if t.AbsentWhy != "" {
+			w.WriteString(" (")
+			w.Write(appendSafe(nil, t.AbsentWhy))
+			w.WriteString(")")
+		}
+		w.WriteString("\n")
+		return
+	}
+	topts := *opts
+	if topts.TimeFormat == "" {
+		topts.TimeFormat = TimeShort
+	}
+	arena, ends := cellText(t, &topts)
+	ncol := len(t.Cols)
+	widths := make([]int, ncol)
+	if !opts.NoHeadings {
+		for i, c := range t.Cols {
+			widths[i] = displayWidth([]byte(c.Header()))
+		}
+	}
+	start := 0
+	for k, end := range ends {
+		if n := displayWidth(arena[start:end]); n > widths[k%ncol] {
+			widths[k%ncol] = n
+		}
+		start = end
+	}
+	fitToTerminal(t.Cols, widths, opts)
+	l := layout{w: w, cols: t.Cols, widths: widths}
+	if !opts.NoHeadings {
+		row := make([][]byte, ncol)
+		for i, c := range t.Cols {
+			row[i] = []byte(c.Header())
+		}
+		l.row(row)
+	}
+	row := make([][]byte, ncol)
+	start = 0
+	for k, end := range ends {
+		row[k%ncol] = arena[start:end]
+		if k%ncol == ncol-1 {
+			l.row(row)
+		}
+		start = end
+	}
+}
+
+func writeTitle(w *bufio.Writer, title string) {
+	w.WriteString("------ ")
+	w.Write(appendSafe(nil, title))
+	w.WriteString(" ------\n")
+}
+
+// layout writes rows of cells in columns of fixed widths, one space
+// apart; a left-aligned last column gets no trailing padding.
+type layout struct {
+	w      *bufio.Writer
+	cols   []Col
+	widths []int
+	lines  [][][]byte // per column, the lines of a wrapped cell
+}
+
+func (l *layout) row(cells [][]byte) {
+	// Most rows are one line: write them straight.
+	wraps := false
+	for i, c := range cells {
+		if l.cols[i].Wrap && displayWidth(c) > l.widths[i] {
+			wraps = true
+			break
+		}
+	}
+	if !wraps {
+		for i, c := range cells {
+			l.cell(i, c)
+		}
+		l.w.WriteByte('\n')
+		return
+	}
+	if l.lines == nil {
+		l.lines = make([][][]byte, len(cells))
+	}
+	n := 1
+	for i, c := range cells {
+		if l.cols[i].Wrap {
+			l.lines[i] = wrapText(c, l.widths[i])
+		} else {
+			l.lines[i] = [][]byte{c}
+		}
+		n = max(n, len(l.lines[i]))
+	}
+	for line := 0; line < n; line++ {
+		for i := range cells {
+			var c []byte
+			if line < len(l.lines[i]) {
+				c = l.lines[i][line]
+			}
+			l.cell(i, c)
+		}
+		l.w.WriteByte('\n')
+	}
+}
+
+func (l *layout) cell(i int, text []byte) {
+	last := i == len(l.cols)-1
+	pad := l.widths[i] - displayWidth(text)
+	switch {
+	case l.cols[i].Right:
+		l.pad(pad)
+		l.w.Write(text)
+	case last:
+		l.w.Write(text)
+	default:
+		l.w.Write(text)
+		l.pad(pad)
+	}
+	if !last {
+		l.w.WriteByte(' ')
+	}
+}
+
+func (l *layout) pad(n int) {
+	for ; n > 0; n-- {
+		l.w.WriteByte(' ')
+	}
+}
+
+// minWrapWidth is the narrowest a free-text column is squeezed to.
+const minWrapWidth = 16
+
+// fitToTerminal narrows the free-text columns of a table wider than the
+// terminal, widest first, down to minWrapWidth (or their heading).
+func fitToTerminal(cols []Col, widths []int, opts *Options) {
+	if !opts.TTY || opts.Wide || opts.Width <= 0 {
+		return
+	}
+	total := len(widths) - 1
+	for _, w := range widths {
+		total += w
+	}
+	for total > opts.Width {
+		widest := -1
+		for i, c := range cols {
+			floor := max(minWrapWidth, len(c.Header()))
+			if c.Wrap && widths[i] > floor && (widest < 0 || widths[i] > widths[widest]) {
+				widest = i
+			}
+		}
+		if widest < 0 {
+			return
+		}
+		floor := max(minWrapWidth, len(cols[widest].Header()))
+		cut := min(total-opts.Width, widths[widest]-floor)
+		widths[widest] -= cut
+		total -= cut
+	}
+}
+
+// wrapText breaks text into lines of at most width columns, at spaces
+// where it can and inside a word only when the word alone is too long.
+func wrapText(text []byte, width int) [][]byte {
+	var lines [][]byte
+	for len(text) > 0 {
+		if displayWidth(text) <= width {
+			lines = append(lines, text)
+			break
+		}
+		cut, lastSpace, w := 0, -1, 0
+		for cut < len(text) {
+			_, size := utf8.DecodeRune(text[cut:])
+			cw := displayWidth(text[cut : cut+size])
+			if w+cw > width {
+				break
+			}
+			if text[cut] == ' ' {
+				lastSpace = cut
+			}
+			w += cw
+			cut += size
+		}
+		if cut == 0 { // one character wider than the column
+			_, cut = utf8.DecodeRune(text)
+		}
+		if lastSpace > 0 && cut < len(text) && text[cut] != ' ' {
+			cut = lastSpace
+		}
+		lines = append(lines, text[:cut])
+		text = text[cut:]
+		for len(text) > 0 && text[0] == ' ' {
+			text = text[1:]
+		}
+	}
+	return lines
+}
+
+// writeVertical writes a record: its fields as "NAME  value" lines, names
+// aligned, then its nested tables. Times are in full unless asked
+// otherwise: a record is read closely, not scanned.
+func writeVertical(w *bufio.Writer, t *Table, opts *Options) {
+	ropts := *opts
+	if ropts.TimeFormat == "" {
+		ropts.TimeFormat = TimeFull
+	}
+	if !opts.NoHeadings && t.Title != "" {
+		writeTitle(w, t.Title)
+	}
+	width := 0
+	for _, c := range t.Cols {
+		width = max(width, len(c.Header()))
+	}
+	var line []byte
+	t.each(func(row []Value) {
+		for i, c := range t.Cols {
+			line = append(line[:0], c.Header()...)
+			for n := len(c.Header()); n < width+2; n++ {
+				line = append(line, ' ')
+			}
+			line = AppendText(line, row[i], &ropts)
+			w.Write(append(line, '\n'))
+		}
+	})
+	for _, n := range t.Nested {
+		w.WriteByte('\n')
+		writeHuman(w, n, &ropts)
+	}
+}
+
+// cellText renders every cell of t into one arena, returning the arena and
+// the end offset of each cell (row-major), so large listings do not
+// allocate a string per cell.
+func cellText(t *Table, opts *Options) ([]byte, []int) {
+	arena := make([]byte, 0, t.Len()*len(t.Cols)*8)
+	ends := make([]int, 0, t.Len()*len(t.Cols))
+	t.each(func(row []Value) {
+		for _, v := range row {
+			arena = AppendText(arena, v, opts)
+			ends = append(ends, len(arena))
+		}
+	})
+	return arena, ends
+}
+
+// displayWidth is the number of terminal columns b takes.
+func displayWidth(b []byte) int {
+	for _, c := range b {
+		if c >= utf8.RuneSelf {
+			return displaywidth.Bytes(b)
+		}
+	}
+	return len(b)
+}

@@ -1,0 +1,233 @@
+// Package table is ipcctl's one column model and one renderer. A verb
+// describes each kind of row once, as a list of typed columns; the same
+// list drives headers, --output validation, --list-columns, the human table,
+// --raw, --export and --json, so the formats can never disagree. Render is
+// the only way out: it builds what is still to be built, on the machine's
+// cores, and writes every table in the chosen format.
+package table
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Table is a built table: column descriptions and typed rows.
+type Table struct {
+	Name  string // JSON key of the table, e.g. "shm"
+	Title string // line above the human table, e.g. "Shared Memory Segments"
+	Cols  []Col
+	Rows  [][]Value // rows given as values; Build leaves it nil and computes rows while rendering
+	// Absent marks rows that could not be read (as opposed to none):
+	// JSON null instead of [], and "-" for people.
+	Absent bool
+	// AbsentWhy says why, for people: "-" is followed by it.
+	AbsentWhy string
+	// Vertical marks a record: one object shown field by field ("NAME
+	// value" lines for people, one JSON object), followed by Nested, the
+	// tables that belong to it (the semaphores of a set).
+	Vertical bool
+	Nested   []*Table
+
+	// A built table computes each row's cells as it is rendered, so a
+	// listing of thousands of objects never holds a Value per cell.
+	n    int
+	fill func(r int, dst []Value)
+
+	// later builds the table when Render runs (see Later).
+	later func() (*Table, error)
+}
+
+// Later is a table built by Render, concurrently with the other tables it
+// renders: build lists the system and returns the table, or nil to leave
+// it out. An error from any build fails Render before anything is written.
+func Later(build func() (*Table, error)) *Table { return &Table{later: build} }
+
+// Len is the number of rows.
+func (t *Table) Len() int {
+	if t.fill != nil {
+		return t.n
+	}
+	return len(t.Rows)
+}
+
+// each calls fn with the values of every row in order; vals is reused
+// between calls.
+func (t *Table) each(fn func(vals []Value)) {
+	if t.fill == nil {
+		for _, row := range t.Rows {
+			fn(row)
+		}
+		return
+	}
+	vals := make([]Value, len(t.Cols))
+	for r := 0; r < t.n; r++ {
+		t.fill(r, vals)
+		fn(vals)
+	}
+}
+
+// Col describes one built column.
+type Col struct {
+	Name  string
+	Head  string // heading; "" = upper-cased Name
+	Right bool
+	Wrap  bool // free text: may wrap to fit a terminal (ids, numbers and commands never do)
+	Type  Type
+}
+
+// Header is the column's heading in the human and raw tables.
+func (c Col) Header() string {
+	if c.Head != "" {
+		return c.Head
+	}
+	return strings.ToUpper(c.Name)
+}
+
+// Format is an output format.
+type Format uint8
+
+const (
+	Human  Format = iota // aligned table for people
+	Raw                  // space separated, whitespace escaped, for awk
+	Export               // NAME="value" lines for eval
+	JSON                 // typed JSON
+)
+
+// Time formats for --time-format.
+const (
+	TimeShort = "short"
+	TimeFull  = "full"
+	TimeISO   = "iso"
+)
+
+// Options control rendering.
+type Options struct {
+	Format       Format
+	NoHeadings   bool   // no title and no column headings (human, raw)
+	Bytes        bool   // sizes in bytes in the human table
+	NumericPerms bool   // perms as octal digits instead of rw-r-----
+	TimeFormat   string // short, full or iso; "" = short for people (full for a record), iso for raw/export
+	TTY          bool   // stdout is a terminal: free-text columns may wrap to fit Width
+	Width        int    // terminal width, 0 = unknown
+	Wide         bool   // never wrap, whatever the width (--wide)
+	Now          time.Time
+	Location     *time.Location
+}
+
+// Render writes tables in the chosen format; it is the package's only way
+// out. Tables made with Later are built first, all at once (each lists a
+// part of the system, and the kernel's side of that is most of a large
+// listing's time); if any build fails nothing is written. JSON writes one
+// object keyed by table name (a lone record is the object itself); the
+// other formats write the tables one after another.
+func Render(w io.Writer, opts Options, tables ...*Table) error {
+	tables, err := buildAll(tables)
+	if err != nil {
+		return err
+	}
+	opts.setDefaults()
+	bw := bufio.NewWriterSize(w, 64<<10)
+	if err := encode(bw, tables, &opts); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// buildAll builds the Later tables concurrently and returns the tables
+// in order, without those a build left out.
+func buildAll(tables []*Table) ([]*Table, error) {
+	out := make([]*Table, len(tables))
+	errs := make([]error, len(tables))
+	var wg sync.WaitGroup
+	for i, t := range tables {
+		if t.later == nil {
+			out[i] = t
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out[i], errs[i] = t.later()
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		for _, e := range errs { // the first in order, as the tables are
+			if e != nil {
+				return nil, e
+			}
+		}
+	}
+	kept := out[:0]
+	for _, t := range out {
+		if t != nil {
+			kept = append(kept, t)
+		}
+	}
+	return kept, nil
+}
+
+// encode is the one switch on the format.
+func encode(w *bufio.Writer, tables []*Table, opts *Options) error {
+	switch opts.Format {
+	case JSON:
+		writeJSON(w, tables)
+	case Raw, Export:
+		for _, t := range flatten(tables) {
+			if opts.Format == Raw {
+				writeRaw(w, t, opts)
+			} else {
+				writeExport(w, t, opts)
+			}
+		}
+	default:
+		wrote := false
+		for _, t := range tables {
+			if !opts.printsHuman(t) {
+				continue
+			}
+			if wrote {
+				w.WriteByte('\n')
+			}
+			wrote = true
+			writeHuman(w, t, opts)
+		}
+	}
+	return nil
+}
+
+// flatten lists each record's fields (a one-row table) followed by its
+// nested tables: what raw and export print.
+func flatten(tables []*Table) []*Table {
+	var out []*Table
+	for _, t := range tables {
+		out = append(out, t)
+		out = append(out, t.Nested...)
+	}
+	return out
+}
+
+// printsHuman reports whether t prints anything in the human format: with
+// -n, an empty table prints nothing, not even the blank line that
+// separates it from the next.
+func (o *Options) printsHuman(t *Table) bool {
+	return !o.NoHeadings || t.Absent || t.Vertical || t.Len() > 0
+}
+
+func (o *Options) setDefaults() {
+	if o.Now.IsZero() {
+		o.Now = time.Now()
+	}
+	if o.Location == nil {
+		o.Location = time.Local
+	}
+	// People get short times in tables and full ones in a record (read
+	// closely, not scanned): "" stays until a record or table is written.
+	if o.TimeFormat == "" && (o.Format == Raw || o.Format == Export) {
+		o.TimeFormat = TimeISO
+	}
+}

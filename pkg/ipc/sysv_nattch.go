@@ -1,0 +1,18 @@
+package ipc
+
+import (
+	"unsafe"
+
+	"github.com/ipcctl/ipcctl/pkg/ipc/internal/sys"
+)
+
+// ShmAttached returns how many processes have segment id attached and
+// whether it is marked for removal (it then goes at the last detach).
+// Equivalent to: shmctl(ID, IPC_STAT) and reading shm_nattch, SHM_DEST.
+func (c *Client) ShmAttached(id int) (nattch uint64, dest bool, err error) {
+	var ds sys.ShmidDs
+	if _, err := sys.Shmctl(id, sys.IPC_STAT, unsafe.Pointer(&ds)); err != nil {
+		return 0, false, notFoundIfGone(err)
+	}
+	return ds.Nattch, ds.Perm.Mode&sys.SHM_DEST != 0, nil
+}
