@@ -251,3 +251,21 @@ func TestMqRecvOutputFailureKeepsMessage(t *testing.T) {
 		}
 	})
 }
+
+// A --out that cannot be created is a plain failure (1), never "not
+// found" (3): the queue exists, and keeps its message.
+func TestMqRecvBadOutIsNotNotFound(t *testing.T) {
+	nstest.Require(t)
+	id := newMsg(t, 0o600)
+	msgSendRaw(t, id, 1, "keep me")
+	r := testutil.Run(t, "", "mq-recv", strconv.Itoa(id), "--out", "/nonexistent-dir/x")
+	if r.Code != 1 {
+		t.Errorf("mq-recv --out /nonexistent-dir/x: exit %d %q, want 1", r.Code, r.Stderr)
+	}
+	if n := msgStat(t, id).Qnum; n != 1 {
+		t.Errorf("queue has %d messages, want 1", n)
+	}
+	if r := testutil.Run(t, "", "show", "shm", "999999"); r.Code != 3 {
+		t.Errorf("show shm 999999: exit %d, want 3", r.Code)
+	}
+}

@@ -84,3 +84,13 @@ func Message(err error) string {
 	}
 	return err.Error()
 }
+
+// IfNotExist marks err NotFound when it says a file does not exist: for
+// callers whose file is itself the object the user named (mmap FILE,
+// key PATH), where a missing file is a missing object.
+func IfNotExist(err error) error {
+	if err != nil && errors.Is(err, fs.ErrNotExist) && !errors.Is(err, NotFound) {
+		return Wrap(NotFound, err)
+	}
+	return err
+}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"syscall"
+
+	"github.com/ipcctl/ipcctl/pkg/errclass"
 )
 
 // Ftok computes the System V key for path and proj exactly as glibc's
@@ -18,7 +20,7 @@ import (
 func Ftok(path string, proj int) (int32, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
-		return 0, err
+		return 0, errclass.IfNotExist(err)
 	}
 	st, ok := fi.Sys().(*syscall.Stat_t)
 	if !ok {

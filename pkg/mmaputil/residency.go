@@ -5,6 +5,8 @@ import (
 	"math"
 	"os"
 
+	"github.com/ipcctl/ipcctl/pkg/errclass"
+
 	"github.com/ipcctl/ipcctl/pkg/mmaputil/internal/sys"
 	"golang.org/x/sys/unix"
 )
@@ -26,6 +28,7 @@ func (r Residency) ResidentBytes() uint64 { return r.Resident * uint64(PageSize)
 func openRegular(path string, flag int) (*os.File, int64, error) {
 	// O_NONBLOCK: a FIFO is refused below, not waited on.
 	f, err := os.OpenFile(path, flag|unix.O_NONBLOCK, 0)
+	err = errclass.IfNotExist(err)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -179,6 +182,7 @@ func Evict(path string) (before, after Residency, err error) {
 		return before, before, err
 	}
 	f, err := os.Open(path)
+	err = errclass.IfNotExist(err)
 	if err != nil {
 		return before, before, err
 	}

@@ -6,6 +6,8 @@ import (
 	"io/fs"
 	"strings"
 
+	"github.com/ipcctl/ipcctl/pkg/errclass"
+
 	"golang.org/x/sys/unix"
 )
 
@@ -88,15 +90,20 @@ func ExitCode(err error) int {
 		return ExitUsage
 	case errors.As(err, &partial):
 		return ExitPartial
-	case errors.Is(err, fs.ErrNotExist), errors.Is(err, unix.ENOENT), errors.Is(err, unix.EIDRM):
+	case errors.Is(err, errclass.Usage):
+		return ExitUsage
+	case errors.Is(err, errclass.NotFound), errors.Is(err, unix.EIDRM):
+		// Only a missing object: a file the user named for output that
+		// cannot be made is a plain failure (1), never "not found".
 		return ExitNotFound
-	case errors.Is(err, fs.ErrPermission), errors.Is(err, unix.EACCES), errors.Is(err, unix.EPERM):
+	case errors.Is(err, errclass.Permission), errors.Is(err, fs.ErrPermission), errors.Is(err, unix.EACCES), errors.Is(err, unix.EPERM):
 		return ExitPermission
-	case errors.Is(err, fs.ErrExist), errors.Is(err, unix.EEXIST):
+	case errors.Is(err, errclass.Exists), errors.Is(err, fs.ErrExist), errors.Is(err, unix.EEXIST):
 		return ExitExists
-	case errors.Is(err, unix.EAGAIN), errors.Is(err, unix.ENOMSG), errors.Is(err, unix.ETIMEDOUT):
+	case errors.Is(err, errclass.WouldBlock), errors.Is(err, errclass.Timeout),
+		errors.Is(err, unix.EAGAIN), errors.Is(err, unix.ENOMSG), errors.Is(err, unix.ETIMEDOUT):
 		return ExitWouldBlock
-	case errors.Is(err, errors.ErrUnsupported), errors.Is(err, unix.ENOSYS), errors.Is(err, unix.EOPNOTSUPP):
+	case errors.Is(err, errclass.Unsupported), errors.Is(err, errors.ErrUnsupported), errors.Is(err, unix.ENOSYS), errors.Is(err, unix.EOPNOTSUPP):
 		return ExitUnsupported
 	}
 	return ExitError

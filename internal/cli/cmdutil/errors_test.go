@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"testing"
 
+	"github.com/ipcctl/ipcctl/pkg/errclass"
 	"github.com/ipcctl/ipcctl/pkg/ipc"
 	"golang.org/x/sys/unix"
 )
@@ -22,9 +23,13 @@ func TestExitCode(t *testing.T) {
 		{"flag", FlagErrorf("bad size %q", "x"), 2},
 		{"wrapped flag", fmt.Errorf("create: %w", FlagErrorf("bad")), 2},
 		{"not found", fmt.Errorf("show shm 3: %w", ipc.ErrNotFound), 3},
-		{"ENOENT", unix.ENOENT, 3},
+		{"ENOENT is not an object", unix.ENOENT, 1},
+		{"missing output file", &fs.PathError{Op: "open", Path: "/nonexistent/x", Err: unix.ENOENT}, 1},
+		{"usage class", fmt.Errorf("x: %w", errclass.Usage), 2},
+		{"name error", &ipc.NameError{Name: "x", Reason: "r"}, 2},
 		{"EIDRM", unix.EIDRM, 3},
-		{"fs.ErrNotExist", fs.ErrNotExist, 3},
+		{"fs.ErrNotExist", fs.ErrNotExist, 1},
+		{"class not found", errclass.Wrap(errclass.NotFound, fs.ErrNotExist), 3},
 		{"EACCES", fmt.Errorf("rm shm 42: %w", unix.EACCES), 4},
 		{"EPERM", unix.EPERM, 4},
 		{"EEXIST", unix.EEXIST, 5},

@@ -2,8 +2,9 @@ package hugepage
 
 import (
 	"fmt"
-	"io/fs"
 	"path/filepath"
+
+	"github.com/ipcctl/ipcctl/pkg/errclass"
 
 	"github.com/ipcctl/ipcctl/internal/cli/cmdutil"
 	"github.com/ipcctl/ipcctl/internal/columns"
@@ -207,7 +208,7 @@ func umountRun(opts *UmountOptions) error {
 		found = found || m.Dir == dir
 	}
 	if !found {
-		return fmt.Errorf("hugepage umount %s: not a hugetlbfs mount: %w", opts.Dir, fs.ErrNotExist)
+		return fmt.Errorf("hugepage umount %s: not a hugetlbfs mount: %w", opts.Dir, errclass.NotFound)
 	}
 	if opts.DryRun {
 		fmt.Fprintf(opts.IO.Out, "would umount %s\n", dir)

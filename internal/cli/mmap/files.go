@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/ipcctl/ipcctl/pkg/errclass"
+
 	"github.com/ipcctl/ipcctl/internal/cli/cmdutil"
 	"github.com/ipcctl/ipcctl/internal/iostreams"
 	"github.com/ipcctl/ipcctl/internal/table"
@@ -51,6 +53,7 @@ func eachFile(io *iostreams.IOStreams, verb string, paths []string, recursive bo
 	}
 	for _, p := range paths {
 		st, err := os.Stat(p)
+		err = errclass.IfNotExist(err) // a FILE named is the object
 		if err != nil {
 			total++
 			fail(fmt.Errorf("%s: %w", verb, err))

@@ -11,6 +11,8 @@ import (
 	"os"
 	"strings"
 
+	"github.com/ipcctl/ipcctl/pkg/errclass"
+
 	"github.com/ipcctl/ipcctl/internal/cli/cmdutil"
 	"github.com/ipcctl/ipcctl/internal/iostreams"
 	"github.com/ipcctl/ipcctl/pkg/mmaputil"
@@ -233,6 +235,7 @@ func mmapRun(opts *Options) error {
 	}
 	// O_NONBLOCK: a FIFO named by mistake is refused, not waited on.
 	file, err := os.OpenFile(opts.Path, flag|unix.O_NONBLOCK, 0)
+	err = errclass.IfNotExist(err) // the file is the object: missing, exit 3
 	if err != nil {
 		return fmt.Errorf("mmap: %w", err)
 	}
