@@ -53,8 +53,13 @@ func writeExport(w *bufio.Writer, t *Table, opts *Options) {
 		names[i] = strings.ToUpper(c.Name)
 	}
 	var line, cell []byte
+	var kind []byte
+	if opts.Kinds {
+		kind = appendShellQuoted([]byte("KIND="), []byte(t.Name))
+		kind = append(kind, ' ')
+	}
 	t.each(func(row []Value) {
-		line = line[:0]
+		line = append(line[:0], kind...)
 		for i, v := range row {
 			if i > 0 {
 				line = append(line, ' ')

@@ -114,6 +114,9 @@ type Options struct {
 	TTY          bool   // stdout is a terminal: free-text columns may wrap to fit Width
 	Width        int    // terminal width, 0 = unknown
 	Wide         bool   // never wrap, whatever the width (--wide)
+	// Kinds starts every --export line with KIND="table name", so that
+	// lines of several kinds of object can be told apart.
+	Kinds bool
 	Now          time.Time
 	Location     *time.Location
 }

@@ -132,6 +132,7 @@ func lsRun(opts *Options) error {
 			return t, nil
 		})
 	}
+	out.Render.Kinds = len(ks) > 1
 	if err := table.Render(opts.IO.Out, out.Render, tables...); err != nil {
 		return err
 	}

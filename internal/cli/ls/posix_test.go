@@ -113,3 +113,60 @@ func TestLsRunMqUnmounted(t *testing.T) {
 		t.Fatalf("ls: %v\nstderr %q\nstdout %q", err, stderr, out)
 	}
 }
+
+// --sort, --view and -o all work for the POSIX kinds too, in every format.
+func TestLsRunPosixSortViewAll(t *testing.T) {
+	root := posixFixture(t, true)
+	os.WriteFile(filepath.Join(root, "dev/shm/zeta"), make([]byte, 10), 0o600)
+	os.WriteFile(filepath.Join(root, "dev/shm/alpha"), make([]byte, 20000), 0o600)
+	pshm := ks("pshm")
+	names := func(out string) []string {
+		var got map[string][]map[string]any
+		if err := json.Unmarshal([]byte(out), &got); err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		var n []string
+		for _, o := range got["pshm"] {
+			n = append(n, o["name"].(string))
+		}
+		return n
+	}
+	for _, tc := range []struct {
+		output cmdutil.OutputOptions
+		want   string
+	}{
+		{cmdutil.OutputOptions{JSON: true}, "/alpha /data /zeta"},
+		{cmdutil.OutputOptions{JSON: true, Reverse: true}, "/zeta /data /alpha"},
+		{cmdutil.OutputOptions{JSON: true, Sort: "size"}, "/zeta /data /alpha"},
+		{cmdutil.OutputOptions{JSON: true, Sort: "size", Reverse: true}, "/alpha /data /zeta"},
+	} {
+		out, _, err := runLs(t, root, Options{Kinds: pshm, Output: tc.output})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Join(names(out), " "); got != tc.want {
+			t.Errorf("%+v: order %s, want %s", tc.output, got, tc.want)
+		}
+	}
+	for _, tc := range []struct {
+		output cmdutil.OutputOptions
+		header string
+	}{
+		{cmdutil.OutputOptions{Raw: true, View: "times"}, "NAME OWNER ATIME MTIME CTIME"},
+		{cmdutil.OutputOptions{Raw: true, View: "creators"}, "NAME PERMS OWNER GROUP"},
+		{cmdutil.OutputOptions{Raw: true, View: "pids", Columns: "+size"}, "NAME OWNER SIZE"},
+		{cmdutil.OutputOptions{Raw: true, Columns: "all"}, "NAME OWNER PERMS MODE SIZE UID GID GROUP MTIME CTIME ATIME"},
+	} {
+		out, _, err := runLs(t, root, Options{Kinds: pshm, Output: tc.output})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if first := strings.SplitN(out, "\n", 2)[0]; first != tc.header {
+			t.Errorf("%+v: header %q, want %q", tc.output, first, tc.header)
+		}
+	}
+	out, _, err := runLs(t, root, Options{Kinds: ks("psem", "mq"), Output: cmdutil.OutputOptions{Export: true, View: "pids"}})
+	if err != nil || !strings.Contains(out, `KIND="psem" NAME="/lock" OWNER=`) || !strings.Contains(out, `KIND="mq" NAME="/jobs" OWNER=`) || !strings.Contains(out, `NOTIFY_PID="77"`) {
+		t.Errorf("--export --view pids: %v\n%s", err, out)
+	}
+}

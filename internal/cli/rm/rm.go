@@ -444,5 +444,6 @@ func show(w interface{ Write([]byte) (int, error) }, opts *Options, p *plan, rop
 		tables[i] = k.TargetTable(opts.Factory, p.targets[i],
 			kinds.Query{Columns: p.out.Columns[i], Sort: p.out.Sort, Reverse: opts.Output.Reverse})
 	}
+	ropts.Kinds = len(p.kinds) > 1
 	return table.Render(w, ropts, tables...)
 }
