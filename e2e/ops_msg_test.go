@@ -269,3 +269,30 @@ func TestMqRecvBadOutIsNotNotFound(t *testing.T) {
 		t.Errorf("show shm 999999: exit %d, want 3", r.Code)
 	}
 }
+
+// mq-send --timeout on a full System V queue waits in msgsnd (seen
+// blocked, never timed), then exits 6 and sends nothing; a receive during
+// the wait lets it through.
+func TestMqSendTimeout(t *testing.T) {
+	nstest.Require(t)
+	id := newMsg(t, 0o600)
+	sid := strconv.Itoa(id)
+	msgSetQbytes(t, id, 8)
+	msgSendRaw(t, id, 1, "12345678") // full
+	code, stderr := runSeenBlocked(t, inSyscall(t, unix.SYS_MSGSND), "mq-send", sid, "late", "--timeout", "1s")
+	if code != 6 || !strings.Contains(stderr, "timed out") {
+		t.Errorf("mq-send --timeout on a full queue: exit %d %q, want 6", code, stderr)
+	}
+	if ds := msgStat(t, id); ds.Qnum != 1 {
+		t.Errorf("the timed-out message was sent: %d messages", ds.Qnum)
+	}
+	sender := startIpcctl(t, "", "mq-send", sid, "abc", "--type", "4", "--timeout", "60s")
+	signalThreadIn(t, sender.cmd.Process.Pid, unix.SYS_MSGSND, syscall.SIGWINCH) // a stray signal does not end the wait
+	msgRecvRaw(t, id)
+	if code := sender.wait(t, 10*time.Second); code != 0 {
+		t.Fatalf("woken sender: exit %d %s", code, sender.stderr.String())
+	}
+	if typ, body := msgRecvRaw(t, id); typ != 4 || body != "abc" {
+		t.Errorf("sent after waiting: %d %q", typ, body)
+	}
+}

@@ -435,4 +435,10 @@ func TestShowWithoutReadPermission(t *testing.T) {
 			t.Errorf("show %s %s as uid 1000: %s = %v (present %v), want null\n%s", tc.kind, tc.id, tc.field, v, ok, out)
 		}
 	}
+	// People are told why, not shown a lone "-".
+	cmd := exec.Command(testutil.Binary(t), "show", "sem", semID)
+	nstest.AsUser(cmd, 1000, 1000)
+	if out, err := cmd.Output(); err != nil || !strings.Contains(string(out), "------ Semaphores ------\n- (permission denied)\n") {
+		t.Errorf("show sem as uid 1000: %v\n%s", err, out)
+	}
 }

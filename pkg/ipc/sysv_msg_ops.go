@@ -56,6 +56,14 @@ func (c *Client) MsgMax() (int, error) {
 // error: the send is retried.
 // Equivalent to: `msgsnd(id, {mtype, body}, len(body), flags)`.
 func (c *Client) MsgSend(id int, mtype int64, body []byte, flags MsgFlags) error {
+	return c.MsgSendTimeout(id, mtype, body, flags, 0)
+}
+
+// MsgSendTimeout is MsgSend that waits for room at most timeout (> 0),
+// then returns ErrTimeout and sends nothing. msgsnd(2) has no timeout: the
+// wait is interrupted as MsgReceive's is (see there).
+// Equivalent to: `msgsnd(id, {mtype, body}, len(body), flags)` with a deadline.
+func (c *Client) MsgSendTimeout(id int, mtype int64, body []byte, flags MsgFlags, timeout time.Duration) error {
 	if mtype < 1 {
 		return fmt.Errorf("message type %d: must be at least 1", mtype)
 	}
@@ -64,25 +72,30 @@ func (c *Client) MsgSend(id int, mtype int64, body []byte, flags MsgFlags) error
 	buf := *bp
 	sys.PutMtype(buf, mtype)
 	copy(buf[sys.MsgHeaderSize:], body)
-	for {
-		err := sys.Msgsnd(id, buf, int(flags&MsgNoWait))
-		switch err {
-		case nil:
-			return nil
-		case unix.EINTR:
-			continue
-		case unix.EAGAIN:
-			return fmt.Errorf("queue is full: %w", ErrWouldBlock)
-		case unix.EIDRM:
-			return fmt.Errorf("queue removed while waiting: %w", ErrNotFound)
-		case unix.EINVAL:
-			// EINVAL is also a message longer than msgmax.
-			if max, merr := c.MsgMax(); merr == nil && len(body) > max {
-				return fmt.Errorf("message of %d bytes is larger than msgmax (%d bytes)", len(body), max)
-			}
+	send := func() error { return sys.Msgsnd(id, buf, int(flags&MsgNoWait)) }
+	var err error
+	if timeout > 0 && flags&MsgNoWait == 0 {
+		err = interruptAfter(timeout, send)
+	} else {
+		for err = send(); err == unix.EINTR; err = send() {
 		}
-		return notFoundIfGone(err)
 	}
+	switch err {
+	case nil:
+		return nil
+	case ErrTimeout:
+		return fmt.Errorf("no room in the queue: %w", ErrTimeout)
+	case unix.EAGAIN:
+		return fmt.Errorf("queue is full: %w", ErrWouldBlock)
+	case unix.EIDRM:
+		return fmt.Errorf("queue removed while waiting: %w", ErrNotFound)
+	case unix.EINVAL:
+		// EINVAL is also a message longer than msgmax.
+		if max, merr := c.MsgMax(); merr == nil && len(body) > max {
+			return fmt.Errorf("message of %d bytes is larger than msgmax (%d bytes)", len(body), max)
+		}
+	}
+	return notFoundIfGone(err)
 }
 
 // MsgReceive takes a message from queue id: the first one when mtype is
@@ -116,6 +129,23 @@ func (c *Client) MsgReceive(id, maxSize int, mtype int64, flags MsgFlags, timeou
 
 // receiveTimed is a blocking msgrcv that a timer interrupts at the deadline.
 func receiveTimed(id int, buf []byte, mtype int64, flags int, timeout time.Duration) (Message, error) {
+	var m Message
+	err := interruptAfter(timeout, func() error {
+		var err error
+		m, err = receiveOnce(id, buf, mtype, flags)
+		return err
+	})
+	return m, err
+}
+
+// interruptAfter runs wait, a blocking System V call that returns EINTR
+// when a signal interrupts it, until it returns anything else or timeout
+// passes (ErrTimeout). It runs on a locked OS thread, and at the deadline
+// a timer sends that thread SIGURG (which the Go runtime handles and
+// ignores), repeating until wait returns: a signal that lands between the
+// expiry check and the system call would be missed. A late one reaches a
+// thread doing something else, where SIGURG is harmless.
+func interruptAfter(timeout time.Duration, wait func() error) error {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	pid, tid := unix.Getpid(), unix.Gettid()
@@ -124,9 +154,6 @@ func receiveTimed(id int, buf []byte, mtype int64, flags int, timeout time.Durat
 	defer close(done)
 	timer := time.AfterFunc(timeout, func() {
 		expired.Store(true)
-		// Repeat until the receive returns: a signal that lands between the
-		// expiry check and the system call would be missed. A late one
-		// reaches a thread doing something else, where SIGURG is harmless.
 		for {
 			unix.Tgkill(pid, tid, unix.SIGURG)
 			select {
@@ -138,12 +165,11 @@ func receiveTimed(id int, buf []byte, mtype int64, flags int, timeout time.Durat
 	})
 	defer timer.Stop()
 	for !expired.Load() {
-		m, err := receiveOnce(id, buf, mtype, flags)
-		if err != unix.EINTR {
-			return m, err
+		if err := wait(); err != unix.EINTR {
+			return err
 		}
 	}
-	return Message{}, ErrTimeout
+	return ErrTimeout
 }
 
 // MsgPeek copies message number index (0 is the oldest) of queue id

@@ -21,16 +21,16 @@ type Options struct {
 	IO      *iostreams.IOStreams
 	Factory *cmdutil.Factory
 
-	ID     int
-	Name   string  // POSIX queue name ("/NAME"); empty for System V
-	Body   *string // the MESSAGE argument
-	In     string
-	Type   int64
-	NoWait bool
+	ID      int
+	Name    string  // POSIX queue name ("/NAME"); empty for System V
+	Body    *string // the MESSAGE argument
+	In      string
+	Type    int64
+	NoWait  bool
+	Timeout time.Duration
 
 	// POSIX only.
 	Priority uint32
-	Timeout  time.Duration
 }
 
 // NewCmdMqSend builds the command; runF replaces mqSendRun in tests.
@@ -48,12 +48,13 @@ standard input, byte for byte.
 long). --priority (POSIX) is the message priority, 0 to 32767
 (MQ_PRIO_MAX-1); higher priorities are received first. Without --nowait,
 mq-send waits while the queue is full; with it, a full queue exits 6.
---timeout (POSIX) bounds the wait, then exits 6. A message longer than
+--timeout bounds the wait, then exits 6 and sends nothing. A message longer than
 kernel.msgmax or than the System V queue's capacity, or longer than the
 POSIX queue's msgsize, is refused and nothing is sent.`,
 		Example: `  ipcctl mq-send 3 'hello'
   ipcctl mq-send 3 --type 7 --in job.json
   printf 'x' | ipcctl mq-send 3 --nowait
+  ipcctl mq-send 3 'hello' --timeout 2s
   ipcctl mq-send /jobs 'urgent' --priority 10
   ipcctl mq-send /jobs --in job.json --timeout 5s`,
 		Args: func(cmd *cobra.Command, args []string) error {
@@ -63,6 +64,9 @@ POSIX queue's msgsize, is refused and nothing is sent.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if cmd.Flags().Changed("timeout") && opts.Timeout <= 0 {
+				return cmdutil.FlagErrorf("mq-send: --timeout must be positive")
+			}
 			if len(args) == 2 {
 				opts.Body = &args[1]
 				if opts.In != "" {
@@ -98,7 +102,7 @@ POSIX queue's msgsize, is refused and nothing is sent.`,
 	cmd.Flags().StringVar(&opts.In, "in", "", "send the contents of `FILE`")
 	cmd.Flags().BoolVar(&opts.NoWait, "nowait", false, "exit 6 instead of waiting when the queue is full (IPC_NOWAIT)")
 	cmd.Flags().StringVar(&priority, "priority", "0", "POSIX message `PRIORITY`, 0 to 32767")
-	cmd.Flags().DurationVar(&opts.Timeout, "timeout", 0, "POSIX: give up waiting for room after `DURATION`, exit 6")
+	cmd.Flags().DurationVar(&opts.Timeout, "timeout", 0, "give up waiting for room after `DURATION`, exit 6")
 	cmd.MarkFlagsMutuallyExclusive("nowait", "timeout")
 	return cmd
 }
@@ -139,7 +143,7 @@ func sysvSend(opts *Options) error {
 	if opts.NoWait {
 		flags |= ipc.MsgNoWait
 	}
-	return c.MsgSend(opts.ID, opts.Type, body, flags)
+	return c.MsgSendTimeout(opts.ID, opts.Type, body, flags, opts.Timeout)
 }
 
 // readBody returns the message: MESSAGE, or --in FILE or stdin read up to

@@ -25,15 +25,12 @@ func (o *Options) parsePosix(cmd *cobra.Command, name, priority string) error {
 		return cmdutil.FlagErrorf("invalid --priority %q: want 0 to %d (MQ_PRIO_MAX-1)", priority, ipc.MqPrioMax-1)
 	}
 	o.Priority = uint32(p)
-	if cmd.Flags().Changed("timeout") && o.Timeout <= 0 {
-		return cmdutil.FlagErrorf("mq-send: --timeout must be positive")
-	}
 	return nil
 }
 
 // refusePosixFlags fails on a POSIX-only flag given for a System V queue.
 func refusePosixFlags(cmd *cobra.Command) error {
-	for _, name := range []string{"priority", "timeout"} {
+	for _, name := range []string{"priority"} {
 		if cmd.Flags().Changed(name) {
 			return cmdutil.FlagErrorf("mq-send: --%s is for POSIX queues (mq-send /NAME)", name)
 		}

@@ -128,7 +128,11 @@ func rmRun(opts *Options) error {
 		return err
 	}
 	if opts.DryRun {
-		return show(opts.IO.Out, opts, p, p.out.Render)
+		if err := show(opts.IO.Out, opts, p, p.out.Render); err != nil {
+			return err
+		}
+		fmt.Fprintf(opts.IO.ErrOut, "ipcctl: dry run: %s would be removed; nothing was changed\n", cmdutil.Plural(p.total, "object"))
+		return nil
 	}
 	if p.total == 0 {
 		return nil
