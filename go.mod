@@ -4,6 +4,7 @@ go 1.26.8
 
 require (
 	github.com/clipperhouse/displaywidth v0.10.0
+	github.com/creack/pty v1.1.24
 	github.com/spf13/cobra v1.10.2
 	golang.org/x/sys v0.49.0
 )

@@ -113,10 +113,22 @@ func (l *layout) row(cells [][]byte) {
 		n = max(n, len(l.lines[i]))
 	}
 	for line := 0; line < n; line++ {
+		// A continuation line holds only the wrapped cells: stop after
+		// the last of them rather than pad the rest with spaces.
+		last := 0
 		for i := range cells {
+			if line < len(l.lines[i]) && len(l.lines[i][line]) > 0 {
+				last = i
+			}
+		}
+		for i := 0; i <= last; i++ {
 			var c []byte
 			if line < len(l.lines[i]) {
 				c = l.lines[i][line]
+			}
+			if i == last && !l.cols[i].Right {
+				l.w.Write(c)
+				break
 			}
 			l.cell(i, c)
 		}

@@ -44,7 +44,13 @@ func (e *NameError) Is(target error) bool { return target == errclass.Usage }
 // and no NUL; "/." and "/.." are refused, so no name reaches outside
 // /dev/shm or /dev/mqueue. A semaphore name leaves room for "sem.", and a
 // shared memory name may not start with it (that file is a semaphore's).
+//
+// A name may carry bytes that are not UTF-8 in the form ipcctl's JSON
+// shows them: byte 0xNN as the lone surrogate U+DCNN (PEP 383), which a
+// tool that keeps lone surrogates writes as the three bytes ED B2/B3 xx.
+// Those are turned back into the byte; no valid UTF-8 name has them.
 func ParsePosixName(k Kind, s string) (string, error) {
+	s = unescapeSurrogates(s)
 	bad := func(reason string) (string, error) { return "", &NameError{Name: s, Reason: reason} }
 	if !strings.HasPrefix(s, "/") {
 		return bad("must start with /")
@@ -70,6 +76,24 @@ func ParsePosixName(k Kind, s string) (string, error) {
 		return bad("/dev/shm/sem.* holds named semaphores (psem), not shared memory")
 	}
 	return s, nil
+}
+
+// unescapeSurrogates turns each encoded lone surrogate U+DC80..U+DCFF
+// (ED B2 80 .. ED B3 BF) into the byte it stands for.
+func unescapeSurrogates(s string) string {
+	if !strings.Contains(s, "\xed\xb2") && !strings.Contains(s, "\xed\xb3") {
+		return s
+	}
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		if i+2 < len(s) && s[i] == 0xed && (s[i+1] == 0xb2 || s[i+1] == 0xb3) && s[i+2]&0xc0 == 0x80 {
+			b = append(b, (s[i+1]&0x01)<<6|s[i+2]&0x3f|0x80)
+			i += 2
+			continue
+		}
+		b = append(b, s[i])
+	}
+	return string(b)
 }
 
 // PosixFile is what stat shows of the file behind a POSIX object.

@@ -615,3 +615,20 @@ func TestMqListFixture(t *testing.T) {
 		t.Fatalf("%+v", q)
 	}
 }
+
+// The JSON form of a name that is not UTF-8 (lone surrogates, written as
+// WTF-8 by tools that keep them) is taken back as the original bytes.
+func TestParsePosixNameSurrogates(t *testing.T) {
+	for in, want := range map[string]string{
+		"/caf\xed\xb3\xa9":           "/caf\xe9", // U+DCE9
+		"/\xed\xb2\x80x":             "/\x80x",   // U+DC80
+		"/plain":                     "/plain",
+		"/caf\u00e9":                 "/caf\u00e9",
+		"/a\xed\xb3\xbf\xed\xb2\x81": "/a\xff\x81",
+	} {
+		got, err := ParsePosixName(KindPshm, in)
+		if err != nil || got != want {
+			t.Errorf("ParsePosixName(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+}

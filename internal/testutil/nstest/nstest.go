@@ -159,8 +159,12 @@ func setupInside() error {
 			return err
 		}
 	}
+	// A devpts of our own, so tests can open pseudo-terminals (creack/pty)
+	// without the host's.
 	if err := os.Mkdir("/dev/pts", 0o755); err == nil {
-		_ = unix.Mount(filepath.Join(old, "pts"), "/dev/pts", "", unix.MS_BIND|unix.MS_REC, "")
+		if unix.Mount("devpts", "/dev/pts", "devpts", unix.MS_NOSUID|unix.MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620") == nil {
+			_ = os.Symlink("pts/ptmx", "/dev/ptmx")
+		}
 	}
 	if err := os.Mkdir("/dev/shm", 0o1777); err != nil {
 		return err
