@@ -2,7 +2,7 @@
 # Installs what the tests need, where it can: root with apt-get. Prints why
 # when it cannot; the tests that need a missing tool skip with a reason.
 set -u
-pkgs=(python3-sysv-ipc util-linux gcc libc6-dev bsdextrautils bash-completion zsh fish)
+pkgs=(python3-sysv-ipc util-linux gcc libc6-dev bsdextrautils bash-completion zsh fish tmux)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -49,8 +49,15 @@ func writeHuman(w *bufio.Writer, t *Table, opts *Options) {
 		}
 		start = end
 	}
-	fitToTerminal(t.Cols, widths, opts)
 	l := layout{w: w, cols: t.Cols, widths: widths}
+	if t.Marks != nil {
+		l.gutter, l.color = true, opts.Color
+		opts := *opts
+		opts.Width -= 2
+		fitToTerminal(t.Cols, widths, &opts)
+	} else {
+		fitToTerminal(t.Cols, widths, opts)
+	}
 	if !opts.NoHeadings {
 		row := make([][]byte, ncol)
 		for i, c := range t.Cols {
@@ -63,11 +70,17 @@ func writeHuman(w *bufio.Writer, t *Table, opts *Options) {
 	for k, end := range ends {
 		row[k%ncol] = arena[start:end]
 		if k%ncol == ncol-1 {
+			if r := k / ncol; r < len(t.Marks) {
+				l.mark = t.Marks[r]
+			}
 			l.row(row)
 		}
 		start = end
 	}
 }
+
+// markColors are the SGR colors of marked rows.
+var markColors = [...]string{"", "\x1b[32m", "\x1b[33m", "\x1b[31m"}
 
 func writeTitle(w *bufio.Writer, title string) {
 	w.WriteString("------ ")
@@ -82,9 +95,33 @@ type layout struct {
 	cols   []Col
 	widths []int
 	lines  [][][]byte // per column, the lines of a wrapped cell
+
+	gutter bool // rows start with their mark
+	color  bool // and marked rows are painted
+	mark   Mark // of the row being written
+}
+
+// begin starts a line: the gutter, and the color of the row's mark.
+func (l *layout) begin() {
+	if !l.gutter {
+		return
+	}
+	l.w.WriteString(l.mark.Gutter())
+	if l.color && l.mark != Same {
+		l.w.WriteString(markColors[l.mark])
+	}
+}
+
+// end ends a line.
+func (l *layout) end() {
+	if l.color && l.mark != Same {
+		l.w.WriteString("\x1b[0m")
+	}
+	l.w.WriteByte('\n')
 }
 
 func (l *layout) row(cells [][]byte) {
+	defer func() { l.mark = Same }()
 	// Most rows are one line: write them straight.
 	wraps := false
 	for i, c := range cells {
@@ -94,10 +131,11 @@ func (l *layout) row(cells [][]byte) {
 		}
 	}
 	if !wraps {
+		l.begin()
 		for i, c := range cells {
 			l.cell(i, c)
 		}
-		l.w.WriteByte('\n')
+		l.end()
 		return
 	}
 	if l.lines == nil {
@@ -121,6 +159,7 @@ func (l *layout) row(cells [][]byte) {
 				last = i
 			}
 		}
+		l.begin()
 		for i := 0; i <= last; i++ {
 			var c []byte
 			if line < len(l.lines[i]) {
@@ -132,7 +171,7 @@ func (l *layout) row(cells [][]byte) {
 			}
 			l.cell(i, c)
 		}
-		l.w.WriteByte('\n')
+		l.end()
 	}
 }
 
@@ -246,11 +285,25 @@ func writeVertical(w *bufio.Writer, t *Table, opts *Options) {
 	var line []byte
 	t.each(func(row []Value) {
 		for i, c := range t.Cols {
-			line = append(line[:0], c.Header()...)
+			line = line[:0]
+			mark := Same
+			if t.Marks != nil {
+				if i < len(t.Marks) {
+					mark = t.Marks[i]
+				}
+				line = append(line, mark.Gutter()...)
+				if opts.Color && mark != Same {
+					line = append(line, markColors[mark]...)
+				}
+			}
+			line = append(line, c.Header()...)
 			for n := len(c.Header()); n < width+2; n++ {
 				line = append(line, ' ')
 			}
 			line = AppendText(line, row[i], &ropts)
+			if opts.Color && mark != Same {
+				line = append(line, "\x1b[0m"...)
+			}
 			w.Write(append(line, '\n'))
 		}
 	})

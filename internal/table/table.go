@@ -37,9 +37,27 @@ type Table struct {
 	n    int
 	fill func(r int, dst []Value)
 
+	// Marks, when set, flag each row (or, for a record, each field) as
+	// new, changed or gone since an earlier look: the human table shows
+	// them in a gutter (see Mark), the other formats ignore them.
+	Marks []Mark
+
 	// later builds the table when Render runs (see Later).
 	later func() (*Table, error)
 }
+
+// Mark flags a row against an earlier look at the same table.
+type Mark uint8
+
+const (
+	Same    Mark = iota
+	Added        // "+": not there before
+	Changed      // "~": there before, with other values
+	Gone         // "-": there before, not any more (shown once)
+)
+
+// Gutter is the mark as the human table shows it, before the row.
+func (m Mark) Gutter() string { return [...]string{"  ", "+ ", "~ ", "- "}[m] }
 
 // Later is a table built by Render, concurrently with the other tables it
 // renders: build lists the system and returns the table, or nil to leave
@@ -117,8 +135,32 @@ type Options struct {
 	// Kinds starts every --export line with KIND="table name", so that
 	// lines of several kinds of object can be told apart.
 	Kinds bool
+	// Color paints marked rows (green new, yellow changed, red gone).
+	Color bool
 	Now          time.Time
 	Location     *time.Location
+}
+
+// Build builds the Later tables among tables (concurrently) and returns
+// every table ready, in order, without those a build left out: for a
+// caller that looks at the rows before rendering (ls --watch).
+func Build(tables ...*Table) ([]*Table, error) { return buildAll(tables) }
+
+// Values returns the rows of t as values, computing those of a built table.
+func (t *Table) Values() [][]Value {
+	if t.fill == nil {
+		return t.Rows
+	}
+	out := make([][]Value, 0, t.n)
+	t.each(func(row []Value) { out = append(out, append([]Value(nil), row...)) })
+	return out
+}
+
+// Marked returns a copy of t with the given rows, each flagged by marks.
+func (t *Table) Marked(rows [][]Value, marks []Mark) *Table {
+	c := *t
+	c.Rows, c.Marks, c.fill, c.n, c.later = rows, marks, nil, 0, nil
+	return &c
 }
 
 // Render writes tables in the chosen format; it is the package's only way

@@ -3,6 +3,7 @@ package cmdutil
 import (
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/ipcctl/ipcctl/internal/table"
 	"github.com/spf13/cobra"
@@ -185,4 +186,26 @@ func SelectColumns[T any](cols table.Columns[T], spec string) (table.Columns[T],
 		return nil, columnError(err)
 	}
 	return sel, nil
+}
+
+// AddWatchFlag registers --watch[=INTERVAL]: show the output again every
+// INTERVAL (default 2s) until interrupted.
+func AddWatchFlag(cmd *cobra.Command, watch *string) {
+	cmd.Flags().StringVar(watch, "watch", "", "show it again every `INTERVAL` (default 2s) until SIGINT: redrawn on a terminal, marking rows that appeared (+), changed (~) or went away (-); one JSON document per line otherwise")
+	cmd.Flags().Lookup("watch").NoOptDefVal = "2s"
+}
+
+// ParseWatch parses a --watch interval; "" means no watching.
+func ParseWatch(s string) (time.Duration, error) {
+	if s == "" {
+		return 0, nil
+	}
+	d, err := ParseDuration("--watch", s)
+	if err != nil {
+		return 0, err
+	}
+	if d < 100*time.Millisecond {
+		return 0, FlagErrorf("invalid --watch %q: want 100ms or more", s)
+	}
+	return d, nil
 }

@@ -2,12 +2,14 @@
 package limits
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/ipcctl/ipcctl/internal/cli/cmdutil"
 	"github.com/ipcctl/ipcctl/internal/columns"
 	"github.com/ipcctl/ipcctl/internal/iostreams"
 	"github.com/ipcctl/ipcctl/internal/table"
+	"github.com/ipcctl/ipcctl/internal/watch"
 	"github.com/spf13/cobra"
 )
 
@@ -17,6 +19,7 @@ type Options struct {
 	Factory *cmdutil.Factory
 
 	Output cmdutil.OutputOptions
+	Watch  string // --watch[=INTERVAL]
 }
 
 // NewCmdLimits builds the command; runF replaces limitsRun in tests.
@@ -37,7 +40,8 @@ numbers (bytes), and null where nothing counts against a limit or a
 usage figure has no limit.`,
 		Example: `  ipcctl limits
   ipcctl limits --json
-  ipcctl limits -o resource,used,limit --raw -n`,
+  ipcctl limits -o resource,used,limit --raw -n
+  ipcctl limits --watch=5s`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if runF != nil {
@@ -47,25 +51,39 @@ usage figure has no limit.`,
 		},
 	}
 	cmdutil.AddOutputFlags(cmd, &opts.Output)
+	cmdutil.AddWatchFlag(cmd, &opts.Watch)
 	return cmd
 }
 
 func limitsRun(opts *Options) error {
-	ropts, err := opts.Output.RenderOptions(opts.Factory)
-	if err != nil {
-		return err
-	}
+	f := opts.Factory
 	cols := columns.Limits()
-	if opts.Output.ListColumns {
-		return table.Render(opts.IO.Out, ropts, cols.Catalog("limits"))
-	}
-	sel, err := cmdutil.SelectColumns(cols, opts.Output.Columns)
+	out, err := opts.Output.Resolve(f, cols.Set("limits"))
 	if err != nil {
 		return err
 	}
-	rows, err := opts.Factory.IPC().Limits()
-	if err != nil {
-		return fmt.Errorf("limits: %w", err)
+	if opts.Output.ListColumns {
+		return out.PrintCatalogs(f)
 	}
-	return table.Render(opts.IO.Out, ropts, sel.Build("limits", "IPC Limits", rows))
+	interval, err := cmdutil.ParseWatch(opts.Watch)
+	if err != nil {
+		return err
+	}
+	sel := cols.Pick(out.Columns[0])
+	look := func() ([]*table.Table, error) {
+		rows, err := f.IPC().Limits()
+		if err != nil {
+			return nil, fmt.Errorf("limits: %w", err)
+		}
+		return []*table.Table{sel.Build("limits", "IPC Limits", rows)}, nil
+	}
+	if interval > 0 {
+		return watch.Run(context.Background(), watch.Options{IO: opts.IO, Render: out.Render, Interval: interval,
+			Title: fmt.Sprintf("Every %s: ipcctl limits", interval), Now: f.Now}, look)
+	}
+	tables, err := look()
+	if err != nil {
+		return err
+	}
+	return table.Render(opts.IO.Out, out.Render, tables...)
 }

@@ -2,6 +2,7 @@
 package ls
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/ipcctl/ipcctl/internal/iostreams"
 	"github.com/ipcctl/ipcctl/internal/kinds"
 	"github.com/ipcctl/ipcctl/internal/table"
+	"github.com/ipcctl/ipcctl/internal/watch"
 	"github.com/ipcctl/ipcctl/pkg/ipc"
 	"github.com/spf13/cobra"
 )
@@ -23,7 +25,8 @@ type Options struct {
 	Output cmdutil.OutputOptions
 	Filter kinds.FilterFlags
 
-	Mount bool // mount the mqueue filesystem first if it is not mounted
+	Mount bool   // mount the mqueue filesystem first if it is not mounted
+	Watch string // --watch[=INTERVAL]
 }
 
 // NewCmdLs builds the command; runF replaces lsRun in tests.
@@ -51,6 +54,7 @@ usage error; with no kind named, only the kinds it applies to are listed.`, kind
   ipcctl ls sem msg --json
   ipcctl ls --sort size -r
   ipcctl ls --view creators
+  ipcctl ls shm --watch=1s
   ipcctl ls shm --list-columns`,
 		ValidArgsFunction: func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
 			return kinds.CompleteKinds(kinds.All()), cobra.ShellCompDirectiveNoFileComp
@@ -75,6 +79,7 @@ usage error; with no kind named, only the kinds it applies to are listed.`, kind
 	fl.StringVar(&opts.Filter.Key, "key", "", "only System V objects with this `KEY`")
 	fl.StringVar(&opts.Filter.CreatorPID, "creator-pid", "", "only shared memory segments created by `PID`")
 	fl.StringVar(&opts.Filter.OlderThan, "older-than", "", "only objects last changed longer ago than `DURATION` (24h, 7d)")
+	cmdutil.AddWatchFlag(cmd, &opts.Watch)
 	kinds.CompleteColumnFlags(cmd, func(args []string) []*kinds.Kind { return kindsOf(args) })
 	return cmd
 }
@@ -115,24 +120,39 @@ func lsRun(opts *Options) error {
 			fmt.Fprintln(opts.IO.ErrOut, "ipcctl: mounted the mqueue filesystem on /dev/mqueue")
 		}
 	}
-	skipped := make([]error, len(ks))
-	tables := make([]*table.Table, len(ks))
-	for i, k := range ks {
-		q := kinds.Query{Filter: flt, Columns: out.Columns[i], Sort: out.Sort, Reverse: opts.Output.Reverse}
-		tables[i] = table.Later(func() (*table.Table, error) {
-			t, err := k.List(f, q)
-			// Listing every kind skips what this system lacks; a named kind does not.
-			if err != nil && !named && errors.Is(err, errors.ErrUnsupported) {
-				skipped[i] = err
-				return nil, nil
-			}
-			if err != nil {
-				return nil, fmt.Errorf("ls %s: %w", k.Name, err)
-			}
-			return t, nil
-		})
+	interval, err := cmdutil.ParseWatch(opts.Watch)
+	if err != nil {
+		return err
 	}
 	out.Render.Kinds = len(ks) > 1
+	skipped := make([]error, len(ks))
+	look := func() ([]*table.Table, error) {
+		tables := make([]*table.Table, len(ks))
+		for i, k := range ks {
+			q := kinds.Query{Filter: flt, Columns: out.Columns[i], Sort: out.Sort, Reverse: opts.Output.Reverse}
+			tables[i] = table.Later(func() (*table.Table, error) {
+				t, err := k.List(f, q)
+				// Listing every kind skips what this system lacks; a named kind does not.
+				if err != nil && !named && errors.Is(err, errors.ErrUnsupported) {
+					skipped[i] = err
+					return nil, nil
+				}
+				if err != nil {
+					return nil, fmt.Errorf("ls %s: %w", k.Name, err)
+				}
+				return t, nil
+			})
+		}
+		return table.Build(tables...)
+	}
+	if interval > 0 {
+		return watch.Run(context.Background(), watch.Options{IO: opts.IO, Render: out.Render, Interval: interval,
+			Title: fmt.Sprintf("Every %s: ipcctl ls %s", interval, strings.Join(kinds.Names(ks), " ")), Now: f.Now}, look)
+	}
+	tables, err := look()
+	if err != nil {
+		return err
+	}
 	if err := table.Render(opts.IO.Out, out.Render, tables...); err != nil {
 		return err
 	}

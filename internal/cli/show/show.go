@@ -2,12 +2,14 @@
 package show
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/ipcctl/ipcctl/internal/cli/cmdutil"
 	"github.com/ipcctl/ipcctl/internal/iostreams"
 	"github.com/ipcctl/ipcctl/internal/kinds"
 	"github.com/ipcctl/ipcctl/internal/table"
+	"github.com/ipcctl/ipcctl/internal/watch"
 	"github.com/spf13/cobra"
 )
 
@@ -20,6 +22,7 @@ type Options struct {
 	Target kinds.Target // by id or /NAME; unset with --key
 	Key    *int32       // --key instead of an id
 	Output cmdutil.OutputOptions
+	Watch  string // --watch[=INTERVAL]
 }
 
 // NewCmdShow builds the command; runF replaces showRun in tests.
@@ -102,6 +105,7 @@ picks fields (default: all of them). Times are shown in full
 	}
 	cmdutil.AddOutputFlags(cmd, &opts.Output)
 	cmd.Flags().StringVar(&key, "key", "", "the object with this System V `KEY` instead of an id")
+	cmdutil.AddWatchFlag(cmd, &opts.Watch)
 	kinds.CompleteColumnFlags(cmd, func(args []string) []*kinds.Kind {
 		if ks, err := kinds.Parse(args[:min(len(args), 1)]); err == nil && len(ks) == 1 {
 			return ks
@@ -128,9 +132,24 @@ func showRun(opts *Options) error {
 			return fmt.Errorf("%s: %w", what, err)
 		}
 	}
-	rec, err := k.Show(f, t, out.Columns[0])
+	interval, err := cmdutil.ParseWatch(opts.Watch)
 	if err != nil {
-		return fmt.Errorf("%s: %w", what, err)
+		return err
 	}
-	return table.Render(opts.IO.Out, out.Render, rec)
+	look := func() ([]*table.Table, error) {
+		rec, err := k.Show(f, t, out.Columns[0])
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", what, err)
+		}
+		return []*table.Table{rec}, nil
+	}
+	if interval > 0 {
+		return watch.Run(context.Background(), watch.Options{IO: opts.IO, Render: out.Render, Interval: interval,
+			Title: fmt.Sprintf("Every %s: ipcctl %s", interval, what), Now: f.Now}, look)
+	}
+	tables, err := look()
+	if err != nil {
+		return err
+	}
+	return table.Render(opts.IO.Out, out.Render, tables...)
 }
