@@ -126,6 +126,7 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 // Collect reads the system, each area in its own goroutine.
 func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	s := &scrape{ch: ch, owners: &owners{names: map[uint32]string{}, lookup: c.lookupUser}}
+	s.gauge(collectTime, float64(time.Now().UnixNano())/1e9)
 	var wg sync.WaitGroup
 	for _, a := range areas {
 		wg.Go(func() {
@@ -233,6 +234,8 @@ func Families() []Family {
 var (
 	scrapeDuration = gaugeFamily("scrape_collector_duration_seconds",
 		"Seconds one area of the ipcctl collector took to read the system.", "collector")
+	collectTime = gaugeFamily("collect_timestamp_seconds",
+		"Unix time ipcctl read the system: with the textfile route, how old the file's figures are (alert on time() minus this).")
 	scrapeSuccess = gaugeFamily("scrape_collector_success",
 		"1 if the area read the system without error, 0 if it failed (its other series may then be missing or partial).", "collector")
 )

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/ipcctl/ipcctl/internal/testutil/golden"
 	"github.com/ipcctl/ipcctl/pkg/ipc"
@@ -16,8 +17,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil/promlint"
 )
 
-// durationLine is the one figure of a scrape that changes from run to run.
-var durationLine = regexp.MustCompile(`(?m)^(ipcctl_scrape_collector_duration_seconds\{[^}]*\}) .*$`)
+// durationLine matches the figures of a scrape that change from run to run.
+var durationLine = regexp.MustCompile(`(?m)^(ipcctl_scrape_collector_duration_seconds\{[^}]*\}|ipcctl_collect_timestamp_seconds) .*$`)
 
 // fixtureCollector reads testdata/fs, naming uid N "uN" whatever this
 // machine's /etc/passwd says.
@@ -68,7 +69,7 @@ func TestFixtureGolden(t *testing.T) {
 		{"per-object-cap", Options{PerObject: true, PerObjectLimit: 1}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			text := durationLine.ReplaceAllString(scrapeText(t, fixtureCollector(t, tc.opts)), "$1 DURATION")
+			text := durationLine.ReplaceAllString(scrapeText(t, fixtureCollector(t, tc.opts)), "$1 VARIES")
 			golden.Check(t, filepath.Join("testdata", "golden", tc.name+".prom"), []byte(text))
 		})
 	}
@@ -77,7 +78,11 @@ func TestFixtureGolden(t *testing.T) {
 // TestFixtureValues checks figures against the fixture files, worked out
 // by hand from testdata/fs.
 func TestFixtureValues(t *testing.T) {
+	before := float64(time.Now().Unix())
 	got := samples(t, scrapeText(t, fixtureCollector(t, Options{PerObject: true})))
+	if ts := got["ipcctl_collect_timestamp_seconds"]; ts < before || ts > float64(time.Now().Unix()+1) {
+		t.Errorf("collect timestamp %v, want the time of the scrape (%v)", ts, before)
+	}
 	for series, want := range map[string]float64{
 		// proc/sysvipc/shm has five segments. 0: nattch 0 and lpid 0
 		// (never attached: not orphaned). 1: attached, creator 100 is in

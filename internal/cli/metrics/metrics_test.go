@@ -54,7 +54,7 @@ func TestNewCmdMetrics(t *testing.T) {
 	}
 }
 
-var durationLine = regexp.MustCompile(`(?m)^(ipcctl_scrape_collector_duration_seconds\{[^}]*\}) .*$`)
+var durationLine = regexp.MustCompile(`(?m)^(ipcctl_scrape_collector_duration_seconds\{[^}]*\}|ipcctl_collect_timestamp_seconds) .*$`)
 
 func run(t *testing.T, fsys procfs.FS, argv string) (stdout, stderr string, err error) {
 	t.Helper()
