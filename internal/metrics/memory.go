@@ -3,6 +3,8 @@ package metrics
 import (
 	"errors"
 	"io/fs"
+	"os"
+	"path"
 	"strconv"
 
 	"github.com/ipcctl/ipcctl/pkg/procfs"
@@ -84,13 +86,27 @@ var (
 		"Multi-size THP shmem mode of one size (hugepages-<size>kB/shmem_enabled): 1 for the selected mode, 0 for the others.", "page_size", "mode")
 )
 
-// collectTHP reads /sys/kernel/mm/transparent_hugepage.
+// collectTHP reads the mode files of /sys/kernel/mm/transparent_hugepage
+// and of each hugepages-<size>kB directory under it (only those: the
+// whole tree, stats included, is ten times the reads).
 func (c *Collector) collectTHP(s *scrape) error {
-	t, err := c.fs.THP()
-	if err != nil {
-		return err // ErrNotSupported without THP
+	ents, err := os.ReadDir(c.fs.Path(procfs.THPDir))
+	if errors.Is(err, fs.ErrNotExist) {
+		return unsupported(err) // a kernel without THP
 	}
-	choices := func(f *Family, set procfs.THPSetting, labels ...string) {
+	if err != nil {
+		return err
+	}
+	// choices exports the state set of one file; a file this kernel
+	// lacks exports nothing.
+	choices := func(f *Family, rel string, labels ...string) error {
+		set, err := c.fs.ReadTHPSetting(path.Join(procfs.THPDir, rel))
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
 		for _, ch := range set.Choices {
 			v := 0.0
 			if ch == set.Value {
@@ -98,22 +114,27 @@ func (c *Collector) collectTHP(s *scrape) error {
 			}
 			s.gauge(f, v, append(labels[:len(labels):len(labels)], ch)...)
 		}
+		return nil
 	}
 	for _, x := range []struct {
 		file string
 		f    *Family
 	}{{"enabled", thpEnabled}, {"defrag", thpDefrag}, {"shmem_enabled", thpShmemEnabled}} {
-		if set, ok := procfs.Setting(t.Settings, x.file); ok {
-			choices(x.f, set)
+		if err := choices(x.f, x.file); err != nil {
+			return err
 		}
 	}
-	for _, size := range t.Sizes {
-		l := sizeLabel(size.Size)
-		if set, ok := procfs.Setting(size.Settings, "enabled"); ok {
-			choices(mthpEnabled, set, l)
+	for _, e := range ents {
+		size, ok := procfs.ParseSizeDir(e.Name())
+		if !ok || !e.IsDir() {
+			continue
 		}
-		if set, ok := procfs.Setting(size.Settings, "shmem_enabled"); ok {
-			choices(mthpShmemEnabled, set, l)
+		l := sizeLabel(size)
+		if err := choices(mthpEnabled, path.Join(e.Name(), "enabled"), l); err != nil {
+			return err
+		}
+		if err := choices(mthpShmemEnabled, path.Join(e.Name(), "shmem_enabled"), l); err != nil {
+			return err
 		}
 	}
 	return nil

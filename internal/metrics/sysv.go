@@ -47,9 +47,10 @@ func (c *Collector) collectShm(s *scrape) error {
 		return err
 	}
 	page := uint64(os.Getpagesize())
-	var bytes, charged, rss, swap, unattached, dest, orphaned, orphanedBytes uint64
+	var bytes, charged, rss, swap, unattached, dest, orphans, orphanedBytes uint64
 	rssKnown := true
-	for _, g := range segs {
+	orphaned := c.client.ShmOrphans(segs)
+	for i, g := range segs {
 		bytes += g.Size
 		charged += (g.Size + page - 1) / page * page
 		if g.RSS != nil && g.Swap != nil {
@@ -64,8 +65,8 @@ func (c *Collector) collectShm(s *scrape) error {
 		if g.Dest() {
 			dest++
 		}
-		if c.client.ShmOrphaned(g) {
-			orphaned++
+		if orphaned[i] {
+			orphans++
 			orphanedBytes += g.Size
 		}
 	}
@@ -78,7 +79,7 @@ func (c *Collector) collectShm(s *scrape) error {
 	}
 	s.gauge(shmUnattached, float64(unattached))
 	s.gauge(shmDest, float64(dest))
-	s.gauge(shmOrphaned, float64(orphaned))
+	s.gauge(shmOrphaned, float64(orphans))
 	s.gauge(shmOrphanedBytes, float64(orphanedBytes))
 	if c.opts.PerObject {
 		top, left := capped(segs, c.opts.PerObjectLimit, func(a, b ipc.Shm) int {

@@ -14,6 +14,25 @@ func (c *Client) ShmOrphaned(s Shm) bool {
 	return s.Nattch == 0 && c.processGone(s.CPID) && c.processGone(s.LPID)
 }
 
+// ShmOrphans applies ShmOrphaned to each of segs, looking at /proc once
+// per distinct pid: segments made by one process share its cpid.
+func (c *Client) ShmOrphans(segs []Shm) []bool {
+	out := make([]bool, len(segs))
+	gone := map[int]bool{}
+	isGone := func(pid int) bool {
+		g, ok := gone[pid]
+		if !ok {
+			g = c.processGone(pid)
+			gone[pid] = g
+		}
+		return g
+	}
+	for i, s := range segs {
+		out[i] = s.Nattch == 0 && isGone(s.CPID) && isGone(s.LPID)
+	}
+	return out
+}
+
 // processGone reports whether pid is known to have ended (see ShmOrphaned).
 func (c *Client) processGone(pid int) bool {
 	if pid <= 0 {

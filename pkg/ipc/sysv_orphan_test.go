@@ -3,6 +3,7 @@ package ipc
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/ipcctl/ipcctl/pkg/procfs"
@@ -15,6 +16,10 @@ func TestShmOrphaned(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := New(procfs.FS(root))
+	var (
+		segs []Shm
+		want []bool
+	)
 	for _, tc := range []struct {
 		name       string
 		nattch     uint64
@@ -34,5 +39,11 @@ func TestShmOrphaned(t *testing.T) {
 		if got := c.ShmOrphaned(s); got != tc.want {
 			t.Errorf("%s: ShmOrphaned(nattch %d, cpid %d, lpid %d) = %v, want %v", tc.name, tc.nattch, tc.cpid, tc.lpid, got, tc.want)
 		}
+		segs = append(segs, s)
+		want = append(want, tc.want)
+	}
+	// The batch form gives the same answers.
+	if got := c.ShmOrphans(segs); !slices.Equal(got, want) {
+		t.Errorf("ShmOrphans = %v, want %v", got, want)
 	}
 }
