@@ -234,3 +234,13 @@ func TestAreaFailure(t *testing.T) {
 		t.Error("the other areas are missing")
 	}
 }
+
+// TestDoc keeps docs/metrics.md, the reference of every family, in step
+// with the code (go test -update rewrites it).
+func TestDoc(t *testing.T) {
+	var buf bytes.Buffer
+	if err := WriteDoc(&buf); err != nil {
+		t.Fatal(err)
+	}
+	golden.Check(t, "../../docs/metrics.md", buf.Bytes())
+}

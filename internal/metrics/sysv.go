@@ -182,7 +182,7 @@ var (
 	msgBytes = gaugeFamily("msg_bytes",
 		"Bytes of the messages in all System V message queues (`ipcs -u` used space).")
 	msgFullest = gaugeFamily("msg_fullest_queue_ratio",
-		"Bytes queued over capacity (cbytes / qbytes) of the fullest System V message queue this process may read; 1 means a sender blocks.")
+		"Bytes queued over capacity (cbytes / qbytes) of the fullest System V message queue this process may read; senders block once a message no longer fits.")
 
 	msgObjectBytes = gaugeFamily("msg_queue_bytes",
 		"Bytes queued in one System V message queue, cbytes (--per-object).", "id", "key", "owner")
