@@ -16,11 +16,13 @@ import (
 	"github.com/ipcctl/ipcctl/internal/cli/key"
 	"github.com/ipcctl/ipcctl/internal/cli/limits"
 	"github.com/ipcctl/ipcctl/internal/cli/ls"
+	"github.com/ipcctl/ipcctl/internal/cli/metrics"
 	"github.com/ipcctl/ipcctl/internal/cli/mmap"
 	"github.com/ipcctl/ipcctl/internal/cli/mqrecv"
 	"github.com/ipcctl/ipcctl/internal/cli/mqsend"
 	"github.com/ipcctl/ipcctl/internal/cli/rm"
 	"github.com/ipcctl/ipcctl/internal/cli/semop"
+	"github.com/ipcctl/ipcctl/internal/cli/serve"
 	"github.com/ipcctl/ipcctl/internal/cli/set"
 	"github.com/ipcctl/ipcctl/internal/cli/show"
 	"github.com/ipcctl/ipcctl/internal/cli/thp"
@@ -83,6 +85,8 @@ whatever the terminal; the plain table is for people.`,
 		mqsend.NewCmdMqSend(f, nil),
 		mqrecv.NewCmdMqRecv(f, nil),
 		mmap.NewCmdMmap(f, nil),
+		metrics.NewCmdMetrics(f, nil),
+		serve.NewCmdServe(f, nil),
 	)
 	return root
 }

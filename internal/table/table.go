@@ -136,9 +136,9 @@ type Options struct {
 	// lines of several kinds of object can be told apart.
 	Kinds bool
 	// Color paints marked rows (green new, yellow changed, red gone).
-	Color bool
-	Now          time.Time
-	Location     *time.Location
+	Color    bool
+	Now      time.Time
+	Location *time.Location
 }
 
 // Build builds the Later tables among tables (concurrently) and returns
