@@ -176,7 +176,7 @@ func (c *Client) mqStat(name string) (Mq, error) {
 		return Mq{}, fmt.Errorf("message queue %s: %w", name, ErrNotFound)
 	}
 	q := Mq{PosixFile: posixFileFromStat(name, &st)}
-	st2, err := c.fs.MqueueFile(name[1:])
+	st2, err := c.mqueueFile(name[1:])
 	switch {
 	case err == nil:
 		q.Status = &st2

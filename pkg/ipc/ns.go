@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"regexp"
 	"runtime"
 	"slices"
@@ -239,20 +240,42 @@ func (t *nsTarget) start(fsys procfs.FS) error {
 			return err
 		}
 	}
-	if t.mqFD < 0 {
-		t.mountMqueue()
-	}
+	t.chooseMqueue()
 	return nil
 }
 
-// mountMqueue makes a detached mount of the namespace's mqueue
-// filesystem, on a namespace thread (the filesystem belongs to the IPC
-// namespace of the thread that creates it). Nothing is attached to any
-// mount namespace. Without the privilege, queues cannot be listed, but
-// mq_open by name still works.
-func (t *nsTarget) mountMqueue() {
-	var fd int
-	var err error
+// chooseMqueue settles which mqueue filesystem lists the namespace's
+// queues. The target's /dev/mqueue is one only if the IPC namespace
+// itself mounted it: a process that did `unshare --ipc` and kept its
+// mount namespace sees there the queues of the namespace it left. The
+// namespace's own filesystem is the one a detached mount made on a
+// namespace thread gets (fsmount(2): the mqueue filesystem belongs to
+// the IPC namespace of the thread that creates it; the mount is attached
+// to no mount namespace and goes with the client). The target's
+// /dev/mqueue is kept when it is that same filesystem; without the
+// privilege to check, it is taken as it is.
+func (t *nsTarget) chooseMqueue() {
+	det, err := t.detachedMqueue()
+	if err != nil {
+		if t.mqFD < 0 {
+			t.mqErr = fmt.Errorf("%w: message queues of IPC namespace ipc:[%d] cannot be listed: no mqueue filesystem "+
+				"on the target's /dev/mqueue, and making a detached one failed: %v", ErrUnsupported, t.info.Inode, err)
+		}
+		return
+	}
+	if t.mqFD >= 0 && sameDev(t.mqFD, det) {
+		unix.Close(det)
+		return
+	}
+	if t.mqFD >= 0 {
+		unix.Close(t.mqFD)
+	}
+	t.mqFD, t.mqDir = det, fdPath(det)
+}
+
+// detachedMqueue makes a detached mount of the namespace's mqueue
+// filesystem, on a namespace thread.
+func (t *nsTarget) detachedMqueue() (fd int, err error) {
 	mount := func() {
 		var fsfd int
 		if fsfd, err = unix.Fsopen("mqueue", unix.FSOPEN_CLOEXEC); err != nil {
@@ -264,19 +287,17 @@ func (t *nsTarget) mountMqueue() {
 		}
 		fd, err = unix.Fsmount(fsfd, unix.FSMOUNT_CLOEXEC, unix.MOUNT_ATTR_NOSUID|unix.MOUNT_ATTR_NODEV|unix.MOUNT_ATTR_NOEXEC)
 	}
-	if t.workers != nil {
-		if werr := t.workers.run(mount); werr != nil {
-			err = werr
-		}
-	} else {
+	if t.workers == nil {
 		mount()
+	} else if werr := t.workers.run(mount); werr != nil {
+		return -1, werr
 	}
-	if err != nil {
-		t.mqErr = fmt.Errorf("%w: message queues of IPC namespace ipc:[%d] cannot be listed: no mqueue filesystem "+
-			"on the target's /dev/mqueue, and making a detached one failed: %v", ErrUnsupported, t.info.Inode, err)
-		return
-	}
-	t.mqFD, t.mqDir = fd, fdPath(fd)
+	return fd, err
+}
+
+func sameDev(a, b int) bool {
+	var sa, sb unix.Stat_t
+	return unix.Fstat(a, &sa) == nil && unix.Fstat(b, &sb) == nil && sa.Dev == sb.Dev
 }
 
 func (t *nsTarget) close() {
@@ -394,6 +415,19 @@ func (c *Client) posixErr() error {
 		return nil
 	}
 	return c.ns.info.POSIXError
+}
+
+// mqueueFile reads the QSIZE line of queue name in the client's mqueue
+// filesystem (which, for a namespaced client, is the target's).
+func (c *Client) mqueueFile(name string) (procfs.MqueueStatus, error) {
+	if c.ns == nil {
+		return c.fs.MqueueFile(name)
+	}
+	b, err := os.ReadFile(c.mqDir() + "/" + name)
+	if err != nil {
+		return procfs.MqueueStatus{}, err
+	}
+	return procfs.ParseMqueueFile("dev/mqueue/"+name, b)
 }
 
 // errNSNoMount refuses to mount anything in another namespace.

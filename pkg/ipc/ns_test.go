@@ -125,6 +125,11 @@ func startContainer(t *testing.T) *nschild.Child {
 	t.Cleanup(func() { own.PshmRemove("/data") })
 	must(own.MqCreate("/q1", MqCreateOptions{Mode: 0o600}))
 	t.Cleanup(func() { own.MqRemove("/q1") })
+	q := must(own.MqOpen("/q1", unix.O_WRONLY))
+	defer q.Close()
+	if err := q.Send([]byte("ours, not the container's"), 1, NoWait); err != nil {
+		t.Fatal(err)
+	}
 	must(own.MqCreate("/ours", MqCreateOptions{Mode: 0o600}))
 	t.Cleanup(func() { own.MqRemove("/ours") })
 	return ct
@@ -171,8 +176,9 @@ func TestNSClientSeesTheContainer(t *testing.T) {
 	if got := posixNames(mq, func(q Mq) PosixFile { return q.PosixFile }); !slices.Equal(got, []string{"/q1"}) || !slices.Equal(rep.Mqueue, []string{"q1"}) {
 		t.Errorf("MqList %v, the container's /dev/mqueue has %v", got, rep.Mqueue)
 	}
-	if mq[0].MaxMsg == nil {
-		t.Errorf("mq_getsetattr fields missing: mq_open by name did not reach the container's queue")
+	// Ours of the same name holds a message; the container's is empty.
+	if mq[0].CurMsgs == nil || *mq[0].CurMsgs != 0 || mq[0].Status == nil || mq[0].Status.QSize != 0 {
+		t.Errorf("the container's empty /q1 shows %+v (status %+v): read from our queue of that name?", mq[0], mq[0].Status)
 	}
 	limits := map[string]*uint64{}
 	for _, l := range must(c.Limits()) {

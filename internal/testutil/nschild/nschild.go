@@ -22,9 +22,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"unsafe"
@@ -43,10 +45,13 @@ type Spec struct {
 	// Container puts the child in new user, IPC and mount namespaces with
 	// a fresh tmpfs on /dev/shm and a fresh mqueue on /dev/mqueue.
 	Container bool
-	ShmSize   string            // size= of the container's /dev/shm tmpfs ("" for the default)
-	Sysctls   map[string]string // path below /proc/sys → value, written in the container's IPC namespace
-	UID       *uint32           // run as this uid and gid (needs nstest.CanSwitchUser)
-	Do        []string          // actions to run at once (see Child.Do)
+	// IPCOnly puts the child in a new IPC namespace only, like
+	// `unshare --ipc`: it keeps the test's mount namespace and /dev/shm.
+	IPCOnly bool
+	ShmSize string            // size= of the container's /dev/shm tmpfs ("" for the default)
+	Sysctls map[string]string // path below /proc/sys → value, written in the container's IPC namespace
+	UID     *uint32           // run as this uid and gid (needs nstest.CanSwitchUser)
+	Do      []string          // actions to run at once (see Child.Do)
 }
 
 // Report is what a child did and sees, after each batch of actions.
@@ -89,6 +94,9 @@ func Start(t testing.TB, spec Spec) *Child {
 		cmd.SysProcAttr.UidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: 0, Size: size}}
 		cmd.SysProcAttr.GidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: 0, Size: size}}
 	}
+	if spec.IPCOnly {
+		cmd.SysProcAttr.Cloneflags = syscall.CLONE_NEWIPC
+	}
 	if spec.UID != nil {
 		nstest.AsUser(cmd, *spec.UID, *spec.UID)
 	}
@@ -102,7 +110,7 @@ func Start(t testing.TB, spec Spec) *Child {
 		t.Fatal(err)
 	}
 	c.out = bufio.NewReader(stdout)
-	if err := cmd.Start(); err != nil {
+	if err := StartCmd(cmd); err != nil {
 		t.Fatalf("start child: %v", err)
 	}
 	c.PID = cmd.Process.Pid
@@ -179,6 +187,37 @@ func (c *Child) Kill() {
 	c.cmd.Wait()
 }
 
+// spawns carries commands to the spawner thread.
+var (
+	spawnOnce sync.Once
+	spawns    = make(chan spawnReq)
+)
+
+type spawnReq struct {
+	cmd  *exec.Cmd
+	done chan error
+}
+
+// StartCmd starts cmd from a thread that lives as long as the test
+// process. Pdeathsig (the children's SIGKILL when the test dies) fires
+// when the *thread* that forked the child ends, and code under test ends
+// threads on purpose (a goroutine that exits while locked to its thread,
+// as namespace workers do): a child forked from such a thread would be
+// killed in the middle of its test.
+func StartCmd(cmd *exec.Cmd) error {
+	spawnOnce.Do(func() {
+		go func() {
+			runtime.LockOSThread() // never unlocked: this thread stays
+			for r := range spawns {
+				r.done <- r.cmd.Start()
+			}
+		}()
+	})
+	done := make(chan error)
+	spawns <- spawnReq{cmd, done}
+	return <-done
+}
+
 // executable is the test binary; for another user, a copy another user
 // can run (go test builds it in a directory only its owner may enter),
 // removed when the test ends.
@@ -227,7 +266,13 @@ func Run(t testing.TB, name string, uid *uint32, args ...string) (string, int) {
 	if uid != nil {
 		nstest.AsUser(cmd, *uid, *uid)
 	}
-	out, err := cmd.Output()
+	var stdout strings.Builder
+	cmd.Stdout = &stdout
+	err := StartCmd(cmd)
+	if err == nil {
+		err = cmd.Wait()
+	}
+	out := stdout.String()
 	if ee, ok := err.(*exec.ExitError); ok {
 		return string(out), ee.ExitCode()
 	}
