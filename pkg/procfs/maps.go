@@ -15,7 +15,7 @@ import (
 //	7f41...-7f41... rw-s 00000000 00:01 5        /SYSV00001234 (deleted)
 //
 // A System V segment shows as /SYSV followed by its key in hex, with the
-// segment's id as the inode.
+// segment's id as the inode (0 for the first segment of a namespace).
 type MapsEntry struct {
 	Start, End uint64
 	Shared     bool   // the fourth perms letter is "s" (MAP_SHARED)
@@ -27,8 +27,9 @@ type MapsEntry struct {
 	Path []byte
 }
 
-// ScanMaps calls fn for each line of /proc/PID/maps that maps a file
-// (inode not 0); anonymous memory, the heap, stack and vdso are skipped.
+// ScanMaps calls fn for each line of /proc/PID/maps that maps a file;
+// anonymous memory, the heap, stack and vdso ("[name]" or no path) are
+// skipped.
 // buf is reused between calls (reading every process shares one buffer).
 // Reading another user's maps needs ptrace access to the process.
 func (f FS) ScanMaps(pid int, buf *[]byte, fn func(MapsEntry)) error {
@@ -41,7 +42,7 @@ func (f FS) ScanMaps(pid int, buf *[]byte, fn func(MapsEntry)) error {
 }
 
 // ParseMaps parses the content of a /proc/PID/maps file, calling fn for
-// each line with a non-zero inode.
+// each line that maps a file (see ScanMaps).
 func ParseMaps(file string, b []byte, fn func(MapsEntry)) error {
 	for n := 1; len(b) > 0; n++ {
 		line := b
@@ -65,7 +66,8 @@ func ParseMaps(file string, b []byte, fn func(MapsEntry)) error {
 }
 
 // parseMapsLine splits "START-END PERMS OFFSET MAJ:MIN INODE [PATH]";
-// ok is false for a line with inode 0.
+// ok is false for a line that maps no file: no path, or "[heap]" and the
+// like. (The inode does not tell: System V segment 0 has inode 0.)
 func parseMapsLine(line []byte) (e MapsEntry, ok bool, err error) {
 	var fields [5][]byte
 	rest := line
@@ -83,9 +85,6 @@ func parseMapsLine(line []byte) (e MapsEntry, ok bool, err error) {
 	ino, err := strconv.ParseUint(string(fields[4]), 10, 64)
 	if err != nil {
 		return e, false, fmt.Errorf("bad inode %q", truncate(string(fields[4])))
-	}
-	if ino == 0 {
-		return e, false, nil
 	}
 	start, end, ok1 := bytes.Cut(fields[0], []byte{'-'})
 	maj, min, ok2 := bytes.Cut(fields[3], []byte{':'})
@@ -108,7 +107,7 @@ func parseMapsLine(line []byte) (e MapsEntry, ok bool, err error) {
 		Inode:  ino,
 		Path:   bytes.TrimLeft(rest, " "),
 	}
-	return e, true, nil
+	return e, len(e.Path) > 0 && e.Path[0] != '[', nil
 }
 
 // ScanFDs calls fn with each open descriptor of process pid and the

@@ -14,6 +14,9 @@ const mapsSample = `55d0c6a00000-55d0c6a02000 r--p 00000000 08:01 1835099       
 55d0c8127000-55d0c8148000 rw-p 00000000 00:00 0                          [heap]
 7f4133e07000-7f4133e09000 rw-s 00000000 00:2e 2                          /dev/shm/pobj
 7f4133e09000-7f4133e0a000 rw-s 00000000 00:01 5                          /SYSV00001234 (deleted)
+7f4133e09000-7f4133e0a000 rw-s 00000000 00:01 0                          /SYSV00000000 (deleted)
+7f4133e0c000-7f4133e0d000 rw-p 00000000 00:00 0                          [anon:go: heap]
+7f4133e0d000-7f4133e0e000 rw-p 00000000 00:00 0
 7f4133e0a000-7f4133e0b000 r--s 00000000 00:2e 7                          /dev/shm/with space
 7f4133e0b000-7f4133e0c000 rw-s 00000000 103:02 12                        /dev/shm/sem.lock
 7ffd5a1e0000-7ffd5a201000 rw-p 00000000 00:00 0                          [stack]
@@ -39,6 +42,7 @@ func TestParseMaps(t *testing.T) {
 		{false, 8, 1, 1835099, "/usr/bin/sleep", 0x55d0c6a00000, 0x55d0c6a02000},
 		{true, 0, 0x2e, 2, "/dev/shm/pobj", 0x7f4133e07000, 0x7f4133e09000},
 		{true, 0, 1, 5, "/SYSV00001234 (deleted)", 0x7f4133e09000, 0x7f4133e0a000},
+		{true, 0, 1, 0, "/SYSV00000000 (deleted)", 0x7f4133e09000, 0x7f4133e0a000},
 		{true, 0, 0x2e, 7, "/dev/shm/with space", 0x7f4133e0a000, 0x7f4133e0b000},
 		{true, 0x103, 2, 12, "/dev/shm/sem.lock", 0x7f4133e0b000, 0x7f4133e0c000},
 	}
@@ -113,8 +117,8 @@ func FuzzParseMaps(f *testing.F) {
 	addSeeds(f, mapsSample, "", "\n", "1-2 rw-s 0 00:01 5 /SYSV00000000\n", "1-2 rw-s 0 00:01 5\n")
 	f.Fuzz(func(t *testing.T, b []byte) {
 		err := ParseMaps("maps", b, func(e MapsEntry) {
-			if e.Inode == 0 {
-				t.Fatal("entry with inode 0")
+			if len(e.Path) == 0 || e.Path[0] == '[' {
+				t.Fatalf("entry that maps no file: %q", e.Path)
 			}
 		})
 		if err != nil {

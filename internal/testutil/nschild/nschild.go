@@ -62,6 +62,7 @@ type Report struct {
 	SysvIPC map[string]string // "shm", "sem", "msg": its /proc/sysvipc files
 	DevShm  []string          // names in its /dev/shm, sorted
 	Mqueue  []string          // names in its /dev/mqueue, sorted
+	FDs     map[string]int    // descriptors it holds: NAME (open), "mq:NAME" (mq)
 	IPCNS   string            // its /proc/self/ns/ipc link
 	MntNS   string            // its /proc/self/ns/mnt link
 }
@@ -143,6 +144,7 @@ func (c *Child) read(t testing.TB) Report {
 //	sem KEY NSEMS    create a semaphore set
 //	msg KEY          create a message queue
 //	shmat IDX        attach segment IDX (again: a second attachment)
+//	shmatid ID       attach the segment with id ID (made by someone else)
 //	shmdt            detach every attachment
 //	rmid KIND IDX    IPC_RMID object IDX of KIND (shm, sem, msg)
 //	pshm NAME SIZE   create /dev/shm/NAME (0600) of SIZE bytes
@@ -365,7 +367,7 @@ func setupContainer(spec Spec) error {
 }
 
 func (ch *child) report(err error) {
-	r := Report{PID: os.Getpid(), IDs: ch.ids, SysvIPC: map[string]string{}}
+	r := Report{PID: os.Getpid(), IDs: ch.ids, FDs: ch.fds, SysvIPC: map[string]string{}}
 	if err != nil {
 		r.Err = err.Error()
 	}
@@ -415,7 +417,7 @@ func (ch *child) do(f []string) error {
 	if len(f) == 0 {
 		return nil
 	}
-	argc := map[string]int{"shm": 2, "sem": 2, "msg": 1, "shmat": 1, "shmdt": 0, "rmid": 2, "pshm": 2, "psem": 2,
+	argc := map[string]int{"shm": 2, "sem": 2, "msg": 1, "shmat": 1, "shmatid": 1, "shmdt": 0, "rmid": 2, "pshm": 2, "psem": 2,
 		"map": 1, "unmap": 1, "open": 1, "close": 1, "mq": 1, "mqclose": 1, "unlink": 1, "sysctl": 2}
 	n, ok := argc[f[0]]
 	if !ok || len(f)-1 != n {
@@ -452,8 +454,11 @@ func (ch *child) do(f []string) error {
 			return e
 		}
 		ch.ids[f[0]] = append(ch.ids[f[0]], int(id))
-	case "shmat":
-		id, err := ch.idx("shm", f[1])
+	case "shmat", "shmatid":
+		id, err := strconv.Atoi(f[1])
+		if f[0] == "shmat" {
+			id, err = ch.idx("shm", f[1])
+		}
 		if err != nil {
 			return err
 		}
