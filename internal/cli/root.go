@@ -19,6 +19,7 @@ import (
 	"github.com/ipcctl/ipcctl/internal/cli/mmap"
 	"github.com/ipcctl/ipcctl/internal/cli/mqrecv"
 	"github.com/ipcctl/ipcctl/internal/cli/mqsend"
+	"github.com/ipcctl/ipcctl/internal/cli/prune"
 	"github.com/ipcctl/ipcctl/internal/cli/rm"
 	"github.com/ipcctl/ipcctl/internal/cli/semop"
 	"github.com/ipcctl/ipcctl/internal/cli/set"
@@ -83,6 +84,7 @@ whatever the terminal; the plain table is for people.`,
 		mqsend.NewCmdMqSend(f, nil),
 		mqrecv.NewCmdMqRecv(f, nil),
 		mmap.NewCmdMmap(f, nil),
+		prune.NewCmdPrune(f, nil),
 	)
 	return root
 }
