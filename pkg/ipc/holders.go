@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io/fs"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -151,19 +152,38 @@ func (c *Client) ScanHolders(q HolderQuery) (*Holders, error) {
 		pids = append(pids, pid)
 	}
 	slices.Sort(pids)
-	var buf []byte
-	for _, pid := range pids {
-		r, err := s.scan(pid, &buf)
-		if err != nil {
-			if errors.Is(err, fs.ErrPermission) {
-				h.Unreadable = append(h.Unreadable, pid)
+	// Reading maps and descriptors is system calls, process after
+	// process: a few workers share them out (each pid in turn, so the
+	// result keeps pid order).
+	type result struct {
+		holds      procHolds
+		unreadable bool
+	}
+	results := make([]result, len(pids))
+	workers := max(1, min(runtime.GOMAXPROCS(0), len(pids)/32))
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var buf []byte
+			for i := w; i < len(pids); i += workers {
+				r, err := s.scan(pids[i], &buf)
+				// A process that exited meanwhile holds nothing.
+				results[i] = result{r, err != nil && errors.Is(err, fs.ErrPermission)}
 			}
-			continue // exited meanwhile
+		}()
+	}
+	wg.Wait()
+	for i, pid := range pids {
+		r := results[i]
+		if r.unreadable {
+			h.Unreadable = append(h.Unreadable, pid)
 		}
-		for id, n := range r.shm {
+		for id, n := range r.holds.shm {
 			h.shm[id] = append(h.shm[id], Holder{PID: pid, Maps: n})
 		}
-		for k, hd := range r.files {
+		for k, hd := range r.holds.files {
 			hd.PID = pid
 			slices.Sort(hd.FDs)
 			h.files[k] = append(h.files[k], hd)

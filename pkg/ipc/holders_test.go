@@ -44,7 +44,7 @@ func TestHolders(t *testing.T) {
 	defer c.PshmRemove("/hold")
 	must(c.PsemCreate("/hsem", PsemCreateOptions{Value: 1, Mode: 0o600}))
 	defer c.PsemRemove("/hsem")
-	must(c.MqCreate("/hq", MqCreateOptions{Mode: 0o600}))
+	must(c.MqCreate("/hq", smallMq))
 	defer c.MqRemove("/hq")
 	must(c.PshmCreate("/unheld", PshmCreateOptions{Size: 1, Mode: 0o600}))
 	defer c.PshmRemove("/unheld")

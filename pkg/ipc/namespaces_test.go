@@ -24,9 +24,9 @@ func TestNamespaces(t *testing.T) {
 	// Queues of ours: the IPC-only child sees them in /dev/mqueue (our
 	// mount namespace), but they are not of its namespace; ours of the
 	// same name as its own holds a message, its own is empty.
-	must(liveClient().MqCreate("/ours", MqCreateOptions{Mode: 0o600}))
+	must(liveClient().MqCreate("/ours", smallMq))
 	defer liveClient().MqRemove("/ours")
-	must(liveClient().MqCreate("/qc", MqCreateOptions{Mode: 0o600}))
+	must(liveClient().MqCreate("/qc", smallMq))
 	defer liveClient().MqRemove("/qc")
 	oq := must(liveClient().MqOpen("/qc", unix.O_WRONLY))
 	must(0, oq.Send([]byte("ours"), 0, NoWait))

@@ -123,14 +123,14 @@ func startContainer(t *testing.T) *nschild.Child {
 	t.Cleanup(func() { own.ShmRemove(id) })
 	must(own.PshmCreate("/data", PshmCreateOptions{Size: 100, Mode: 0o600}))
 	t.Cleanup(func() { own.PshmRemove("/data") })
-	must(own.MqCreate("/q1", MqCreateOptions{Mode: 0o600}))
+	must(own.MqCreate("/q1", smallMq))
 	t.Cleanup(func() { own.MqRemove("/q1") })
 	q := must(own.MqOpen("/q1", unix.O_WRONLY))
 	defer q.Close()
 	if err := q.Send([]byte("ours, not the container's"), 1, NoWait); err != nil {
 		t.Fatal(err)
 	}
-	must(own.MqCreate("/ours", MqCreateOptions{Mode: 0o600}))
+	must(own.MqCreate("/ours", smallMq))
 	t.Cleanup(func() { own.MqRemove("/ours") })
 	return ct
 }
@@ -225,7 +225,7 @@ func TestNSClientChangesTheContainer(t *testing.T) {
 		t.Fatal(err)
 	}
 	newID := must(c.ShmCreate(ShmCreateOptions{Key: 0x7777, Size: 4096, Mode: 0o600}))
-	must(c.MqCreate("/made", MqCreateOptions{Mode: 0o600}))
+	must(c.MqCreate("/made", smallMq))
 	must(c.PshmCreate("/made", PshmCreateOptions{Size: 10, Mode: 0o600}))
 	must(c.PsemCreate("/made", PsemCreateOptions{Value: 2, Mode: 0o600}))
 	rep = ct.Do(t)
@@ -446,3 +446,9 @@ func TestNSUnprivileged(t *testing.T) {
 		t.Errorf("uid 1000 on its own process: %q", out)
 	}
 }
+
+// smallMq makes queues that cost little of RLIMIT_MSGQUEUE: that limit
+// (800 KiB by default, about 9 queues of the default size) is charged to
+// the uid, through every user namespace, to the host's, where every test
+// process running as root shares it.
+var smallMq = MqCreateOptions{MaxMsg: 2, MsgSize: 128, Mode: 0o600}

@@ -60,7 +60,7 @@ func newPruneScene(t *testing.T) pruneScene {
 		t.Cleanup(func() { c.PsemRemove(n) })
 	}
 	for _, n := range []string{"/qorph", "/qheld"} {
-		must(c.MqCreate(n, MqCreateOptions{Mode: 0o600}))
+		must(c.MqCreate(n, smallMq))
 		t.Cleanup(func() { c.MqRemove(n) })
 	}
 	nschild.Start(t, nschild.Spec{Do: []string{"map mapped", "open opened", "map sem.sheld", "mq qheld"}})

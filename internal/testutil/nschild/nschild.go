@@ -550,7 +550,11 @@ func (ch *child) do(f []string) error {
 		if err != nil {
 			return err
 		}
-		fd, _, e := unix.Syscall6(unix.SYS_MQ_OPEN, uintptr(unsafe.Pointer(name)), unix.O_RDWR|unix.O_CREAT|unix.O_CLOEXEC, 0o600, 0, 0, 0)
+		// A small queue: RLIMIT_MSGQUEUE (800 KiB) is charged to the uid
+		// across user namespaces, shared by every test running as root.
+		attr := [8]int64{0, 2, 128} // struct mq_attr: flags, maxmsg, msgsize, curmsgs, reserved
+		fd, _, e := unix.Syscall6(unix.SYS_MQ_OPEN, uintptr(unsafe.Pointer(name)), unix.O_RDWR|unix.O_CREAT|unix.O_CLOEXEC, 0o600,
+			uintptr(unsafe.Pointer(&attr)), 0, 0)
 		if e != 0 {
 			return e
 		}
