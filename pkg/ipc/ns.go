@@ -509,6 +509,10 @@ func (w *nsWorkers) close() {
 	w.idle = nil
 }
 
+// onMainThread reports whether the calling thread is the main thread
+// (a variable so that a test can make a worker believe it is).
+var onMainThread = func() bool { return unix.Gettid() == unix.Getpid() }
+
 // loop is a worker: it locks its goroutine to a thread, moves that
 // thread into the namespace and runs jobs until jobs is closed. It then
 // returns still locked, so the runtime ends the thread rather than
@@ -521,7 +525,7 @@ func (w *nsWorkers) loop(jobs chan func(), ready chan<- error, locked chan<- str
 	if locked != nil {
 		close(locked)
 	}
-	if unix.Gettid() == unix.Getpid() {
+	if onMainThread() {
 		handed := make(chan struct{})
 		go w.loop(jobs, ready, handed)
 		<-handed

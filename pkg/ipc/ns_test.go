@@ -325,6 +325,43 @@ func TestNSThreadsStayApart(t *testing.T) {
 	}
 }
 
+// A worker that lands on the main thread hands over to another thread
+// and leaves the main thread where it was.
+func TestNSWorkerLeavesMainThread(t *testing.T) {
+	nstest.Require(t)
+	ct := nschild.Start(t, nschild.Spec{Container: true})
+	own := must(os.Readlink("/proc/self/ns/ipc"))
+	var mu sync.Mutex
+	var handedOff []int
+	saved := onMainThread
+	defer func() { onMainThread = saved }()
+	onMainThread = func() bool { // every first landing pretends to be the main thread
+		mu.Lock()
+		defer mu.Unlock()
+		tid := unix.Gettid()
+		if len(handedOff) < 3 {
+			handedOff = append(handedOff, tid)
+			return true
+		}
+		return false
+	}
+	c := must(NewNS(procfs.DefaultFS, strconv.Itoa(ct.PID)))
+	defer c.Close()
+	must(c.ShmList())
+	if len(handedOff) == 0 {
+		t.Fatal("no worker started")
+	}
+	for _, tid := range handedOff {
+		l, err := os.Readlink(fmt.Sprintf("/proc/self/task/%d/ns/ipc", tid))
+		if err == nil && l != own {
+			t.Errorf("thread %d, which the worker pretended was the main one, moved to %s", tid, l)
+		}
+	}
+	if tasksIn(t, ct.Last.IPCNS) == 0 {
+		t.Error("no worker thread in the container's namespace")
+	}
+}
+
 // tasksIn counts this process's threads in IPC namespace link.
 func tasksIn(t *testing.T, link string) int {
 	tasks, _ := filepath.Glob("/proc/self/task/*/ns/ipc")
