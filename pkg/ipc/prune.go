@@ -30,8 +30,8 @@ import (
 // Every removal checks right before it that the object is still the one
 // planned and still an orphan: System V by IPC_STAT of the id (key,
 // ctime, creator, last pid, nattch), just before IPC_RMID; POSIX by
-// fstatat in the directory (device, inode, ctime), just before unlinkat
-// in that same directory. An id or a name taken by a new object in
+// fstatat in the directory (device, inode, and ctime but for queues),
+// just before unlinkat in that same directory. An id or a name taken by a new object in
 // between is left alone (ErrChanged).
 //
 // ShmRemoveIfSame and PosixRemoveIfSame are written for prune alone; a
@@ -306,7 +306,8 @@ func (c *Client) ShmRemoveIfSame(s Shm) error {
 // PosixRemoveIfSame unlinks the POSIX object f of kind k only if its
 // name still names the same file: fstatat in the object's directory,
 // right before unlinkat in that same directory (one descriptor for
-// both), must show the same device, inode and ctime. Otherwise it
+// both), must show the same device, inode and ctime (a queue's ctime
+// changes when it is merely read: device and inode only). Otherwise it
 // removes nothing and returns ErrChanged; a name that is gone gives
 // ErrNotFound.
 // Equivalent to: shm_unlink, sem_unlink or mq_unlink of the object listed.
@@ -336,7 +337,11 @@ func (c *Client) PosixRemoveIfSame(k Kind, f PosixFile) error {
 		return notFound(&fs.PathError{Op: "stat", Path: dir + "/" + file, Err: err})
 	}
 	now := posixFileFromStat(f.Name, &st)
-	if st.Mode&unix.S_IFMT != unix.S_IFREG || now.Dev != f.Dev || now.Inode != f.Inode || !now.CTime.Equal(f.CTime) {
+	// A queue's ctime is no identity: the kernel sets it whenever the
+	// queue's file is read (listing reads QSIZE) and at every send and
+	// receive. Its inode is: a queue made again gets a new one.
+	sameTime := k == KindMq || now.CTime.Equal(f.CTime)
+	if st.Mode&unix.S_IFMT != unix.S_IFREG || now.Dev != f.Dev || now.Inode != f.Inode || !sameTime {
 		return fmt.Errorf("%s %s is now another file (inode %d, changed %s; listed: inode %d, changed %s): %w",
 			k, f.Name, now.Inode, now.CTime.Format(time.RFC3339Nano), f.Inode, f.CTime.Format(time.RFC3339Nano), ErrChanged)
 	}

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -260,5 +261,33 @@ func TestShmOrphanRule(t *testing.T) {
 		if _, got := shmOrphan(s, procs, tc.opts); got != tc.orphan {
 			t.Errorf("%s: orphan %v, want %v", tc.name, got, tc.orphan)
 		}
+	}
+}
+
+// Reading a queue's file (as listing does, for QSIZE) sets its ctime: a
+// queue is the same queue by device and inode, whatever its ctime.
+func TestPruneQueueReadSince(t *testing.T) {
+	nstest.Require(t)
+	c := liveClient()
+	must(c.MqCreate("/readsince", smallMq))
+	defer c.MqRemove("/readsince")
+	plan := must(c.PrunePlan(PruneOptions{Kinds: []Kind{KindMq}, IgnoreUnreadable: true}))
+	if got := candidateNames(plan); !slices.Equal(got, []string{"mq /readsince"}) {
+		t.Fatalf("candidates %v", got)
+	}
+	listed := plan.Candidates[0].file.CTime
+	eventually(t, "the queue's ctime to move on", func() bool {
+		os.ReadFile("/dev/mqueue/readsince")
+		fi := must(os.Stat("/dev/mqueue/readsince"))
+		st := fi.Sys().(*syscall.Stat_t)
+		return !time.Unix(st.Ctim.Unix()).Equal(listed)
+	})
+	must(0, c.Prune(plan, func(p PruneCandidate, err error) {
+		if err != nil {
+			t.Errorf("%s: %v", p.Name, err)
+		}
+	}))
+	if _, err := os.Stat("/dev/mqueue/readsince"); err == nil {
+		t.Error("the queue is still there")
 	}
 }
