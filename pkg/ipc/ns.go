@@ -315,7 +315,7 @@ func (t *nsTarget) close() {
 func nsOpenErr(what, path string, err error) error {
 	switch {
 	case errors.Is(err, unix.ENOENT), errors.Is(err, unix.ESRCH):
-		return errclass.Wrap(errclass.NotFound, fmt.Errorf("%s: no such %s", path, what))
+		return errclass.Wrap(errclass.NotFound, fmt.Errorf("%s does not exist (%s)", what, path))
 	case errors.Is(err, unix.EACCES), errors.Is(err, unix.EPERM):
 		return errclass.Wrap(errclass.Permission, fmt.Errorf("%s: %w (entering another namespace needs root: ptrace access and CAP_SYS_ADMIN)", path, err))
 	}
