@@ -20,6 +20,7 @@ import (
 	"github.com/ipcctl/ipcctl/internal/cli/mmap"
 	"github.com/ipcctl/ipcctl/internal/cli/mqrecv"
 	"github.com/ipcctl/ipcctl/internal/cli/mqsend"
+	"github.com/ipcctl/ipcctl/internal/cli/prune"
 	"github.com/ipcctl/ipcctl/internal/cli/rm"
 	"github.com/ipcctl/ipcctl/internal/cli/semop"
 	"github.com/ipcctl/ipcctl/internal/cli/serve"
@@ -87,6 +88,7 @@ whatever the terminal; the plain table is for people.`,
 		mmap.NewCmdMmap(f, nil),
 		metrics.NewCmdMetrics(f, nil),
 		serve.NewCmdServe(f, nil),
+		prune.NewCmdPrune(f, nil),
 	)
 	return root
 }

@@ -6,7 +6,9 @@ import (
 
 // Client reads IPC state through a procfs.FS and changes it with system calls.
 type Client struct {
-	fs procfs.FS
+	fs   procfs.FS
+	ns   *nsTarget // another IPC namespace (NewNS); nil for the caller's
+	onNS bool      // this copy runs on a thread of ns (see nsCall)
 }
 
 // New returns a client reading through fs (procfs.DefaultFS for the live system).

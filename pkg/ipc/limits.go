@@ -106,6 +106,9 @@ type Limit struct {
 // current usage, and the capacity and use of /dev/shm.
 // Equivalent to: `ipcs -l -u` and `lsipc -g` together.
 func (c *Client) Limits() ([]Limit, error) {
+	if c.remote() {
+		return nsCall(c, (*Client).Limits)
+	}
 	l, err := c.fs.SysvLimits()
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, ErrUnsupported
@@ -183,6 +186,9 @@ func (c *Client) DevShm() (DevShmUsage, error) {
 	if !c.live() {
 		return DevShmUsage{}, ErrUnsupported
 	}
+	if err := c.posixErr(); err != nil {
+		return DevShmUsage{}, err
+	}
 	var st unix.Statfs_t
 	if err := unix.Statfs(c.shmDir(), &st); err != nil {
 		return DevShmUsage{}, notFound(&fs.PathError{Op: "statfs", Path: c.shmDir(), Err: err})
@@ -225,7 +231,7 @@ func (c *Client) devShmUsage() DevShmUsage {
 // (every entry there is a queue). On the live system the directory must
 // really be an mqueue mount, else the count would be of something else.
 func (c *Client) mqueueCount() (uint64, error) {
-	dir := c.fs.Path("dev/mqueue")
+	dir := c.mqDir()
 	if c.live() {
 		var st unix.Statfs_t
 		if err := unix.Statfs(dir, &st); err != nil {

@@ -57,6 +57,9 @@ var errMqueueNotMounted = fmt.Errorf("%w: the mqueue filesystem is not mounted o
 // /dev/mqueue, from proc/self/mounts. A tree without that file (a
 // fixture) counts as mounted when it has a dev/mqueue directory.
 func (c *Client) MqueueMounted() (bool, error) {
+	if c.ns != nil {
+		return c.ns.mqFD >= 0, c.ns.mqErr
+	}
 	mounts, err := c.fs.Mounts()
 	if errors.Is(err, fs.ErrNotExist) {
 		fi, err := os.Stat(c.mqDir())
@@ -77,6 +80,9 @@ func (c *Client) MqueueMounted() (bool, error) {
 // CAP_SYS_ADMIN), creating the directory if needed.
 // Equivalent to: `mount -t mqueue none /dev/mqueue`.
 func (c *Client) MqueueMount() error {
+	if c.ns != nil {
+		return errNSNoMount
+	}
 	dir := c.mqDir()
 	if err := os.MkdirAll(dir, 0o1777); err != nil {
 		return err
@@ -107,6 +113,9 @@ func (c *Client) MqueueEnsureMounted() (bool, error) {
 // skipped. Without the mqueue mount it fails with ErrUnsupported.
 // Equivalent to: `ls -l /dev/mqueue` plus `cat /dev/mqueue/*`.
 func (c *Client) MqList() ([]Mq, error) {
+	if c.remote() {
+		return nsCall(c, (*Client).MqList)
+	}
 	ok, err := c.MqueueMounted()
 	if err != nil {
 		return nil, err
@@ -135,6 +144,9 @@ func (c *Client) MqList() ([]Mq, error) {
 // MqStat returns one queue; ErrNotFound when there is none. Without the
 // mqueue mount only the attributes are known (no file, owner or QSIZE).
 func (c *Client) MqStat(name string) (Mq, error) {
+	if c.remote() {
+		return nsCall(c, func(c *Client) (Mq, error) { return c.MqStat(name) })
+	}
 	if _, err := ParsePosixName(KindMq, name); err != nil {
 		return Mq{}, err
 	}
@@ -164,7 +176,7 @@ func (c *Client) mqStat(name string) (Mq, error) {
 		return Mq{}, fmt.Errorf("message queue %s: %w", name, ErrNotFound)
 	}
 	q := Mq{PosixFile: posixFileFromStat(name, &st)}
-	st2, err := c.fs.MqueueFile(name[1:])
+	st2, err := c.mqueueFile(name[1:])
 	switch {
 	case err == nil:
 		q.Status = &st2
@@ -217,6 +229,9 @@ type MqCreateOptions struct {
 // queue is then fchmod-ed to o.Mode.
 // Equivalent to: mq_open(NAME, O_CREAT|O_EXCL|O_RDWR, MODE, &attr).
 func (c *Client) MqCreate(name string, o MqCreateOptions) (MqAttr, error) {
+	if c.remote() {
+		return nsCall(c, func(c *Client) (MqAttr, error) { return c.MqCreate(name, o) })
+	}
 	if _, err := ParsePosixName(KindMq, name); err != nil {
 		return MqAttr{}, err
 	}
@@ -251,6 +266,9 @@ func (c *Client) MqCreate(name string, o MqCreateOptions) (MqAttr, error) {
 // MqRemove removes a queue's name; processes that have it open keep it.
 // Equivalent to: mq_unlink(NAME).
 func (c *Client) MqRemove(name string) error {
+	if c.remote() {
+		return nsDo(c, func(c *Client) error { return c.MqRemove(name) })
+	}
 	if _, err := ParsePosixName(KindMq, name); err != nil {
 		return err
 	}
@@ -312,6 +330,9 @@ type PosixMq struct {
 // MqOpen opens an existing queue; access is unix.O_RDONLY, O_WRONLY or O_RDWR.
 // Equivalent to: mq_open(NAME, ACCESS).
 func (c *Client) MqOpen(name string, access int) (*PosixMq, error) {
+	if c.remote() {
+		return nsCall(c, func(c *Client) (*PosixMq, error) { return c.MqOpen(name, access) })
+	}
 	if _, err := ParsePosixName(KindMq, name); err != nil {
 		return nil, err
 	}

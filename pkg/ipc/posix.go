@@ -107,6 +107,7 @@ type PosixFile struct {
 	MTime time.Time
 	CTime time.Time
 	Inode uint64
+	Dev   uint64 // st_dev: with Inode, what holders and prune compare
 }
 
 func posixFileFromStat(name string, st *unix.Stat_t) PosixFile {
@@ -120,14 +121,25 @@ func posixFileFromStat(name string, st *unix.Stat_t) PosixFile {
 		MTime: time.Unix(st.Mtim.Unix()),
 		CTime: time.Unix(st.Ctim.Unix()),
 		Inode: st.Ino,
+		Dev:   st.Dev,
 	}
 }
 
 // shmDir is the directory of POSIX shared memory and semaphores.
-func (c *Client) shmDir() string { return c.fs.Path("dev/shm") }
+func (c *Client) shmDir() string {
+	if c.ns != nil {
+		return c.ns.shmDir
+	}
+	return c.fs.Path("dev/shm")
+}
 
 // mqDir is the mount point of the mqueue filesystem.
-func (c *Client) mqDir() string { return c.fs.Path("dev/mqueue") }
+func (c *Client) mqDir() string {
+	if c.ns != nil {
+		return c.ns.mqDir
+	}
+	return c.fs.Path("dev/mqueue")
+}
 
 // readDirNames lists a directory; a missing directory is empty.
 func readDirNames(dir string) ([]string, error) {

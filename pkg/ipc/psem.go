@@ -141,6 +141,9 @@ func readPsemImage(f *os.File) ([]byte, error) {
 // invalid, one this process cannot read with Status unreadable; neither is
 // mapped. A file removed while listing is skipped.
 func (c *Client) PsemList() ([]Psem, error) {
+	if err := c.posixErr(); err != nil {
+		return nil, err
+	}
 	dir := c.shmDir()
 	names, err := readDirNames(dir)
 	if err != nil {
@@ -169,6 +172,9 @@ func (c *Client) PsemList() ([]Psem, error) {
 
 // psemPath validates name and returns its file, /dev/shm/sem.NAME.
 func (c *Client) psemPath(name string) (string, error) {
+	if err := c.posixErr(); err != nil {
+		return "", err
+	}
 	if _, err := ParsePosixName(KindPsem, name); err != nil {
 		return "", err
 	}

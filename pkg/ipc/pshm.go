@@ -22,6 +22,9 @@ type Pshm struct {
 // while listing is skipped.
 // Equivalent to: `ls -l /dev/shm`.
 func (c *Client) PshmList() ([]Pshm, error) {
+	if err := c.posixErr(); err != nil {
+		return nil, err
+	}
 	dir := c.shmDir()
 	names, err := readDirNames(dir)
 	if err != nil {
@@ -45,6 +48,9 @@ func (c *Client) PshmList() ([]Pshm, error) {
 
 // pshmPath validates name and returns its file in /dev/shm.
 func (c *Client) pshmPath(name string) (string, error) {
+	if err := c.posixErr(); err != nil {
+		return "", err
+	}
 	if _, err := ParsePosixName(KindPshm, name); err != nil {
 		return "", err
 	}

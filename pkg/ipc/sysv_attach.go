@@ -24,6 +24,9 @@ type Attachment struct {
 // ShmAttach attaches segment id to this process. The caller must Detach it.
 // Equivalent to: `shmat(id, NULL, 0)` (SHM_RDONLY with opts.ReadOnly).
 func (c *Client) ShmAttach(id int, opts ShmAttachOptions) (*Attachment, error) {
+	if c.remote() {
+		return nsCall(c, func(c *Client) (*Attachment, error) { return c.ShmAttach(id, opts) })
+	}
 	flags := 0
 	if opts.ReadOnly {
 		flags |= sys.SHM_RDONLY

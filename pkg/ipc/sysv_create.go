@@ -45,6 +45,9 @@ type ShmCreateOptions struct {
 // ShmCreate makes a shared memory segment and returns its id.
 // Equivalent to: `ipcmk -M SIZE -p MODE`.
 func (c *Client) ShmCreate(o ShmCreateOptions) (int, error) {
+	if c.remote() {
+		return nsCall(c, func(c *Client) (int, error) { return c.ShmCreate(o) })
+	}
 	flag := sys.IPC_CREAT | sys.IPC_EXCL | int(o.Mode&0o777)
 	if o.HugeTLB {
 		flag |= sys.SHM_HUGETLB
@@ -85,6 +88,9 @@ type SemCreateOptions struct {
 // If initialisation fails the new set is removed again.
 // Equivalent to: `ipcmk -S NSEMS -p MODE` followed by semctl(SETALL).
 func (c *Client) SemCreate(o SemCreateOptions) (int, error) {
+	if c.remote() {
+		return nsCall(c, func(c *Client) (int, error) { return c.SemCreate(o) })
+	}
 	if o.Values != nil && len(o.Values) != o.NSems {
 		return -1, fmt.Errorf("%d initial values for %d semaphores", len(o.Values), o.NSems)
 	}
@@ -132,6 +138,9 @@ type MsgCreateOptions struct {
 // removed again.
 // Equivalent to: `ipcmk -Q -p MODE`.
 func (c *Client) MsgCreate(o MsgCreateOptions) (int, error) {
+	if c.remote() {
+		return nsCall(c, func(c *Client) (int, error) { return c.MsgCreate(o) })
+	}
 	id, err := sys.Msgget(o.Key, sys.IPC_CREAT|sys.IPC_EXCL|int(o.Mode&0o777))
 	if err != nil {
 		return -1, c.createError(KindMsg, o.Key, err)
@@ -196,6 +205,9 @@ func getID(k Kind, key int32) (int, error) {
 // with the segment is checked when it is used.
 // Equivalent to: shmget(KEY, SIZE, 0).
 func (c *Client) ShmGet(key int32, size uint64) (int, error) {
+	if c.remote() {
+		return nsCall(c, func(c *Client) (int, error) { return c.ShmGet(key, size) })
+	}
 	id, err := sys.Shmget(key, size, 0)
 	return id, getError(err, "smaller than the size asked for")
 }
@@ -204,13 +216,21 @@ func (c *Client) ShmGet(key int32, size uint64) (int, error) {
 // must have at least nsems semaphores.
 // Equivalent to: semget(KEY, NSEMS, 0).
 func (c *Client) SemGet(key int32, nsems int) (int, error) {
+	if c.remote() {
+		return nsCall(c, func(c *Client) (int, error) { return c.SemGet(key, nsems) })
+	}
 	id, err := sys.Semget(key, nsems, 0)
 	return id, getError(err, "has fewer semaphores than asked for")
 }
 
 // MsgGet returns the id of the existing message queue with key.
 // Equivalent to: msgget(KEY, 0).
-func (c *Client) MsgGet(key int32) (int, error) { return getID(KindMsg, key) }
+func (c *Client) MsgGet(key int32) (int, error) {
+	if c.remote() {
+		return nsCall(c, func(c *Client) (int, error) { return c.MsgGet(key) })
+	}
+	return getID(KindMsg, key)
+}
 
 func getError(err error, einval string) error {
 	switch {

@@ -18,6 +18,9 @@ import (
 // ShmList lists System V shared memory segments.
 // Equivalent to: `ipcs -m`.
 func (c *Client) ShmList() ([]Shm, error) {
+	if c.remote() {
+		return nsCall(c, (*Client).ShmList)
+	}
 	rows, err := c.fs.SysvShm()
 	if errors.Is(err, fs.ErrNotExist) {
 		return shmListSyscall()
@@ -46,6 +49,9 @@ func (c *Client) ShmList() ([]Shm, error) {
 // SemList lists System V semaphore sets (without per-semaphore state).
 // Equivalent to: `ipcs -s`.
 func (c *Client) SemList() ([]Sem, error) {
+	if c.remote() {
+		return nsCall(c, (*Client).SemList)
+	}
 	rows, err := c.fs.SysvSem()
 	if errors.Is(err, fs.ErrNotExist) {
 		return semListSyscall()
@@ -68,6 +74,9 @@ func (c *Client) SemList() ([]Sem, error) {
 // MsgList lists System V message queues.
 // Equivalent to: `ipcs -q`.
 func (c *Client) MsgList() ([]Msg, error) {
+	if c.remote() {
+		return nsCall(c, (*Client).MsgList)
+	}
 	rows, err := c.fs.SysvMsg()
 	if errors.Is(err, fs.ErrNotExist) {
 		return msgListSyscall()

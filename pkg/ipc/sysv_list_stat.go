@@ -16,6 +16,9 @@ import (
 // ShmListStat lists shared memory segments with SHM_STAT_ANY.
 // Equivalent to: the listing loop of `ipcrm -a shm`.
 func (c *Client) ShmListStat() ([]Shm, error) {
+	if c.remote() {
+		return nsCall(c, (*Client).ShmListStat)
+	}
 	var info sys.ShmInfo
 	if _, err := sys.Shmctl(0, sys.SHM_INFO, unsafe.Pointer(&info)); err != nil {
 		return nil, unsupportedIfNoSys(err)
@@ -30,6 +33,9 @@ func (c *Client) ShmListStat() ([]Shm, error) {
 // SemListStat lists semaphore sets with SEM_STAT_ANY.
 // Equivalent to: the listing loop of `ipcrm -a sem`.
 func (c *Client) SemListStat() ([]Sem, error) {
+	if c.remote() {
+		return nsCall(c, (*Client).SemListStat)
+	}
 	var info sys.SemInfo
 	if _, err := sys.SemctlBuf(0, 0, sys.SEM_INFO, unsafe.Pointer(&info)); err != nil {
 		return nil, unsupportedIfNoSys(err)
@@ -44,6 +50,9 @@ func (c *Client) SemListStat() ([]Sem, error) {
 // MsgListStat lists message queues with MSG_STAT_ANY.
 // Equivalent to: the listing loop of `ipcrm -a msg`.
 func (c *Client) MsgListStat() ([]Msg, error) {
+	if c.remote() {
+		return nsCall(c, (*Client).MsgListStat)
+	}
 	var info sys.MsgInfo
 	if _, err := sys.Msgctl(0, sys.MSG_INFO, unsafe.Pointer(&info)); err != nil {
 		return nil, unsupportedIfNoSys(err)

@@ -41,6 +41,9 @@ var ErrMsgTooLarge error = &kindError{"message is larger than the receive size; 
 // MsgMax is the largest message the kernel accepts (kernel.msgmax), read
 // through the client's filesystem, or from msgctl(IPC_INFO) without it.
 func (c *Client) MsgMax() (int, error) {
+	if c.remote() {
+		return nsCall(c, (*Client).MsgMax)
+	}
 	if l, err := c.fs.SysvLimits(); err == nil {
 		return int(l.MsgMax), nil
 	}
@@ -64,6 +67,9 @@ func (c *Client) MsgSend(id int, mtype int64, body []byte, flags MsgFlags) error
 // wait is interrupted as MsgReceive's is (see there).
 // Equivalent to: `msgsnd(id, {mtype, body}, len(body), flags)` with a deadline.
 func (c *Client) MsgSendTimeout(id int, mtype int64, body []byte, flags MsgFlags, timeout time.Duration) error {
+	if c.remote() {
+		return nsDo(c, func(c *Client) error { return c.MsgSendTimeout(id, mtype, body, flags, timeout) })
+	}
 	if mtype < 1 {
 		return fmt.Errorf("message type %d: must be at least 1", mtype)
 	}
@@ -114,6 +120,9 @@ func (c *Client) MsgSendTimeout(id int, mtype int64, body []byte, flags MsgFlags
 // receivers — and a message is either received or left in the queue.
 // Equivalent to: `msgrcv(id, buf, maxSize, mtype, flags)`.
 func (c *Client) MsgReceive(id, maxSize int, mtype int64, flags MsgFlags, timeout time.Duration) (Message, error) {
+	if c.remote() {
+		return nsCall(c, func(c *Client) (Message, error) { return c.MsgReceive(id, maxSize, mtype, flags, timeout) })
+	}
 	if maxSize < 0 {
 		return Message{}, fmt.Errorf("receive size %d: must not be negative", maxSize)
 	}
@@ -180,6 +189,9 @@ func interruptAfter(timeout time.Duration, wait func() error) error {
 // MsgPeek refuses to run there.
 // Equivalent to: `msgrcv(id, buf, maxSize, index, MSG_COPY|IPC_NOWAIT)`.
 func (c *Client) MsgPeek(id, maxSize int, index int64, flags MsgFlags) (Message, error) {
+	if c.remote() {
+		return nsCall(c, func(c *Client) (Message, error) { return c.MsgPeek(id, maxSize, index, flags) })
+	}
 	if index < 0 {
 		return Message{}, fmt.Errorf("message index %d: must not be negative", index)
 	}

@@ -10,6 +10,9 @@ import (
 // last process detaches. A missing id gives ErrNotFound.
 // Equivalent to: `ipcrm -m ID`.
 func (c *Client) ShmRemove(id int) error {
+	if c.remote() {
+		return nsDo(c, func(c *Client) error { return c.ShmRemove(id) })
+	}
 	_, err := sys.Shmctl(id, sys.IPC_RMID, nil)
 	return notFoundIfGone(err)
 }
@@ -17,6 +20,9 @@ func (c *Client) ShmRemove(id int) error {
 // SemRemove removes semaphore set id; blocked semop calls fail with EIDRM.
 // Equivalent to: `ipcrm -s ID`.
 func (c *Client) SemRemove(id int) error {
+	if c.remote() {
+		return nsDo(c, func(c *Client) error { return c.SemRemove(id) })
+	}
 	_, err := sys.Semctl(id, 0, sys.IPC_RMID, 0)
 	return notFoundIfGone(err)
 }
@@ -24,6 +30,9 @@ func (c *Client) SemRemove(id int) error {
 // MsgRemove removes message queue id and every message in it.
 // Equivalent to: `ipcrm -q ID`.
 func (c *Client) MsgRemove(id int) error {
+	if c.remote() {
+		return nsDo(c, func(c *Client) error { return c.MsgRemove(id) })
+	}
 	_, err := sys.Msgctl(id, sys.IPC_RMID, nil)
 	return notFoundIfGone(err)
 }
@@ -45,7 +54,12 @@ func (c *Client) Remove(k Kind, id int) error {
 // IDByKey returns the id of the System V object of kind k with key,
 // asking for no permissions. A free key gives ErrNotFound.
 // Equivalent to: shmget(KEY, 0, 0) (or semget, msgget).
-func (c *Client) IDByKey(k Kind, key int32) (int, error) { return getID(k, key) }
+func (c *Client) IDByKey(k Kind, key int32) (int, error) {
+	if c.remote() {
+		return nsCall(c, func(c *Client) (int, error) { return c.IDByKey(k, key) })
+	}
+	return getID(k, key)
+}
 
 // RemoveIfKey removes object id of kind k only if key still names it,
 // checked right before IPC_RMID: an id resolved from a key earlier (for a
@@ -54,6 +68,9 @@ func (c *Client) IDByKey(k Kind, key int32) (int, error) { return getID(k, key) 
 // reaches a newer object.
 // Equivalent to: `ipcrm -M KEY` (or -S, -Q) for an id looked up earlier.
 func (c *Client) RemoveIfKey(k Kind, id int, key int32) error {
+	if c.remote() {
+		return nsDo(c, func(c *Client) error { return c.RemoveIfKey(k, id, key) })
+	}
 	now, err := getID(k, key)
 	if err != nil {
 		return err
@@ -67,6 +84,9 @@ func (c *Client) RemoveIfKey(k Kind, id int, key int32) error {
 // RemoveKey removes the object of kind k with key and returns its id.
 // Equivalent to: `ipcrm -M KEY` (or -S, -Q).
 func (c *Client) RemoveKey(k Kind, key int32) (int, error) {
+	if c.remote() {
+		return nsCall(c, func(c *Client) (int, error) { return c.RemoveKey(k, key) })
+	}
 	id, err := getID(k, key)
 	if err != nil {
 		return -1, err

@@ -40,6 +40,9 @@ var ErrSemRange = errors.New("would take a semaphore above 32767 (SEMVMX); nothi
 // resumes with what is left of the timeout.
 // Equivalent to: `semop(id, ops, len(ops))` / `semtimedop(...)`.
 func (c *Client) SemOp(id int, ops []SemBuf, flags SemOpFlags, timeout time.Duration) error {
+	if c.remote() {
+		return nsDo(c, func(c *Client) error { return c.SemOp(id, ops, flags, timeout) })
+	}
 	bufs := make([]sys.Sembuf, len(ops))
 	for i, op := range ops {
 		bufs[i] = sys.Sembuf{Num: op.Num, Op: op.Op, Flg: int16(flags)}
@@ -80,6 +83,9 @@ func (c *Client) SemOp(id int, ops []SemBuf, flags SemOpFlags, timeout time.Dura
 // SemNsems returns the number of semaphores in set id: IPC_STAT, or the
 // listing when the caller may alter but not read the set.
 func (c *Client) SemNsems(id int) (int, error) {
+	if c.remote() {
+		return nsCall(c, func(c *Client) (int, error) { return c.SemNsems(id) })
+	}
 	var ds sys.SemidDs
 	_, err := sys.SemctlBuf(id, 0, sys.IPC_STAT, unsafe.Pointer(&ds))
 	if err == nil {
@@ -98,6 +104,9 @@ func (c *Client) SemNsems(id int) (int, error) {
 // SemSetVal sets semaphore num of set id to val (0..SemVMX).
 // Equivalent to: `semctl(id, num, SETVAL, val)`.
 func (c *Client) SemSetVal(id, num, val int) error {
+	if c.remote() {
+		return nsDo(c, func(c *Client) error { return c.SemSetVal(id, num, val) })
+	}
 	if val < 0 || val > SemVMX {
 		return fmt.Errorf("value %d out of range 0..%d", val, SemVMX)
 	}
@@ -111,6 +120,9 @@ func (c *Client) SemSetVal(id, num, val int) error {
 // value (0..SemVMX) per semaphore.
 // Equivalent to: `semctl(id, 0, SETALL, vals)`.
 func (c *Client) SemSetAll(id int, vals []int) error {
+	if c.remote() {
+		return nsDo(c, func(c *Client) error { return c.SemSetAll(id, vals) })
+	}
 	n, err := c.SemNsems(id)
 	if err != nil {
 		return err

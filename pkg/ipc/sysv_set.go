@@ -33,6 +33,9 @@ func (u PermUpdate) apply(p *sys.IpcPerm) {
 // creator or a process with CAP_SYS_ADMIN may.
 // Equivalent to: shmctl(ID, IPC_SET, &ds).
 func (c *Client) ShmSet(id int, u PermUpdate) error {
+	if c.remote() {
+		return nsDo(c, func(c *Client) error { return c.ShmSet(id, u) })
+	}
 	var ds sys.ShmidDs
 	if _, err := sys.Shmctl(id, sys.IPC_STAT, unsafe.Pointer(&ds)); err != nil {
 		s, lerr := c.ShmStat(id)
@@ -49,6 +52,9 @@ func (c *Client) ShmSet(id int, u PermUpdate) error {
 // SemSet changes the owner or mode of semaphore set id.
 // Equivalent to: semctl(ID, 0, IPC_SET, &ds).
 func (c *Client) SemSet(id int, u PermUpdate) error {
+	if c.remote() {
+		return nsDo(c, func(c *Client) error { return c.SemSet(id, u) })
+	}
 	var ds sys.SemidDs
 	if _, err := sys.SemctlBuf(id, 0, sys.IPC_STAT, unsafe.Pointer(&ds)); err != nil {
 		s, lerr := c.SemStat(id)
@@ -68,6 +74,9 @@ func (c *Client) SemSet(id int, u PermUpdate) error {
 // capacity cannot be kept and qbytes must be given.
 // Equivalent to: msgctl(ID, IPC_SET, &ds).
 func (c *Client) MsgSet(id int, u PermUpdate, qbytes *uint64) error {
+	if c.remote() {
+		return nsDo(c, func(c *Client) error { return c.MsgSet(id, u, qbytes) })
+	}
 	var ds sys.MsqidDs
 	if _, err := sys.Msgctl(id, sys.IPC_STAT, unsafe.Pointer(&ds)); err != nil {
 		if qbytes == nil {

@@ -31,6 +31,9 @@ func (c *Client) ShmStat(id int) (Shm, error) {
 // SemStat still succeeds.
 // Equivalent to: `ipcs -s -i ID`.
 func (c *Client) SemStat(id int) (Sem, error) {
+	if c.remote() {
+		return nsCall(c, func(c *Client) (Sem, error) { return c.SemStat(id) })
+	}
 	all, err := c.SemList()
 	if err != nil {
 		return Sem{}, err
@@ -79,6 +82,9 @@ func SemValues(id, nsems int) ([]Semaphore, error) {
 // when the caller may read the queue (and the client reads the live system).
 // Equivalent to: `ipcs -q -i ID`.
 func (c *Client) MsgStat(id int) (Msg, error) {
+	if c.remote() {
+		return nsCall(c, func(c *Client) (Msg, error) { return c.MsgStat(id) })
+	}
 	all, err := c.MsgList()
 	if err != nil {
 		return Msg{}, err
@@ -113,6 +119,10 @@ func MsgQBytes(id int) (uint64, error) {
 // per queue: only worth it when the capacity is shown). Queues it may not
 // read keep a nil QBytes; queues removed since the listing are dropped.
 func (c *Client) MsgFillQBytes(msgs []Msg) []Msg {
+	if c.remote() {
+		out, _ := nsCall(c, func(c *Client) ([]Msg, error) { return c.MsgFillQBytes(msgs), nil })
+		return out
+	}
 	if !c.live() {
 		return msgs
 	}
