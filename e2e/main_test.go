@@ -5,7 +5,8 @@ package e2e
 import (
 	"testing"
 
+	"github.com/ipcctl/ipcctl/internal/testutil/nschild"
 	"github.com/ipcctl/ipcctl/internal/testutil/nstest"
 )
 
-func TestMain(m *testing.M) { nstest.Main(m) }
+func TestMain(m *testing.M) { nschild.Dispatch(); nstest.Main(m) }

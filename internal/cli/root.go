@@ -108,6 +108,7 @@ func Main(args []string) int {
 
 // Run executes the command tree over f's streams and returns the exit status.
 func Run(f *cmdutil.Factory, args []string) int {
+	defer f.Close()
 	root := NewCmdRoot(f)
 	root.SetArgs(args)
 	cmd, err := root.ExecuteC()

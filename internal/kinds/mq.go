@@ -40,6 +40,7 @@ func init() {
 			}
 			return fmt.Sprintf("%d messages", *q.CurMsgs)
 		},
+		holding: posixHolding(func(q ipc.Mq) ipc.PosixFile { return q.PosixFile }),
 	}
 }
 

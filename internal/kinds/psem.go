@@ -39,6 +39,7 @@ func init() {
 			}
 			return fmt.Sprintf("value %d", *p.Value)
 		},
+		holding: posixHolding(func(p ipc.Psem) ipc.PosixFile { return p.PosixFile }),
 	}
 }
 

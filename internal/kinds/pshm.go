@@ -38,6 +38,7 @@ func init() {
 		describe: func(p ipc.Pshm) string {
 			return table.HumanSize(p.Size)
 		},
+		holding: posixHolding(func(p ipc.Pshm) ipc.PosixFile { return p.PosixFile }),
 	}
 }
 

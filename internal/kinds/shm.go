@@ -65,6 +65,7 @@ func init() {
 		describe: func(s ipc.Shm) string {
 			return fmt.Sprintf("key 0x%08x, %s, %d attached", uint32(s.Key), table.HumanSize(s.Size), s.Nattch)
 		},
+		holding: shmHolding,
 	}
 }
 

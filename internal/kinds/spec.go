@@ -49,29 +49,45 @@ type spec[T any] struct {
 	nestedSets []*table.Set
 	// describe is the one-line description of an object for completion.
 	describe func(T) string
+	// holding finds who holds an object (nil: the kind has no holders).
+	holding *holding[T]
 }
 
-func (s *spec[T]) cols(f *cmdutil.Factory) table.Columns[T] {
+func (s *spec[T]) cols(f *cmdutil.Factory) table.Columns[T] { return s.colsWith(f, &procView{}) }
+
+// colsWith is the kind's columns, with those that read pv (command,
+// holders) when the kind has holders.
+func (s *spec[T]) colsWith(f *cmdutil.Factory, pv *procView) table.Columns[T] {
 	var names *columns.Names
 	if f != nil {
 		names = f.Names()
 	}
-	return s.columns(names)
+	cols := s.columns(names)
+	if s.holding != nil {
+		cols = append(cols, s.holding.columns(pv)...)
+	}
+	return cols
 }
 
 func (s *spec[T]) set() *table.Set {
-	set := s.columns(nil).Set(string(s.kind.Name))
+	set := s.colsWith(nil, &procView{}).Set(string(s.kind.Name))
 	set.Views = s.views
 	return set
 }
 
 func (s *spec[T]) recordSets() []*table.Set {
 	set := s.set()
+	// A record has its holders as a table of their own, not as a column.
+	set.Cols = slices.DeleteFunc(set.Cols, func(c table.ColumnInfo) bool { return c.Name == "holders" })
 	for i := range set.Cols {
 		set.Cols[i].Default = true
 	}
 	set.Views = nil
-	return append([]*table.Set{set}, s.nestedSets...)
+	sets := append([]*table.Set{set}, s.nestedSets...)
+	if s.holding != nil {
+		sets = append(sets, holderColumns().Set("holders"))
+	}
+	return sets
 }
 
 // listed lists the objects that pass flt, in the kind's order: System V
@@ -114,7 +130,13 @@ func (s *spec[T]) list(f *cmdutil.Factory, q Query) (*table.Table, error) {
 	if err != nil {
 		return nil, err
 	}
-	cs := s.cols(f)
+	pv := &procView{}
+	if s.holding != nil && needsScan(q.Columns) {
+		// A /proc that cannot be scanned (a fixture tree, no procfs)
+		// leaves command and holders null rather than fail the listing.
+		pv.h, _ = s.holding.scan(f.IPC(), rows)
+	}
+	cs := s.colsWith(f, pv)
 	s.order(cs, rows, q)
 	return cs.Pick(q.Columns).Build(string(s.kind.Name), s.kind.Title, rows), nil
 }
@@ -153,9 +175,24 @@ func (s *spec[T]) record(f *cmdutil.Factory, t Target, cols []string) (*table.Ta
 	if err != nil {
 		return nil, err
 	}
-	rec := s.cols(f).Pick(cols).Record(string(s.kind.Name), s.kind.Object+" "+t.Label, obj)
+	pv := &procView{}
+	if s.holding != nil {
+		// show always says who holds the object: a scan that fails
+		// (no /proc) leaves the holders null, not the record missing.
+		pv.h, _ = s.holding.scan(f.IPC(), []T{obj})
+	}
+	rec := s.colsWith(f, pv).Pick(cols).Record(string(s.kind.Name), s.kind.Object+" "+t.Label, obj)
 	if s.nested != nil {
 		rec.Nested = s.nested(obj)
+	}
+	if s.holding != nil {
+		var hs []ipc.Holder
+		if pv.h != nil {
+			hs = s.holding.of(pv.h, obj)
+		}
+		ht := holderColumns().Build("holders", "Holders", hs)
+		ht.Absent = pv.h == nil
+		rec.Nested = append(rec.Nested, ht)
 	}
 	return rec, nil
 }

@@ -35,7 +35,9 @@ func NewCmdAttach(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command 
 		},
 	}
 	for _, k := range attachable {
-		cmd.AddCommand(newSegmentCmd(f, segmentKindOf(k), runF))
+		sub := newSegmentCmd(f, segmentKindOf(k), runF)
+		cmdutil.AddNSFlag(sub, f)
+		cmd.AddCommand(sub)
 	}
 	return cmd
 }

@@ -209,3 +209,24 @@ func ParseWatch(s string) (time.Duration, error) {
 	}
 	return d, nil
 }
+
+// AddNSFlag registers --ns TARGET on a command that reads or changes IPC:
+// before it runs, the factory enters that namespace (see
+// Factory.EnterNamespace); a run error from there is classed (no such
+// process: 3, no privilege: 4).
+func AddNSFlag(cmd *cobra.Command, f *Factory) {
+	var target string
+	cmd.Flags().StringVar(&target, "ns", "", "work in the IPC and mount namespace of `PID` (or a /proc/PID/ns/ipc or bind-mounted namespace file)")
+	pre := cmd.PreRunE
+	cmd.PreRunE = func(cmd *cobra.Command, args []string) error {
+		if target != "" {
+			if err := f.EnterNamespace(target); err != nil {
+				return err
+			}
+		}
+		if pre != nil {
+			return pre(cmd, args)
+		}
+		return nil
+	}
+}

@@ -127,6 +127,7 @@ func newKindCmd(f *cmdutil.Factory, k *kinds.Kind, runF func(*Options) error) *c
 		cmd.MarkFlagsMutuallyExclusive("key", "path")
 	}
 	cmd.MarkFlagsMutuallyExclusive("exclusive", "reuse")
+	cmdutil.AddNSFlag(cmd, f)
 	opts.Make = c.Flags(cmd)
 	return cmd
 }

@@ -52,6 +52,7 @@ usage figure has no limit.`,
 	}
 	cmdutil.AddOutputFlags(cmd, &opts.Output)
 	cmdutil.AddWatchFlag(cmd, &opts.Watch)
+	cmdutil.AddNSFlag(cmd, f)
 	return cmd
 }
 

@@ -25,8 +25,9 @@ type Options struct {
 	Output cmdutil.OutputOptions
 	Filter kinds.FilterFlags
 
-	Mount bool   // mount the mqueue filesystem first if it is not mounted
-	Watch string // --watch[=INTERVAL]
+	Mount         bool   // mount the mqueue filesystem first if it is not mounted
+	Watch         string // --watch[=INTERVAL]
+	AllNamespaces bool   // -A: every IPC namespace on the host
 }
 
 // NewCmdLs builds the command; runF replaces lsRun in tests.
@@ -80,6 +81,9 @@ usage error; with no kind named, only the kinds it applies to are listed.`, kind
 	fl.StringVar(&opts.Filter.CreatorPID, "creator-pid", "", "only shared memory segments created by `PID`")
 	fl.StringVar(&opts.Filter.OlderThan, "older-than", "", "only objects last changed longer ago than `DURATION` (24h, 7d)")
 	cmdutil.AddWatchFlag(cmd, &opts.Watch)
+	cmdutil.AddNSFlag(cmd, f)
+	fl.BoolVarP(&opts.AllNamespaces, "all-namespaces", "A", false, "list the objects of every IPC namespace on the host, with ns and container columns")
+	cmd.MarkFlagsMutuallyExclusive("all-namespaces", "ns")
 	kinds.CompleteColumnFlags(cmd, func(args []string) []*kinds.Kind { return kindsOf(args) })
 	return cmd
 }
@@ -104,7 +108,11 @@ func lsRun(opts *Options) error {
 	if err != nil {
 		return err
 	}
-	out, err := opts.Output.Resolve(f, kinds.Sets(ks)...)
+	sets := kinds.Sets(ks)
+	if opts.AllNamespaces {
+		sets = namespaceSets(ks)
+	}
+	out, err := opts.Output.Resolve(f, sets...)
 	if err != nil {
 		return err
 	}
@@ -126,7 +134,13 @@ func lsRun(opts *Options) error {
 	}
 	out.Render.Kinds = len(ks) > 1
 	skipped := make([]error, len(ks))
+	var denied []error
 	look := func() ([]*table.Table, error) {
+		if opts.AllNamespaces {
+			var tables []*table.Table
+			tables, denied, err = lookAllNamespaces(f, ks, out, flt, opts.Output.Reverse)
+			return tables, err
+		}
 		tables := make([]*table.Table, len(ks))
 		for i, k := range ks {
 			q := kinds.Query{Filter: flt, Columns: out.Columns[i], Sort: out.Sort, Reverse: opts.Output.Reverse}
@@ -165,6 +179,12 @@ func lsRun(opts *Options) error {
 	}
 	if len(lacking) == len(ks) && len(ks) > 0 {
 		return fmt.Errorf("ls %s: %w", strings.Join(lacking, " "), ipc.ErrUnsupported)
+	}
+	for _, err := range denied {
+		fmt.Fprintf(opts.IO.ErrOut, "ipcctl: ls -A: %s\n", cmdutil.Message(err))
+	}
+	if len(denied) > 0 {
+		return &cmdutil.SilentExit{Code: cmdutil.ExitPartial}
 	}
 	return nil
 }

@@ -155,7 +155,7 @@ func TestLsRunPosixSortViewAll(t *testing.T) {
 		{cmdutil.OutputOptions{Raw: true, View: "times"}, "NAME OWNER ATIME MTIME CTIME"},
 		{cmdutil.OutputOptions{Raw: true, View: "creators"}, "NAME PERMS OWNER GROUP"},
 		{cmdutil.OutputOptions{Raw: true, View: "pids", Columns: "+size"}, "NAME OWNER SIZE"},
-		{cmdutil.OutputOptions{Raw: true, Columns: "all"}, "NAME OWNER PERMS MODE SIZE UID GID GROUP MTIME CTIME ATIME"},
+		{cmdutil.OutputOptions{Raw: true, Columns: "all"}, "NAME OWNER PERMS MODE SIZE UID GID GROUP MTIME CTIME ATIME HOLDERS"},
 	} {
 		out, _, err := runLs(t, root, Options{Kinds: pshm, Output: tc.output})
 		if err != nil {

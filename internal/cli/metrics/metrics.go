@@ -75,6 +75,7 @@ read permission on each object: run as root to count them all.`,
 	fl := cmd.Flags()
 	fl.StringVar(&opts.Out, "out", "", "write atomically to `FILE` (temporary file and rename) instead of stdout")
 	opts.flags.AddFlags(fl)
+	cmdutil.AddNSFlag(cmd, f)
 	return cmd
 }
 

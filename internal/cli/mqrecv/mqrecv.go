@@ -135,6 +135,7 @@ size (with the body in base64 on stderr if even that fails).
 	}
 	fl.BoolVar(&opts.WaitNotify, "wait-notify", false, "POSIX: wait for a message through mq_notify (SIGUSR1) before receiving")
 	cmd.MarkFlagsMutuallyExclusive("wait-notify", "nowait")
+	cmdutil.AddNSFlag(cmd, f)
 	return cmd
 }
 

@@ -104,6 +104,7 @@ POSIX queue's msgsize, is refused and nothing is sent.`,
 	cmd.Flags().StringVar(&priority, "priority", "0", "POSIX message `PRIORITY`, 0 to 32767")
 	cmd.Flags().DurationVar(&opts.Timeout, "timeout", 0, "give up waiting for room after `DURATION`, exit 6")
 	cmd.MarkFlagsMutuallyExclusive("nowait", "timeout")
+	cmdutil.AddNSFlag(cmd, f)
 	return cmd
 }
 

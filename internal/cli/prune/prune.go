@@ -98,6 +98,7 @@ any of them might hold a POSIX object: those are then kept, unless
 	fl.BoolVarP(&opts.Verbose, "verbose", "v", false, "name each removal on stderr")
 	fl.BoolVar(&opts.IgnoreUnreadable, "ignore-unreadable", false, "prune POSIX objects even if some processes cannot be read")
 	cmdutil.AddOutputFlags(cmd, &opts.Output)
+	cmdutil.AddNSFlag(cmd, f)
 	return cmd
 }
 

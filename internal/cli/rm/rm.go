@@ -105,6 +105,7 @@ changes nothing.`, kinds.Valid(kinds.All())),
 	fl.BoolVarP(&opts.Yes, "yes", "y", false, "do not ask for confirmation")
 	cmdutil.AddOutputFlags(cmd, &opts.Output)
 	cmdutil.AddListingFlags(cmd, &opts.Output)
+	cmdutil.AddNSFlag(cmd, f)
 	kinds.CompleteColumnFlags(cmd, func(args []string) []*kinds.Kind {
 		if ks, err := kinds.Parse(args); err == nil && len(ks) > 0 {
 			return ks

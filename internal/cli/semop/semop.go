@@ -121,6 +121,7 @@ A signal that interrupts a wait does not end it; --timeout bounds it.
 	cmd.MarkFlagsMutuallyExclusive("nowait", "timeout")
 	cmd.MarkFlagsMutuallyExclusive("set", "set-all")
 	addPosixFlags(cmd, opts)
+	cmdutil.AddNSFlag(cmd, f)
 	return cmd
 }
 

@@ -88,6 +88,7 @@ succeeds.`,
 	fl := cmd.Flags()
 	fl.StringVar(&opts.Listen, "listen", DefaultListen, "listen on `ADDR` (HOST:PORT; port 0 picks a free one)")
 	opts.flags.AddFlags(fl)
+	cmdutil.AddNSFlag(cmd, f)
 	return cmd
 }
 

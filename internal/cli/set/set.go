@@ -65,6 +65,7 @@ followed.`,
 	cmd.Flags().StringVar(&opts.Mode, "mode", "", "permission bits, octal (e.g. 0640)")
 	cmd.Flags().StringVar(&opts.Owner, "owner", "", "new owner `USER[:GROUP]` (names or numbers)")
 	cmd.Flags().StringVar(&opts.QBytes, "qbytes", "", "message queue capacity in bytes, or with K, M...")
+	cmdutil.AddNSFlag(cmd, f)
 	return cmd
 }
 

@@ -106,6 +106,7 @@ picks fields (default: all of them). Times are shown in full
 	cmdutil.AddOutputFlags(cmd, &opts.Output)
 	cmd.Flags().StringVar(&key, "key", "", "the object with this System V `KEY` instead of an id")
 	cmdutil.AddWatchFlag(cmd, &opts.Watch)
+	cmdutil.AddNSFlag(cmd, f)
 	kinds.CompleteColumnFlags(cmd, func(args []string) []*kinds.Kind {
 		if ks, err := kinds.Parse(args[:min(len(args), 1)]); err == nil && len(ks) == 1 {
 			return ks
@@ -117,12 +118,19 @@ picks fields (default: all of them). Times are shown in full
 
 func showRun(opts *Options) error {
 	f, k := opts.Factory, opts.Kind
-	out, err := opts.Output.Resolve(f, k.RecordSets()...)
+	sets := k.RecordSets()
+	if opts.Output.ListColumns {
+		out, err := opts.Output.Resolve(f, sets...)
+		if err != nil {
+			return err
+		}
+		return out.PrintCatalogs(f)
+	}
+	// -o picks fields of the record; the tables that follow it (a set's
+	// semaphores, the holders) come whole.
+	out, err := opts.Output.Resolve(f, sets[0])
 	if err != nil {
 		return err
-	}
-	if opts.Output.ListColumns {
-		return out.PrintCatalogs(f)
 	}
 	t := opts.Target
 	what := fmt.Sprintf("show %s %s", k.Name, t.Label)
