@@ -1,0 +1,51 @@
+package compat
+
+import (
+	"strconv"
+	"strings"
+	"time"
+)
+
+// C printf string conversions count bytes, Go's count runes: these
+// helpers pad and cut by bytes, as "%-10.10s" does.
+
+// ljust is "%-Ws": s padded with spaces on the right to w bytes.
+func ljust(s string, w int) string {
+	if len(s) >= w {
+		return s
+	}
+	return s + strings.Repeat(" ", w-len(s))
+}
+
+// rjust is "%Ws".
+func rjust(s string, w int) string {
+	if len(s) >= w {
+		return s
+	}
+	return strings.Repeat(" ", w-len(s)) + s
+}
+
+// cut is "%.Ns": at most n bytes of s.
+func cut(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+// ctime is ctime(3) without its newline: "Tue Dec  1 18:52:29 2026", in
+// the local time zone (TZ as glibc reads it).
+func ctime(sec int64) string {
+	return time.Unix(sec, 0).In(time.Local).Format("Mon Jan _2 15:04:05 2006")
+}
+
+// unixSeconds turns a listing's time back into kernel seconds (0: never).
+func unixSeconds(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.Unix()
+}
+
+func itoa(v int64) string  { return strconv.FormatInt(v, 10) }
+func utoa(v uint64) string { return strconv.FormatUint(v, 10) }
