@@ -1,0 +1,226 @@
+package difftest
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/ipcctl/ipcctl/internal/testutil"
+	"github.com/ipcctl/ipcctl/internal/testutil/decoy"
+	"github.com/ipcctl/ipcctl/internal/testutil/nstest"
+	"github.com/ipcctl/ipcctl/pkg/procfs"
+	"golang.org/x/sys/unix"
+)
+
+// Mutating commands run in a child of the test binary, in fresh IPC and
+// mount namespaces (nested in nstest's): it builds the population, runs
+// the tool once, and reports the tool's output and what the namespace
+// holds afterwards. Two children, one per tool, start alike, so their
+// reports must match.
+
+const childEnv = "COMPAT_DIFFTEST_CHILD"
+
+type childSpec struct {
+	Tool       string
+	Argv0      string
+	Args       []string
+	Population string // "varied", "uniform" or "empty"
+	IpcctlBin  string // for the population's waiters
+	Decoy      string // what the planted symlink points at
+	AsUID      int    // run the tool as this uid:gid (0: root)
+}
+
+type childReport struct {
+	Result result
+	State  []string
+	Err    string
+}
+
+// runChild runs spec in a fresh namespace and returns its report.
+func runChild(t *testing.T, spec childSpec) childReport {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if spec.Argv0 == "" {
+		spec.Argv0 = filepath.Base(spec.Tool)
+	}
+	js, _ := json.Marshal(spec)
+	cmd := exec.Command(exe)
+	cmd.Env = append(os.Environ(), childEnv+"="+string(js))
+	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWIPC | syscall.CLONE_NEWNS}
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("child %v: %v\n%s", spec.Args, err, errOut.String())
+	}
+	var rep childReport
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		t.Fatalf("child report: %v\n%s\n%s", err, out.String(), errOut.String())
+	}
+	if rep.Err != "" {
+		t.Fatalf("child: %s", rep.Err)
+	}
+	return rep
+}
+
+// compareMutating runs name with args on both sides, each in a fresh
+// namespace with the same population, and compares output and result.
+func compareMutating(t *testing.T, ul, ours func(string) string, spec childSpec) (childReport, childReport) {
+	t.Helper()
+	spec.IpcctlBin = testutil.Binary(t)
+	if spec.Decoy == "" {
+		spec.Decoy = decoy.File(t)
+	}
+	if spec.Argv0 == "" {
+		spec.Argv0 = spec.Tool
+	}
+	a, b := spec, spec
+	a.Tool, b.Tool = ul(spec.Tool), ours(spec.Tool)
+	ra, rb := runChild(t, a), runChild(t, b)
+	if ra.Result != rb.Result {
+		t.Errorf("%s %q: output differs:\n=== util-linux:\n%s\n=== ipcctl:\n%s", spec.Argv0, spec.Args, ra.Result, rb.Result)
+	}
+	if strings.Join(ra.State, "\n") != strings.Join(rb.State, "\n") {
+		t.Errorf("%s %q: resulting state differs: %s\n=== util-linux:\n%s\n=== ipcctl:\n%s", spec.Argv0, spec.Args,
+			firstDiff(strings.Join(ra.State, "\n"), strings.Join(rb.State, "\n")), strings.Join(ra.State, "\n"), strings.Join(rb.State, "\n"))
+	}
+	return ra, rb
+}
+
+func childMain() int {
+	var spec childSpec
+	var rep childReport
+	defer func() {
+		json.NewEncoder(os.Stdout).Encode(rep)
+	}()
+	if err := json.Unmarshal([]byte(os.Getenv(childEnv)), &spec); err != nil {
+		rep.Err = err.Error()
+		return 0
+	}
+	if err := freshDevMounts(); err != nil {
+		rep.Err = err.Error()
+		return 0
+	}
+	var pop *population
+	if spec.Population != "empty" {
+		var err error
+		if pop, err = build(spec.Population == "uniform", spec.IpcctlBin); err == nil && spec.Decoy != "" {
+			err = pop.plantNonObjects(spec.Decoy)
+		}
+		if err != nil {
+			rep.Err = err.Error()
+			return 0
+		}
+		defer pop.destroy()
+	}
+	cmd := exec.Command(spec.Tool, spec.Args...)
+	cmd.Args[0] = spec.Argv0
+	cmd.Env = baseEnv()
+	if spec.AsUID != 0 {
+		nstest.AsUser(cmd, uint32(spec.AsUID), uint32(spec.AsUID))
+	}
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		rep.Result.Code = ee.ExitCode()
+	case err != nil:
+		rep.Err = err.Error()
+		return 0
+	}
+	rep.Result.Stdout, rep.Result.Stderr = out.String(), errOut.String()
+	known := map[string]bool{}
+	if pop != nil {
+		for _, id := range pop.shm {
+			known["shm "+strconv.Itoa(id)] = true
+		}
+		for _, id := range pop.sem {
+			known["sem "+strconv.Itoa(id)] = true
+		}
+		for _, id := range pop.msg {
+			known["msg "+strconv.Itoa(id)] = true
+		}
+	}
+	rep.State = snapshot(known)
+	return 0
+}
+
+// freshDevMounts gives this mount namespace its own empty /dev/shm and
+// /dev/mqueue (nstest's are tmpfs and mqueue mounts already: new ones go
+// on top, and vanish with the namespace).
+func freshDevMounts() error {
+	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
+		return fmt.Errorf("private mounts: %w", err)
+	}
+	if err := unix.Mount("tmpfs", "/dev/shm", "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, "mode=1777"); err != nil {
+		return fmt.Errorf("tmpfs on /dev/shm: %w", err)
+	}
+	if err := unix.Mount("mqueue", "/dev/mqueue", "mqueue", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, ""); err != nil {
+		return fmt.Errorf("mqueue on /dev/mqueue: %w", err)
+	}
+	return nil
+}
+
+// snapshot describes the namespace's objects without times and pids
+// (they differ between the two runs); keys of objects the tool made are
+// random and shown as "new".
+func snapshot(known map[string]bool) []string {
+	var st []string
+	fs := procfs.DefaultFS
+	key := func(kind string, id int, k int32) string {
+		if known[kind+" "+strconv.Itoa(id)] {
+			return fmt.Sprintf("0x%08x", uint32(k))
+		}
+		return "new"
+	}
+	shm, _ := fs.SysvShm()
+	for _, s := range shm {
+		st = append(st, fmt.Sprintf("shm id=%d key=%s mode=%o size=%d nattch=%d uid=%d gid=%d cuid=%d cgid=%d",
+			s.ID, key("shm", s.ID, s.Key), s.Mode, s.Size, s.Nattch, s.UID, s.GID, s.CUID, s.CGID))
+	}
+	sem, _ := fs.SysvSem()
+	for _, s := range sem {
+		st = append(st, fmt.Sprintf("sem id=%d key=%s mode=%o nsems=%d uid=%d gid=%d cuid=%d cgid=%d",
+			s.ID, key("sem", s.ID, s.Key), s.Mode, s.NSems, s.UID, s.GID, s.CUID, s.CGID))
+	}
+	msg, _ := fs.SysvMsg()
+	for _, m := range msg {
+		st = append(st, fmt.Sprintf("msg id=%d key=%s mode=%o cbytes=%d qnum=%d uid=%d gid=%d cuid=%d cgid=%d",
+			m.ID, key("msg", m.ID, m.Key), m.Mode, m.CBytes, m.QNum, m.UID, m.GID, m.CUID, m.CGID))
+	}
+	for _, dir := range []string{"/dev/shm", "/dev/mqueue"} {
+		entries, _ := os.ReadDir(dir)
+		var names []string
+		for _, e := range entries {
+			var sb unix.Stat_t
+			p := filepath.Join(dir, e.Name())
+			if unix.Lstat(p, &sb) != nil {
+				continue
+			}
+			line := fmt.Sprintf("%s mode=%o size=%d uid=%d gid=%d", p, sb.Mode, sb.Size, sb.Uid, sb.Gid)
+			if dir == "/dev/mqueue" {
+				b, _ := os.ReadFile(p)
+				if f := strings.Fields(string(b)); len(f) > 0 {
+					line += " " + f[0] // QSIZE:N
+				}
+			}
+			names = append(names, line)
+		}
+		sort.Strings(names)
+		st = append(st, names...)
+	}
+	return st
+}

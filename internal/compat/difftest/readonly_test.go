@@ -1,0 +1,151 @@
+package difftest
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/ipcctl/ipcctl/internal/testutil"
+	"github.com/ipcctl/ipcctl/internal/testutil/decoy"
+	"github.com/ipcctl/ipcctl/internal/testutil/nstest"
+)
+
+// withPopulation builds a population for one test and removes it after.
+func withPopulation(t *testing.T, uniform bool) *population {
+	t.Helper()
+	p, err := build(uniform, testutil.Binary(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.destroy)
+	if !uniform {
+		if err := p.plantNonObjects(decoy.File(t)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return p
+}
+
+// TestIpcsMatchesUtilLinux runs every ipcs option combination of
+// OPTIONS.md on both tools over the varied population.
+func TestIpcsMatchesUtilLinux(t *testing.T) {
+	ul, ours := tools(t)
+	p := withPopulation(t, false)
+
+	resources := [][]string{nil, {"-a"}, {"-m"}, {"-q"}, {"-s"}, {"-m", "-q"}, {"-q", "-s", "-m"}, {"--shmems", "--sem"}}
+	formats := [][]string{nil, {"-t"}, {"-p"}, {"-c"}, {"-l"}, {"-u"}, {"-t", "-c"}, {"--time"}, {"--pid"}, {"--creator"}, {"--limits"}, {"--summary"}}
+	units := [][]string{nil, {"-b"}, {"--human"}, {"-b", "--human"}, {"--human", "-b"}, {"--bytes"}}
+	for _, r := range resources {
+		for _, f := range formats {
+			for _, u := range units {
+				compare(t, ul, ours, "ipcs", cat(r, f, u)...)
+			}
+		}
+	}
+	// -i on every object, in every unit
+	for kind, ids := range map[string][]int{"-m": p.shm, "-q": p.msg, "-s": p.sem} {
+		for _, id := range append(ids, 99999, 0) {
+			for _, u := range units {
+				compare(t, ul, ours, "ipcs", cat([]string{kind, "-i", fmt.Sprint(id)}, u)...)
+			}
+		}
+	}
+	// getopt forms: bundled, attached, permuted, abbreviated, --
+	for _, args := range [][]string{
+		{"-mt"}, {"-qp", "-b"}, {"-i" + fmt.Sprint(p.msg[0]), "-q"}, {"--id=" + fmt.Sprint(p.sem[0]), "--sema"},
+		{"--id", fmt.Sprint(p.shm[0]), "-m"}, {"operand", "-m", "other"}, {"-m", "--", "-q"}, {"--sh", "--hu"},
+		{"--s"}, {"--bogus"}, {"--bogus=1"}, {"-x"}, {"-mx"}, {"-i"}, {"--id"}, {"-i", "abc", "-m"},
+		{"-i", "99999999999", "-q"}, {"-i", "1"}, {"-i", "1", "-m", "-q"}, {"--human=1"}, {"-h"}, {"--help"},
+		{"-m", "-h"}, {"-i", " 5", "-m"}, {"-i", "5 ", "-m"},
+	} {
+		compare(t, ul, ours, "ipcs", args...)
+	}
+}
+
+// TestLsipcMatchesUtilLinux runs lsipc in every output mode over the
+// varied population (the -g rows, which util-linux gets wrong for it, are
+// compared over the uniform population in TestLsipcGlobal).
+func TestLsipcMatchesUtilLinux(t *testing.T) {
+	ul, ours := tools(t)
+	p := withPopulation(t, false)
+
+	resources := [][]string{{"-m"}, {"-q"}, {"-s"}, {"--shmems"}}
+	modes := [][]string{nil, {"-J"}, {"-r"}, {"-e"}, {"-n"}, {"-l"}, {"--json"}, {"--raw"}, {"--export"}, {"--newline"}, {"--list"}}
+	extras := [][]string{nil, {"-b"}, {"-c"}, {"-t"}, {"-y"}, {"--notruncate"}, {"--noheadings"},
+		{"--time-format=short"}, {"--time-format=full"}, {"--time-format", "iso"}, {"-t", "--time-format=iso"},
+		{"-c", "-b", "-y"}, {"-o", "KEY,ID,OWNER,PERMS"}, {"-o", "+CUSER,CGROUP,USER,GROUP,UID,GID,CUID"},
+		{"-o", "key,id"}, {"-b", "--noheadings", "-t"}}
+	for _, r := range resources {
+		for _, m := range modes {
+			for _, e := range extras {
+				compare(t, ul, ours, "lsipc", cat(r, m, e)...)
+			}
+		}
+	}
+	// -P (numeric perms) for the kinds util-linux prints it for; -q -P
+	// is TestLsipcQueuePerms
+	for _, r := range [][]string{{"-m"}, {"-s"}} {
+		for _, m := range modes {
+			compare(t, ul, ours, "lsipc", cat(r, m, []string{"-P"})...)
+		}
+	}
+	// kind-specific columns
+	for _, args := range [][]string{
+		{"-m", "-o", "SIZE,NATTCH,STATUS,ATTACH,DETACH,COMMAND,CPID,LPID,CTIME"},
+		{"-q", "-o", "USEDBYTES,MSGS,SEND,RECV,LSPID,LRPID"},
+		{"-s", "-o", "NSEMS,OTIME,CTIME"},
+		{"-m", "-o", "+COMMAND", "--notruncate"},
+		{"-s", "-o", "KEY,,ID"}, {"-s", "-o", ""}, {"-s", "-o", "+"}, {"-m", "-o", "FOO,KEY"},
+		{"-m", "-o", "KEY,NSEMS"}, {"-q", "-o", "SIZE"}, {"-s", "-o", "RESOURCE"},
+		{"-o", "KEY", "-m", "-t"}, {"-c", "-o", "KEY", "-m"}, {"-m", "-q"}, {"-q", "-s", "-m"},
+		{"-J", "-r", "-m"}, {"-e", "-n", "-s"}, {"-g", "-i", "1", "-m"}, {"-c"}, {"-t"}, {"-i", "0"},
+		{"--time-format=xx", "-m"}, {"--time-format"}, {"-o"}, {"--o"}, {"-x"}, {"--bogus"}, {"-m", "--no"},
+		{"-i", "abc", "-m"},
+	} {
+		compare(t, ul, ours, "lsipc", args...)
+	}
+	// reading semaphore values needs read permission: both fail alike
+	if nstest.CanSwitchUser() {
+		for _, args := range [][]string{{"-s", "-i", fmt.Sprint(p.sem[1])}, {"-s", "-i", fmt.Sprint(p.sem[0])}} {
+			compareAs(t, 1000, ul, ours, "ipcs", args...)
+			compareAs(t, 1000, ul, ours, "lsipc", args...)
+			compareAs(t, 1000, ul, ours, "lsipc", append(args, "-J")...)
+		}
+		for _, args := range [][]string{nil, {"-a", "-c"}, {"-l"}, {"-u"}} {
+			compareAs(t, 1000, ul, ours, "ipcs", args...)
+		}
+	}
+	// --id in every mode, for every object
+	for kind, ids := range map[string][]int{"-m": p.shm, "-q": p.msg, "-s": p.sem} {
+		for _, id := range append(ids, 99999) {
+			for _, m := range [][]string{nil, {"-l"}, {"-J"}, {"-r"}, {"-e"}, {"-n"}, {"-b"}, {"-c"}, {"-t"}, {"-o", "KEY,ID"}, {"--time-format=iso"}} {
+				compare(t, ul, ours, "lsipc", cat([]string{kind, "-i", fmt.Sprint(id)}, m)...)
+			}
+		}
+	}
+}
+
+// TestArgv0 checks util-linux's argv[0] rules: getopt's messages show
+// argv[0] in full, everything else the base name.
+func TestArgv0(t *testing.T) {
+	ul, ours := tools(t)
+	for _, argv0 := range []string{"ipcs", "/opt/util/bin/ipcs", "./ipcs"} {
+		for _, args := range [][]string{{"--bogus"}, {"-x"}, {"-i"}, {"-i", "x", "-m"}, {"-h"}} {
+			a := runTool(t, ul("ipcs"), argv0, args, baseEnv())
+			b := runTool(t, ours("ipcs"), argv0, args, baseEnv())
+			if a != b {
+				t.Errorf("argv0 %q %q:\n=== util-linux:\n%s\n=== ipcctl:\n%s", argv0, args, a, b)
+			}
+		}
+	}
+}
+
+func cat(parts ...[]string) []string {
+	var out []string
+	for _, p := range parts {
+		out = append(out, p...)
+	}
+	return out
+}
+
+var _ = strings.Contains
