@@ -115,6 +115,9 @@ type prog struct {
 	ipc   *ipc.Client
 	users *userDB
 	now   time.Time
+
+	row        []byte            // reused for each listing row
+	ownerCells map[uint32]string // ipcs owner cells by uid
 }
 
 func newProg(name string, argv []string, env Env) *prog {

@@ -49,3 +49,46 @@ func unixSeconds(t time.Time) int64 {
 
 func itoa(v int64) string  { return strconv.FormatInt(v, 10) }
 func utoa(v uint64) string { return strconv.FormatUint(v, 10) }
+
+// The append forms of the padding helpers, for rows built in one buffer.
+
+func appendLjust(b []byte, s string, w int) []byte {
+	b = append(b, s...)
+	for i := len(s); i < w; i++ {
+		b = append(b, ' ')
+	}
+	return b
+}
+
+func appendRjust(b []byte, s string, w int) []byte {
+	for i := len(s); i < w; i++ {
+		b = append(b, ' ')
+	}
+	return append(b, s...)
+}
+
+// padFrom pads b with spaces until what follows start is w bytes long.
+func padFrom(b []byte, start, w int) []byte {
+	for len(b)-start < w {
+		b = append(b, ' ')
+	}
+	return b
+}
+
+// appendPadInt is "%-Wd".
+func appendPadInt(b []byte, v int64, w int) []byte {
+	start := len(b)
+	return padFrom(strconv.AppendInt(b, v, 10), start, w)
+}
+
+// appendPadUint is "%-Wu".
+func appendPadUint(b []byte, v uint64, w int) []byte {
+	start := len(b)
+	return padFrom(strconv.AppendUint(b, v, 10), start, w)
+}
+
+// appendPadOctal is "%-Wo".
+func appendPadOctal(b []byte, v uint32, w int) []byte {
+	start := len(b)
+	return padFrom(strconv.AppendUint(b, uint64(v), 8), start, w)
+}

@@ -269,7 +269,12 @@ func (p *prog) removeName(kind ipc.Kind, given string) bool {
 		case ipc.KindMq:
 			err = p.ipc.MqRemove(name)
 		case ipc.KindPsem:
-			err = p.ipc.PsemRemove(name)
+			// a sem.* file of the wrong size or layout is not a semaphore
+			if st, serr := p.ipc.PsemStat(name); serr == nil && st.Status == ipc.PsemInvalid {
+				err = ipc.ErrNotFound
+			} else {
+				err = p.ipc.PsemRemove(name)
+			}
 		}
 	}
 	if err == nil {

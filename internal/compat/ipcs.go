@@ -203,51 +203,54 @@ func (p *prog) printSize(unit sizeUnit, label string, size uint64, end string, w
 	p.puts(b.String())
 }
 
-// ownerCell is "%-10.10s" of the owner's name, or "%-10u" of the uid.
-func (p *prog) ownerCell(uid uint32) string {
-	if name, ok := p.users.user(uid); ok {
-		return ljust(cut(name, 10), 10)
+// appendOwner appends " " and "%-10.10s" of the owner's name, or
+// "%-10u" of the uid; the cell is made once per uid.
+func (p *prog) appendOwner(b []byte, uid uint32) []byte {
+	cell, ok := p.ownerCells[uid]
+	if !ok {
+		if name, found := p.users.user(uid); found {
+			cell = " " + ljust(cut(name, 10), 10)
+		} else {
+			cell = " " + ljust(utoa(uint64(uid)), 10)
+		}
+		if p.ownerCells == nil {
+			p.ownerCells = map[uint32]string{}
+		}
+		p.ownerCells[uid] = cell
 	}
-	return ljust(utoa(uint64(uid)), 10)
+	return append(b, cell...)
 }
 
-// permsLine is ipc_print_perms: the -c row.
-func (p *prog) permsLine(b *strings.Builder, id int, mode, cuid, cgid, uid, gid uint32) {
-	b.WriteString(ljust(itoa(int64(id)), 10))
-	b.WriteByte(' ')
-	b.WriteString(ljust(octal(mode&0o777), 10))
-	user := func(u uint32) {
-		b.WriteByte(' ')
-		if n, ok := p.users.user(u); ok {
-			b.WriteString(ljust(n, 10))
-		} else {
-			b.WriteString(ljust(utoa(uint64(u)), 10))
+// appendPerms is ipc_print_perms: the -c row.
+func (p *prog) appendPerms(b []byte, id int, mode, cuid, cgid, uid, gid uint32) []byte {
+	b = appendPadInt(b, int64(id), 10)
+	b = appendPadOctal(append(b, ' '), mode&0o777, 10)
+	name := func(b []byte, n string, ok bool, v uint32) []byte {
+		if ok {
+			return appendLjust(append(b, ' '), n, 10)
 		}
+		return appendPadUint(append(b, ' '), uint64(v), 10)
 	}
-	group := func(g uint32) {
-		b.WriteByte(' ')
-		if n, ok := p.users.group(g); ok {
-			b.WriteString(ljust(n, 10))
-		} else {
-			b.WriteString(ljust(utoa(uint64(g)), 10))
-		}
-	}
-	user(cuid)
-	group(cgid)
-	user(uid)
-	group(gid)
-	b.WriteByte('\n')
+	n, ok := p.users.user(cuid)
+	b = name(b, n, ok, cuid)
+	n, ok = p.users.group(cgid)
+	b = name(b, n, ok, cgid)
+	n, ok = p.users.user(uid)
+	b = name(b, n, ok, uid)
+	n, ok = p.users.group(gid)
+	b = name(b, n, ok, gid)
+	return append(b, '\n')
 }
 
 // octal is printf("%o").
 func octal(v uint32) string { return strconv.FormatUint(uint64(v), 8) }
 
-// shortTime is "%-20.16s" of ctime()+4, or of "Not set".
-func shortTime(sec int64) string {
+// appendTimeShort appends "%-20.16s" of ctime()+4, or of "Not set".
+func appendTimeShort(b []byte, sec int64) []byte {
 	if sec == 0 {
-		return ljust("Not set", 20)
+		return appendLjust(b, "Not set", 20)
 	}
-	return ljust(cut(ctime(sec)[4:], 16), 20)
+	return appendLjust(b, cut(ctime(sec)[4:], 16), 20)
 }
 
 // longTime is "%-26.24s" of ctime(), or of "Not set".
@@ -283,32 +286,33 @@ func (p *prog) ipcsShm(format ipcsFormat, unit sizeUnit) {
 		}
 		p.puts("key        shmid      owner      perms      " + ljust(size, 10) + " nattch     status      \n")
 	}
-	list, err := p.ipc.ShmList()
+	list, err := p.ipc.ShmListStat()
 	if err != nil {
 		return
 	}
-	var b strings.Builder
+	b := p.row
 	for _, s := range list {
-		b.Reset()
+		b = b[:0]
 		switch format {
 		case fmtCreator:
-			p.permsLine(&b, s.ID, s.Mode, s.CUID, s.CGID, s.UID, s.GID)
+			b = p.appendPerms(b, s.ID, s.Mode, s.CUID, s.CGID, s.UID, s.GID)
 		case fmtTime:
-			b.WriteString(ljust(itoa(int64(s.ID)), 10) + " " + p.ownerCell(s.UID))
-			b.WriteString(" " + shortTime(unixSeconds(s.ATime)))
-			b.WriteString(" " + shortTime(unixSeconds(s.DTime)))
-			b.WriteString(" " + shortTime(unixSeconds(s.CTime)) + "\n")
+			b = p.appendOwner(appendPadInt(b, int64(s.ID), 10), s.UID)
+			b = appendTimeShort(append(b, ' '), unixSeconds(s.ATime))
+			b = appendTimeShort(append(b, ' '), unixSeconds(s.DTime))
+			b = append(appendTimeShort(append(b, ' '), unixSeconds(s.CTime)), '\n')
 		case fmtPID:
-			b.WriteString(ljust(itoa(int64(s.ID)), 10) + " " + p.ownerCell(s.UID))
-			b.WriteString(" " + ljust(utoa(uint64(uint32(s.CPID))), 10) + " " + ljust(utoa(uint64(uint32(s.LPID))), 10) + "\n")
+			b = p.appendOwner(appendPadInt(b, int64(s.ID), 10), s.UID)
+			b = appendPadInt(append(b, ' '), int64(uint32(s.CPID)), 10)
+			b = append(appendPadInt(append(b, ' '), int64(uint32(s.LPID)), 10), '\n')
 		default:
-			b.WriteString(keyHex(s.Key) + " ")
-			b.WriteString(ljust(itoa(int64(s.ID)), 10) + " " + p.ownerCell(s.UID))
-			b.WriteString(" " + ljust(octal(s.Mode&0o777), 10) + " ")
+			b = append(appendKey(b, s.Key), ' ')
+			b = p.appendOwner(appendPadInt(b, int64(s.ID), 10), s.UID)
+			b = append(appendPadOctal(append(b, ' '), s.Mode&0o777, 10), ' ')
 			if unit == unitHuman {
-				b.WriteString(rjust(humanSize(s.Size), 6) + "    ")
+				b = append(appendRjust(b, humanSize(s.Size), 6), "    "...)
 			} else {
-				b.WriteString(ljust(utoa(s.Size), 10))
+				b = appendPadUint(b, s.Size, 10)
 			}
 			dest, locked := " ", " "
 			if s.Dest() {
@@ -317,22 +321,27 @@ func (p *prog) ipcsShm(format ipcsFormat, unit sizeUnit) {
 			if s.Locked() {
 				locked = "locked"
 			}
-			b.WriteString(" " + ljust(utoa(s.Nattch), 10) + " " + ljust(dest, 6) + " " + ljust(locked, 6) + "\n")
+			b = appendPadUint(append(b, ' '), s.Nattch, 10)
+			b = appendLjust(append(b, ' '), dest, 6)
+			b = append(appendLjust(append(b, ' '), locked, 6), '\n')
 		}
-		p.puts(b.String())
+		p.out.Write(b)
 	}
+	p.row = b
 }
 
-func keyHex(key int32) string {
+// appendKey appends "0x%08x" of a key.
+func appendKey(b []byte, key int32) []byte {
 	const hex = "0123456789abcdef"
 	k := uint32(key)
-	b := []byte("0x00000000")
-	for i := 9; i >= 2; i-- {
-		b[i] = hex[k&0xf]
-		k >>= 4
+	b = append(b, '0', 'x')
+	for shift := 28; shift >= 0; shift -= 4 {
+		b = append(b, hex[(k>>uint(shift))&0xf])
 	}
-	return string(b)
+	return b
 }
+
+func keyHex(key int32) string { return string(appendKey(nil, key)) }
 
 func (p *prog) ipcsShmLimits(unit sizeUnit) {
 	lim, err := p.fs.SysvLimits()
@@ -407,7 +416,7 @@ func (p *prog) ipcsSem(format ipcsFormat) {
 		p.printf("semaphore max value = %d\n", 32767)
 		return
 	case fmtStatus:
-		list, err := p.ipc.SemList()
+		list, err := p.ipc.SemListStat()
 		if err != nil && errors.Is(err, ipc.ErrUnsupported) {
 			p.puts("kernel not configured for semaphores\n")
 			return
@@ -433,27 +442,29 @@ func (p *prog) ipcsSem(format ipcsFormat) {
 		p.puts("------ Semaphore Arrays --------\n")
 		p.puts("key        semid      owner      perms      nsems     \n")
 	}
-	list, err := p.ipc.SemList()
+	list, err := p.ipc.SemListStat()
 	if err != nil {
 		return
 	}
-	var b strings.Builder
+	b := p.row
 	for _, s := range list {
-		b.Reset()
+		b = b[:0]
 		switch format {
 		case fmtCreator:
-			p.permsLine(&b, s.ID, s.Mode, s.CUID, s.CGID, s.UID, s.GID)
+			b = p.appendPerms(b, s.ID, s.Mode, s.CUID, s.CGID, s.UID, s.GID)
 		case fmtTime:
-			b.WriteString(ljust(itoa(int64(s.ID)), 8) + " " + p.ownerCell(s.UID))
-			b.WriteString("  " + longTime(unixSeconds(s.OTime)))
-			b.WriteString(" " + longTime(unixSeconds(s.CTime)) + "\n")
+			b = p.appendOwner(appendPadInt(b, int64(s.ID), 8), s.UID)
+			b = append(append(b, "  "...), longTime(unixSeconds(s.OTime))...)
+			b = append(append(append(b, ' '), longTime(unixSeconds(s.CTime))...), '\n')
 		default:
-			b.WriteString(keyHex(s.Key) + " ")
-			b.WriteString(ljust(itoa(int64(s.ID)), 10) + " " + p.ownerCell(s.UID))
-			b.WriteString(" " + ljust(octal(s.Mode&0o777), 10) + " " + ljust(utoa(s.NSems), 10) + "\n")
+			b = append(appendKey(b, s.Key), ' ')
+			b = p.appendOwner(appendPadInt(b, int64(s.ID), 10), s.UID)
+			b = appendPadOctal(append(b, ' '), s.Mode&0o777, 10)
+			b = append(appendPadUint(append(b, ' '), s.NSems, 10), '\n')
 		}
-		p.puts(b.String())
+		p.out.Write(b)
 	}
+	p.row = b
 }
 
 func (p *prog) ipcsMsg(format ipcsFormat, unit sizeUnit) {
@@ -474,7 +485,7 @@ func (p *prog) ipcsMsg(format ipcsFormat, unit sizeUnit) {
 		p.printSize(u, "default max size of queue", uint64(int32(lim.MsgMnb)), "\n", 0)
 		return
 	case fmtStatus:
-		list, err := p.ipc.MsgList()
+		list, err := p.ipc.MsgListStat()
 		if err != nil && errors.Is(err, ipc.ErrUnsupported) {
 			p.puts("kernel not configured for message queues\n")
 			return
@@ -510,37 +521,39 @@ func (p *prog) ipcsMsg(format ipcsFormat, unit sizeUnit) {
 		}
 		p.puts("key        msqid      owner      perms      " + ljust(size, 12) + " messages    \n")
 	}
-	list, err := p.ipc.MsgList()
+	list, err := p.ipc.MsgListStat()
 	if err != nil {
 		return
 	}
-	var b strings.Builder
+	b := p.row
 	for _, m := range list {
-		b.Reset()
+		b = b[:0]
 		switch format {
 		case fmtCreator:
-			p.permsLine(&b, m.ID, m.Mode, m.CUID, m.CGID, m.UID, m.GID)
+			b = p.appendPerms(b, m.ID, m.Mode, m.CUID, m.CGID, m.UID, m.GID)
 		case fmtTime:
-			b.WriteString(ljust(itoa(int64(m.ID)), 8) + " " + p.ownerCell(m.UID))
-			b.WriteString(" " + shortTime(unixSeconds(m.STime)))
-			b.WriteString(" " + shortTime(unixSeconds(m.RTime)))
-			b.WriteString(" " + shortTime(unixSeconds(m.CTime)) + "\n")
+			b = p.appendOwner(appendPadInt(b, int64(m.ID), 8), m.UID)
+			b = appendTimeShort(append(b, ' '), unixSeconds(m.STime))
+			b = appendTimeShort(append(b, ' '), unixSeconds(m.RTime))
+			b = append(appendTimeShort(append(b, ' '), unixSeconds(m.CTime)), '\n')
 		case fmtPID:
-			b.WriteString(ljust(itoa(int64(m.ID)), 8) + " " + p.ownerCell(m.UID))
-			b.WriteString("  " + rjust(itoa(int64(int32(m.LSPID))), 5) + "     " + rjust(itoa(int64(int32(m.LRPID))), 5) + "\n")
+			b = p.appendOwner(appendPadInt(b, int64(m.ID), 8), m.UID)
+			b = appendRjust(append(b, "  "...), itoa(int64(int32(m.LSPID))), 5)
+			b = append(appendRjust(append(b, "     "...), itoa(int64(int32(m.LRPID))), 5), '\n')
 		default:
-			b.WriteString(keyHex(m.Key) + " ")
-			b.WriteString(ljust(itoa(int64(m.ID)), 10) + " " + p.ownerCell(m.UID))
-			b.WriteString(" " + ljust(octal(m.Mode&0o777), 10) + " ")
+			b = append(appendKey(b, m.Key), ' ')
+			b = p.appendOwner(appendPadInt(b, int64(m.ID), 10), m.UID)
+			b = append(appendPadOctal(append(b, ' '), m.Mode&0o777, 10), ' ')
 			if unit == unitHuman {
-				b.WriteString(rjust(humanSize(m.CBytes), 6) + "      ")
+				b = append(appendRjust(b, humanSize(m.CBytes), 6), "      "...)
 			} else {
-				b.WriteString(ljust(utoa(m.CBytes), 12))
+				b = appendPadUint(b, m.CBytes, 12)
 			}
-			b.WriteString(" " + ljust(utoa(m.QNum), 12) + "\n")
+			b = append(appendPadUint(append(b, ' '), m.QNum, 12), '\n')
 		}
-		p.puts(b.String())
+		p.out.Write(b)
 	}
+	p.row = b
 }
 
 // The -i details. A negative id names no object: util-linux 2.38.1 shows

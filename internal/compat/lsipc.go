@@ -142,7 +142,7 @@ var lsipcColumns = []lsipcColumn{
 	colUsed:      {"USED", "Currently used", "Used", 1, flRight},
 	colUsePerc:   {"USE%", "Currently use percentage", "Use", 1, flRight},
 	colName:      {"NAME", "POSIX resource name", "Name", 1, 0},
-	colMTime:     {"MTIME", "Time of the last change of a POSIX resource", "Last change", 1, flRight},
+	colMTime:     {"MTIME", "Time of the last modification of a POSIX resource", "Last modification", 1, flRight},
 	colSVal:      {"SVAL", "Semaphore value", "Value", 1, flRight},
 }
 
@@ -716,7 +716,7 @@ func (l *lsipc) setPerm(ln *scolsLine, n, col int, uid, gid, cuid, cgid, mode ui
 func keyCell(key int32) string { return keyHex(key) }
 
 func (l *lsipc) shmList(tb *scolsTable, id int32) {
-	list, err := l.ipc.ShmList()
+	list, err := l.ipc.ShmListStat()
 	list = pickID(list, err, id, func(s ipc.Shm) int { return s.ID })
 	if len(list) == 0 {
 		if id != -1 {
@@ -784,7 +784,7 @@ func pickID[T any](list []T, err error, id int32, idOf func(T) int) []T {
 }
 
 func (l *lsipc) msgList(tb *scolsTable, id int32) {
-	list, err := l.ipc.MsgList()
+	list, err := l.ipc.MsgListStat()
 	list = pickID(list, err, id, func(m ipc.Msg) int { return m.ID })
 	if len(list) == 0 {
 		if id != -1 {
@@ -824,7 +824,7 @@ func (l *lsipc) msgList(tb *scolsTable, id int32) {
 
 func (l *lsipc) semList(tb *scolsTable, id int32) {
 	tb.name = "semaphores"
-	list, err := l.ipc.SemList()
+	list, err := l.ipc.SemListStat()
 	list = pickID(list, err, id, func(s ipc.Sem) int { return s.ID })
 	if len(list) == 0 {
 		if id != -1 {
@@ -960,7 +960,7 @@ func percent(used, limit uint64) string {
 
 func (l *lsipc) msgGlobal(tb *scolsTable) {
 	lim, _ := l.fs.SysvLimits()
-	list, _ := l.ipc.MsgList()
+	list, _ := l.ipc.MsgListStat()
 	l.globalRow(tb, "MSGMNI", "Number of message queues", uint64(len(list)), uint64(int32(lim.MsgMni)), true, false)
 	l.globalRow(tb, "MSGMAX", "Max size of message (bytes)", 0, lim.MsgMax, false, true)
 	l.globalRow(tb, "MSGMNB", "Default max size of queue (bytes)", 0, uint64(int32(lim.MsgMnb)), false, true)
@@ -968,7 +968,7 @@ func (l *lsipc) msgGlobal(tb *scolsTable) {
 
 func (l *lsipc) shmGlobal(tb *scolsTable) {
 	lim, _ := l.fs.SysvLimits()
-	list, _ := l.ipc.ShmList()
+	list, _ := l.ipc.ShmListStat()
 	pgsz := uint64(os.Getpagesize())
 	var pages uint64
 	for _, s := range list {
@@ -984,7 +984,7 @@ func (l *lsipc) shmGlobal(tb *scolsTable) {
 
 func (l *lsipc) semGlobal(tb *scolsTable) {
 	lim, _ := l.fs.SysvLimits()
-	list, _ := l.ipc.SemList()
+	list, _ := l.ipc.SemListStat()
 	var nsems uint64
 	for _, s := range list {
 		// util-linux adds the first set's size once per set (docs/compat.md)

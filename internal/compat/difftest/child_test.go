@@ -33,10 +33,11 @@ type childSpec struct {
 	Tool       string
 	Argv0      string
 	Args       []string
-	Population string // "varied", "uniform" or "empty"
-	IpcctlBin  string // for the population's waiters
-	Decoy      string // what the planted symlink points at
-	AsUID      int    // run the tool as this uid:gid (0: root)
+	Population string   // "varied", "uniform" or "empty"
+	IpcctlBin  string   // for the population's waiters
+	Decoy      string   // what the planted symlink points at
+	AsUID      int      // run the tool as this uid:gid (0: root)
+	Env        []string // the tool's environment (nil: baseEnv)
 }
 
 type childReport struct {
@@ -127,6 +128,9 @@ func childMain() int {
 	cmd := exec.Command(spec.Tool, spec.Args...)
 	cmd.Args[0] = spec.Argv0
 	cmd.Env = baseEnv()
+	if spec.Env != nil {
+		cmd.Env = spec.Env
+	}
 	if spec.AsUID != 0 {
 		nstest.AsUser(cmd, uint32(spec.AsUID), uint32(spec.AsUID))
 	}
