@@ -110,6 +110,7 @@ type prog struct {
 
 	tty   bool // stdout is a terminal
 	width int  // terminal width: TIOCGWINSZ, else $COLUMNS, else 80
+	utf8  bool // the locale's charset is UTF-8 (how lsipc shows names)
 
 	fs    procfs.FS
 	ipc   *ipc.Client
@@ -145,7 +146,45 @@ func newProg(name string, argv []string, env Env) *prog {
 		p.width = 80
 	}
 	p.out = newStdoutBuffer(env.Stdout, blksize, p.tty)
+	p.utf8 = utf8Locale(env)
 	return p
+}
+
+// utf8Locale reports whether setlocale(LC_ALL, "") would pick a UTF-8
+// locale: LC_ALL, else LC_CTYPE, else LANG names one that is installed
+// (C.UTF-8 always is). Everything else is the C locale.
+func utf8Locale(env Env) bool {
+	name := ""
+	for _, v := range []string{"LC_ALL", "LC_CTYPE", "LANG"} {
+		if s, ok := env.Getenv(v); ok && s != "" {
+			name = s
+			break
+		}
+	}
+	lower := strings.ToLower(name)
+	if !strings.Contains(lower, "utf-8") && !strings.Contains(lower, "utf8") {
+		return false
+	}
+	if lower == "c.utf-8" || lower == "c.utf8" {
+		return true
+	}
+	// glibc normalizes the codeset: en_US.UTF-8 is installed as en_US.utf8
+	norm := name
+	if i := strings.IndexByte(name, '.'); i >= 0 {
+		rest := name[i+1:]
+		mod := ""
+		if j := strings.IndexByte(rest, '@'); j >= 0 {
+			rest, mod = rest[:j], rest[j:]
+		}
+		norm = name[:i] + "." + strings.ReplaceAll(strings.ToLower(rest), "-", "") + mod
+	}
+	for _, dir := range []string{"/usr/lib/locale/" + norm, "/usr/lib/locale/" + name} {
+		if _, err := os.Stat(dir); err == nil {
+			return true
+		}
+	}
+	_, err := os.Stat("/usr/lib/locale/locale-archive")
+	return err == nil
 }
 
 // envInt is util-linux's get_env_int: a positive decimal number, else 0.

@@ -603,6 +603,7 @@ func (l *lsipc) newTable() *scolsTable {
 	tb := newScolsTable()
 	tb.noheadings = l.noheadings
 	tb.shellvar = l.shellvar
+	tb.utf8 = l.utf8
 	switch l.outmode {
 	case outNewline:
 		tb.colsep = "\n"

@@ -2,6 +2,10 @@ package compat
 
 import (
 	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/mattn/go-runewidth"
 )
 
 // A port of the parts of libsmartcols 2.38.1 (libsmartcols/src/print.c,
@@ -57,6 +61,7 @@ type scolsTable struct {
 	colsep     string
 	isTerm     bool
 	termwidth  int
+	utf8       bool // the locale's charset is UTF-8
 }
 
 func newScolsTable() *scolsTable { return &scolsTable{colsep: " "} }
@@ -106,20 +111,51 @@ func appendHexEscape(b []byte, c byte) []byte {
 	return append(b, '\\', 'x', hexDigits[c>>4], hexDigits[c&0xf])
 }
 
-// safeEncode is mbs_safe_encode_to_buffer in the C locale: control
-// characters, bytes that are not printable ASCII and a literal "\x" are
-// written as \xHH. It returns the text and its width in cells.
-func safeEncode(s string) (string, int) {
+// safeEncode is mbs_safe_encode_to_buffer: control characters, a literal
+// "\x" and what the locale cannot print are written as \xHH (in the C
+// locale every byte outside printable ASCII; in a UTF-8 locale invalid
+// sequences and unprintable characters). It returns the text and its
+// width in terminal cells.
+func safeEncode(s string, utf8Locale bool) (string, int) {
 	var b []byte
-	for i := 0; i < len(s); i++ {
+	width := 0
+	for i := 0; i < len(s); {
 		c := s[i]
-		if (c == '\\' && i+1 < len(s) && s[i+1] == 'x') || isCCntrl(c) || !isCPrint(c) {
+		if (c == '\\' && i+1 < len(s) && s[i+1] == 'x') || isCCntrl(c) {
 			b = appendHexEscape(b, c)
+			width += 4
+			i++
 			continue
 		}
-		b = append(b, c)
+		if !utf8Locale || c < utf8.RuneSelf {
+			if !isCPrint(c) {
+				b = appendHexEscape(b, c)
+				width += 4
+			} else {
+				b = append(b, c)
+				width++
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && n <= 1:
+			b = appendHexEscape(b, c)
+			width += 4
+			n = 1
+		case !unicode.IsGraphic(r):
+			for k := 0; k < n; k++ {
+				b = appendHexEscape(b, s[i+k])
+				width += 4
+			}
+		default:
+			b = append(b, s[i:i+n]...)
+			width += runewidth.RuneWidth(r)
+		}
+		i += n
 	}
-	return string(b), len(b)
+	return string(b), width
 }
 
 // nonblank is carefulputc's fputs_nonblank (raw output).
@@ -279,13 +315,13 @@ func (t *scolsTable) printData(w *strings.Builder, j *jsonWriter, i int, ln *sco
 		j.value(t.headerName(c), data)
 		return
 	}
-	enc, length := safeEncode(data)
+	enc, length := safeEncode(data, t.utf8)
 	width := c.width
 	if isLast && length < width && !c.right() {
 		width = length
 	}
 	if length > width && c.trunc() {
-		enc, length = truncCells(enc, width), width
+		enc, length = truncCells(enc, width, t.utf8)
 	}
 	if enc != "" {
 		if c.right() {
@@ -309,12 +345,24 @@ func (t *scolsTable) printData(w *strings.Builder, j *jsonWriter, i int, ln *sco
 	}
 }
 
-// truncCells is mbs_truncate in the C locale: the first n bytes.
-func truncCells(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
+// truncCells is mbs_truncate: the longest head of s that fits in n cells,
+// and its width.
+func truncCells(s string, n int, utf8Locale bool) (string, int) {
+	if !utf8Locale {
+		if len(s) > n {
+			return s[:n], n
+		}
+		return s, len(s)
 	}
-	return s
+	cells := 0
+	for i, r := range s {
+		w := runewidth.RuneWidth(r)
+		if cells+w > n {
+			return s[:i], cells
+		}
+		cells += w
+	}
+	return s, cells
 }
 
 // printNewlinePadding continues after a cell wider than its column: a
@@ -442,7 +490,7 @@ func (t *scolsTable) countColumnWidth(c *scolsColumn, i int) {
 	c.width = 0
 	if c.widthMin == 0 {
 		// (a relative width hint sets a minimum only in maxout mode)
-		_, hl := safeEncode(c.name)
+		_, hl := safeEncode(c.name, t.utf8)
 		if hl > c.widthMin {
 			c.widthMin = hl
 		}
@@ -453,7 +501,7 @@ func (t *scolsTable) countColumnWidth(c *scolsColumn, i int) {
 	for _, ln := range t.lines {
 		length := 0
 		if ln.cells[i] != nil {
-			_, length = safeEncode(*ln.cells[i])
+			_, length = safeEncode(*ln.cells[i], t.utf8)
 		}
 		if length > c.widthMax {
 			c.widthMax = length

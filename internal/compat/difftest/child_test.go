@@ -38,12 +38,22 @@ type childSpec struct {
 	Decoy      string   // what the planted symlink points at
 	AsUID      int      // run the tool as this uid:gid (0: root)
 	Env        []string // the tool's environment (nil: baseEnv)
+	// Passwd is appended to a copy of /etc/passwd mounted over it in the
+	// child's mount namespace (owners with unusual names).
+	Passwd string
+	// Pairs, when set, are [util-linux, ipcctl] paths: the child runs
+	// each of Cases with both and reports every result, instead of Tool.
+	Pairs [2]string
+	Cases [][]string
+	// Setup is a shell script run before the tool (after the population).
+	Setup string
 }
 
 type childReport struct {
-	Result result
-	State  []string
-	Err    string
+	Result  result
+	Results [][2]result // for Cases
+	State   []string
+	Err     string
 }
 
 // runChild runs spec in a fresh namespace and returns its report.
@@ -113,6 +123,12 @@ func childMain() int {
 		rep.Err = err.Error()
 		return 0
 	}
+	if spec.Passwd != "" {
+		if err := extendPasswd(spec.Passwd); err != nil {
+			rep.Err = err.Error()
+			return 0
+		}
+	}
 	var pop *population
 	if spec.Population != "empty" {
 		var err error
@@ -124,6 +140,26 @@ func childMain() int {
 			return 0
 		}
 		defer pop.destroy()
+	}
+	if spec.Setup != "" {
+		if out, err := exec.Command("/bin/sh", "-c", spec.Setup).CombinedOutput(); err != nil {
+			rep.Err = fmt.Sprintf("setup: %v: %s", err, out)
+			return 0
+		}
+	}
+	if len(spec.Cases) > 0 {
+		env := baseEnv()
+		if spec.Env != nil {
+			env = spec.Env
+		}
+		for _, args := range spec.Cases {
+			var pair [2]result
+			for i, tool := range spec.Pairs {
+				pair[i] = runTool(failer{&rep}, tool, spec.Argv0, args, env)
+			}
+			rep.Results = append(rep.Results, pair)
+		}
+		return 0
 	}
 	cmd := exec.Command(spec.Tool, spec.Args...)
 	cmd.Args[0] = spec.Argv0
@@ -160,6 +196,32 @@ func childMain() int {
 	}
 	rep.State = snapshot(known)
 	return 0
+}
+
+// extendPasswd mounts a copy of /etc/passwd with lines added over it:
+// this mount namespace is the child's own, the host's file is untouched.
+func extendPasswd(lines string) error {
+	b, err := os.ReadFile("/etc/passwd")
+	if err != nil {
+		return err
+	}
+	f, err := os.CreateTemp("", "passwd-")
+	if err != nil {
+		return err
+	}
+	f.Write(append(b, lines...))
+	f.Close()
+	os.Chmod(f.Name(), 0o644)
+	return unix.Mount(f.Name(), "/etc/passwd", "", unix.MS_BIND, "")
+}
+
+// failer lets runTool report into a child's report instead of a test.
+type failer struct{ rep *childReport }
+
+func (f failer) Helper() {}
+func (f failer) Fatalf(format string, args ...any) {
+	f.rep.Err = fmt.Sprintf(format, args...)
+	panic(f.rep.Err)
 }
 
 // freshDevMounts gives this mount namespace its own empty /dev/shm and

@@ -96,19 +96,25 @@ func (r result) String() string {
 
 // runTool runs path with argv[0] set to argv0 (so getopt's messages,
 // which show argv[0] in full, are comparable).
-func runTool(t testing.TB, path, argv0 string, args []string, env []string) result {
+// tester is the part of testing.TB that runTool uses.
+type tester interface {
+	Helper()
+	Fatalf(format string, args ...any)
+}
+
+func runTool(t tester, path, argv0 string, args []string, env []string) result {
 	t.Helper()
 	return runToolAs(t, 0, path, argv0, args, env)
 }
 
 // runToolAs is runTool as uid:uid (0: as root).
-func runToolAs(t testing.TB, uid int, path, argv0 string, args []string, env []string) result {
+func runToolAs(t tester, uid int, path, argv0 string, args []string, env []string) result {
 	t.Helper()
 	return runToolUG(t, uid, uid, path, argv0, args, env)
 }
 
 // runToolUG is runTool as uid:gid (0: as root).
-func runToolUG(t testing.TB, uid, gid int, path, argv0 string, args []string, env []string) result {
+func runToolUG(t tester, uid, gid int, path, argv0 string, args []string, env []string) result {
 	t.Helper()
 	cmd := exec.Command(path, args...)
 	cmd.Args[0] = argv0

@@ -148,4 +148,49 @@ func cat(parts ...[]string) []string {
 	return out
 }
 
-var _ = strings.Contains
+// TestNamesInLocales compares owners with names outside ASCII (valid
+// UTF-8, wide, combining, invalid, with a space) in the C and a UTF-8
+// locale: lsipc escapes or aligns them as libsmartcols does, ipcs prints
+// the bytes.
+func TestNamesInLocales(t *testing.T) {
+	ul, ours := tools(t)
+	passwd := "j\u00f6s\u00e9:x:4242:4242::/:/bin/sh\n" + // jösé
+		"sp ace:x:4343:4343::/:/bin/sh\n" +
+		"\u540d\u524d:x:4444:4444::/:/bin/sh\n" + // 名前, two cells each
+		"e\u0301x:x:4545:4545::/:/bin/sh\n" + // e + combining acute
+		"bad\xff\x01:x:4646:4646::/:/bin/sh\n"
+	var cases [][]string
+	for _, tool := range []string{"ipcs", "lsipc"} {
+		for _, a := range [][]string{{"-m"}, {"-m", "-c"}, {"-m", "-t"}} {
+			if tool == "lsipc" {
+				for _, m := range [][]string{nil, {"-r"}, {"-e"}, {"-J"}, {"-o", "OWNER,USER,ID", "--notruncate"}} {
+					cases = append(cases, append([]string{tool}, cat(a, m)...))
+				}
+				continue
+			}
+			cases = append(cases, append([]string{tool}, a...))
+		}
+	}
+	setup := "for u in 4242 4343 4444 4545 4646; do id=$(" + ul("ipcmk") + " -M 64 | awk '{print $NF}'); " +
+		testBin(t) + " set shm $id --owner $u >/dev/null || exit 1; done"
+	for _, loc := range []string{"C", "C.UTF-8"} {
+		env := append(baseEnv(), "LC_ALL="+loc)
+		var all strings.Builder
+		for _, c := range cases {
+			rep := runChild(t, childSpec{Population: "empty", Passwd: passwd, Env: env, Argv0: c[0],
+				Pairs: [2]string{ul(c[0]), ours(c[0])}, Cases: [][]string{c[1:]}, Setup: setup})
+			for _, pair := range rep.Results {
+				all.WriteString(pair[1].Stdout)
+				if pair[0] != pair[1] {
+					t.Errorf("LC_ALL=%s %s %q: %s\n=== util-linux:\n%s\n=== ipcctl:\n%s", loc, c[0], c[1:], firstDiff(pair[0].Stdout, pair[1].Stdout), pair[0], pair[1])
+				}
+			}
+		}
+		// the names are there, escaped (C) or as they are (UTF-8)
+		for _, want := range map[string][]string{"C": {`j\xc3\xb6s\xc3\xa9`, "sp ace"}, "C.UTF-8": {"j\u00f6s\u00e9", "\u540d\u524d", "sp ace"}}[loc] {
+			if !strings.Contains(all.String(), want) {
+				t.Errorf("LC_ALL=%s: no %q in the outputs", loc, want)
+			}
+		}
+	}
+}
