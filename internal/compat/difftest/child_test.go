@@ -47,6 +47,9 @@ type childSpec struct {
 	Cases [][]string
 	// Setup is a shell script run before the tool (after the population).
 	Setup string
+	// Combined sends the tool's stdout and stderr into one pipe, as
+	// `2>&1` does: the order of their lines is then compared too.
+	Combined bool
 }
 
 type childReport struct {
@@ -172,6 +175,9 @@ func childMain() int {
 	}
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
+	if spec.Combined {
+		cmd.Stderr = &out
+	}
 	err := cmd.Run()
 	var ee *exec.ExitError
 	switch {
