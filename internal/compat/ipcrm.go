@@ -2,7 +2,6 @@ package compat
 
 import (
 	"errors"
-	"fmt"
 	"math"
 	"strings"
 
@@ -442,5 +441,3 @@ func (p *prog) ipcrmLegacy(kind ipc.Kind, ids []string) {
 	}
 	p.puts("resource(s) deleted\n")
 }
-
-var _ = fmt.Sprintf

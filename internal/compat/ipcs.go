@@ -3,7 +3,6 @@ package compat
 import (
 	"errors"
 	"os"
-	"strconv"
 	"strings"
 
 	"github.com/ipcctl/ipcctl/pkg/ipc"
@@ -241,9 +240,6 @@ func (p *prog) appendPerms(b []byte, id int, mode, cuid, cgid, uid, gid uint32) 
 	b = name(b, n, ok, gid)
 	return append(b, '\n')
 }
-
-// octal is printf("%o").
-func octal(v uint32) string { return strconv.FormatUint(uint64(v), 8) }
 
 // appendTimeShort appends "%-20.16s" of ctime()+4, or of "Not set".
 func appendTimeShort(b []byte, sec int64) []byte {

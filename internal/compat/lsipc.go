@@ -675,7 +675,7 @@ func (l *lsipc) size(v uint64) string {
 
 func (l *lsipc) username(uid uint32) (string, bool) { return l.users.user(uid) }
 
-// setOwner fills the generic owner and creator columns shared by every
+// setPerm fills the generic owner and creator columns shared by every
 // kind; SysV kinds pass their uid/gid, POSIX ones the file's as creator.
 func (l *lsipc) setPerm(ln *scolsLine, n, col int, uid, gid, cuid, cgid, mode uint32) {
 	switch col {
@@ -714,8 +714,6 @@ func (l *lsipc) setPerm(ln *scolsLine, n, col int, uid, gid, cuid, cgid, mode ui
 	}
 }
 
-func keyCell(key int32) string { return keyHex(key) }
-
 func (l *lsipc) shmList(tb *scolsTable, id int32) {
 	list, err := l.ipc.ShmListStat()
 	list = pickID(list, err, id, func(s ipc.Shm) int { return s.ID })
@@ -731,7 +729,7 @@ func (l *lsipc) shmList(tb *scolsTable, id int32) {
 		for n, col := range l.columns {
 			switch col {
 			case colKey:
-				ln.set(n, keyCell(s.Key))
+				ln.set(n, keyHex(s.Key))
 			case colID:
 				ln.set(n, itoa(int64(s.ID)))
 			case colCTime:
@@ -799,7 +797,7 @@ func (l *lsipc) msgList(tb *scolsTable, id int32) {
 		for n, col := range l.columns {
 			switch col {
 			case colKey:
-				ln.set(n, keyCell(m.Key))
+				ln.set(n, keyHex(m.Key))
 			case colID:
 				ln.set(n, itoa(int64(m.ID)))
 			case colCTime:
@@ -838,7 +836,7 @@ func (l *lsipc) semList(tb *scolsTable, id int32) {
 		for n, col := range l.columns {
 			switch col {
 			case colKey:
-				ln.set(n, keyCell(s.Key))
+				ln.set(n, keyHex(s.Key))
 			case colID:
 				ln.set(n, itoa(int64(s.ID)))
 			case colCTime:
