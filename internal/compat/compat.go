@@ -253,19 +253,21 @@ func (p *prog) printVersion() {
 }
 
 // closeStdout is util-linux's close_stdout(), run at exit: a failed
-// write to stdout makes the status 1 (a broken pipe does not).
+// write to stdout makes the status 1. A write that failed before exit
+// gives "write error"; one that fails at the final flush gives its
+// strerror, except a broken pipe and a closed stdout (EBADF), which pass.
 func (p *prog) closeStdout(code int) int {
-	early := p.out.err != nil
-	err := p.out.Flush()
-	if err != nil && !errors.Is(err, unix.EPIPE) {
-		if early {
-			p.warnx("write error")
-		} else {
-			p.warn(err, "write error")
-		}
+	if p.out.err != nil {
+		p.warnx("write error")
 		return 1
 	}
-	return code
+	err := p.out.Flush()
+	switch {
+	case err == nil, errors.Is(err, unix.EPIPE), errors.Is(err, unix.EBADF):
+		return code
+	}
+	p.warn(err, "write error")
+	return 1
 }
 
 // errnoOf digs the errno out of err (EINVAL when it carries none).

@@ -106,7 +106,8 @@ func TestLsipcMatchesUtilLinux(t *testing.T) {
 	}
 	// reading semaphore values needs read permission: both fail alike
 	if nstest.CanSwitchUser() {
-		for _, args := range [][]string{{"-s", "-i", fmt.Sprint(p.sem[1])}, {"-s", "-i", fmt.Sprint(p.sem[0])}} {
+		for _, args := range [][]string{{"-s", "-i", fmt.Sprint(p.sem[1])}, {"-s", "-i", fmt.Sprint(p.sem[0])},
+			{"-q", "-i", fmt.Sprint(p.msg[1])}, {"-q", "-i", fmt.Sprint(p.msg[0])}, {"-m", "-i", fmt.Sprint(p.shm[1])}} {
 			compareAs(t, 1000, ul, ours, "ipcs", args...)
 			compareAs(t, 1000, ul, ours, "lsipc", args...)
 			compareAs(t, 1000, ul, ours, "lsipc", append(args, "-J")...)

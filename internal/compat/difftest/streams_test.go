@@ -67,6 +67,23 @@ func TestWriteErrors(t *testing.T) {
 	if b := run(ours("lsipc"), "lsipc", []string{"-V"}); b.Code != 1 || !strings.Contains(b.Stderr, "write error") {
 		t.Errorf("lsipc -V > /dev/full: %s", b)
 	}
+	// stdout closed: nothing to say (EBADF at exit), unless a block
+	// already failed on the way (more than 4 KiB of output)
+	// (between 4 and 8 KiB util-linux, whose stdio buffer is 8 KiB when
+	// fd 1 is closed, says nothing: docs/compat.md)
+	big := []string{"lsipc", "-m", "-J", "-o", "+CUSER,CGROUP,USER,GROUP,UID,GID,CUID,CGID,ATTACH,DETACH,COMMAND,COMMAND,COMMAND"}
+	if n := len(runTool(t, ours("lsipc"), "lsipc", big[1:], baseEnv()).Stdout); n <= 8192 {
+		t.Fatalf("%q prints %d bytes, want more than an 8 KiB block", big, n)
+	}
+	for _, c := range [][]string{{"ipcs"}, {"ipcs", "-V"}, {"lsipc", "-m"}, {"ipcs", "-a", "-c"}, {"lsipc", "-g", "-e"}, big} {
+		closed := func(tool string) result {
+			return runTool(t, "/bin/sh", "sh", append([]string{"-c", `exec "$@" >&-`, c[0], tool}, c[1:]...), baseEnv())
+		}
+		a, b := closed(ul(c[0])), closed(ours(c[0]))
+		if a != b {
+			t.Errorf("%q >&-:\n=== util-linux:\n%s\n=== ipcctl:\n%s", c, a, b)
+		}
+	}
 }
 
 // TestTimeZones: times in several zones, ISO offsets with negative and
