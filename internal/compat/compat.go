@@ -68,6 +68,7 @@ func Main(name string, argv []string, env Env) (code int) {
 	if len(argv) == 0 {
 		argv = []string{name}
 	}
+	usePosixTZ(env)
 	p := newProg(name, argv, env)
 	defer func() {
 		if r := recover(); r != nil {

@@ -1,6 +1,7 @@
 package compat
 
 import (
+	"encoding/binary"
 	"strconv"
 	"strings"
 	"time"
@@ -91,4 +92,37 @@ func appendPadUint(b []byte, v uint64, w int) []byte {
 func appendPadOctal(b []byte, v uint32, w int) []byte {
 	start := len(b)
 	return padFrom(strconv.AppendUint(b, uint64(v), 8), start, w)
+}
+
+// usePosixTZ makes a TZ that is a POSIX rule string ("CET-1CEST,M3.5.0,
+// M10.5.0/3", "<+0530>-5:30") the local zone, as glibc reads it: Go takes
+// TZ only as a zoneinfo name and falls back to UTC. The rule goes in the
+// footer of a zoneinfo image without transitions, where Go applies it to
+// every time.
+func usePosixTZ(env Env) {
+	tz, ok := env.Getenv("TZ")
+	if !ok || tz == "" || tz[0] == ':' || tz[0] == '/' {
+		return
+	}
+	if _, err := time.LoadLocation(tz); err == nil {
+		return
+	}
+	var b []byte
+	header := func() {
+		b = append(b, "TZif2"...)
+		b = append(b, make([]byte, 15)...)
+		// isutcnt isstdcnt leapcnt timecnt typecnt charcnt
+		for _, n := range []uint32{0, 0, 0, 0, 1, 4} {
+			b = binary.BigEndian.AppendUint32(b, n)
+		}
+	}
+	data := func() { b = append(append(b, 0, 0, 0, 0, 0, 0), "UTC\x00"...) }
+	header()
+	data()
+	header()
+	data()
+	b = append(b, "\n"+tz+"\n"...)
+	if loc, err := time.LoadLocationFromTZData(tz, b); err == nil {
+		time.Local = loc
+	}
 }

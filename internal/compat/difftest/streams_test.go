@@ -91,7 +91,8 @@ func TestWriteErrors(t *testing.T) {
 func TestTimeZones(t *testing.T) {
 	ul, ours := tools(t)
 	withPopulation(t, false)
-	for _, tz := range []string{"", "UTC", "America/St_Johns", "Asia/Kathmandu", ":Europe/Berlin", "/usr/share/zoneinfo/Pacific/Chatham", "unset"} {
+	for _, tz := range []string{"", "UTC", "America/St_Johns", "Asia/Kathmandu", ":Europe/Berlin", "/usr/share/zoneinfo/Pacific/Chatham", "unset",
+		"CET-1CEST,M3.5.0,M10.5.0/3", "<+0530>-5:30", "EST5EDT", "UTC0", "JST-9", "<-0330>3:30"} {
 		env := []string{}
 		for _, e := range baseEnv() {
 			if !strings.HasPrefix(e, "TZ=") {
