@@ -14,9 +14,9 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/ipcctl/ipcctl/internal/testutil"
 	"github.com/ipcctl/ipcctl/internal/testutil/decoy"
 	"github.com/ipcctl/ipcctl/internal/testutil/nstest"
+	"github.com/ipcctl/ipcctl/pkg/ipc"
 	"github.com/ipcctl/ipcctl/pkg/procfs"
 	"golang.org/x/sys/unix"
 )
@@ -34,7 +34,6 @@ type childSpec struct {
 	Argv0      string
 	Args       []string
 	Population string   // "varied", "uniform" or "empty"
-	IpcctlBin  string   // for the population's waiters
 	Decoy      string   // what the planted symlink points at
 	AsUID      int      // run the tool as this uid:gid (0: root)
 	Env        []string // the tool's environment (nil: baseEnv)
@@ -45,8 +44,8 @@ type childSpec struct {
 	// each of Cases with both and reports every result, instead of Tool.
 	Pairs [2]string
 	Cases [][]string
-	// Setup is a shell script run before the tool (after the population).
-	Setup string
+	// ShmOwners makes a 64-byte segment owned by each of these uids.
+	ShmOwners []uint32
 	// Combined sends the tool's stdout and stderr into one pipe, as
 	// `2>&1` does: the order of their lines is then compared too.
 	Combined bool
@@ -92,7 +91,6 @@ func runChild(t *testing.T, spec childSpec) childReport {
 // namespace with the same population, and compares output and result.
 func compareMutating(t *testing.T, ul, ours func(string) string, spec childSpec) (childReport, childReport) {
 	t.Helper()
-	spec.IpcctlBin = testutil.Binary(t)
 	if spec.Decoy == "" {
 		spec.Decoy = decoy.File(t)
 	}
@@ -135,7 +133,7 @@ func childMain() int {
 	var pop *population
 	if spec.Population != "empty" {
 		var err error
-		if pop, err = build(spec.Population == "uniform", spec.IpcctlBin); err == nil && spec.Decoy != "" {
+		if pop, err = build(spec.Population == "uniform", true); err == nil && spec.Decoy != "" {
 			err = pop.plantNonObjects(spec.Decoy)
 		}
 		if err != nil {
@@ -144,10 +142,18 @@ func childMain() int {
 		}
 		defer pop.destroy()
 	}
-	if spec.Setup != "" {
-		if out, err := exec.Command("/bin/sh", "-c", spec.Setup).CombinedOutput(); err != nil {
-			rep.Err = fmt.Sprintf("setup: %v: %s", err, out)
-			return 0
+	if len(spec.ShmOwners) > 0 {
+		c := ipc.New("/")
+		for _, uid := range spec.ShmOwners {
+			id, err := c.ShmCreate(ipc.ShmCreateOptions{Size: 64, Mode: 0o644})
+			if err == nil {
+				defer c.ShmRemove(id)
+				err = c.ShmSet(id, ipc.PermUpdate{UID: u32(uid), GID: u32(uid)})
+			}
+			if err != nil {
+				rep.Err = fmt.Sprintf("shm owned by %d: %v", uid, err)
+				return 0
+			}
 		}
 	}
 	if len(spec.Cases) > 0 {

@@ -17,7 +17,7 @@ import (
 // untouched is what the varied population leaves when nothing runs.
 func untouched(t *testing.T) []string {
 	t.Helper()
-	return runChild(t, childSpec{Tool: "/bin/true", Argv0: "true", Population: "varied", IpcctlBin: testBin(t), Decoy: "/nonexistent"}).State
+	return runChild(t, childSpec{Tool: "/bin/true", Argv0: "true", Population: "varied", Decoy: "/nonexistent"}).State
 }
 
 // allGone reports whether every System V object is removed (attached
@@ -43,7 +43,7 @@ func TestIpcrmChecksTheWholeLineFirst(t *testing.T) {
 		{"-a", "shm"}, {"--all", "msg"}, {"-a", "sem", "-v"}, {"-m", "0", "-x"}, {"-m", "0", "-m", "abc"},
 		{"-m", "0", "extra"}, {"-q", "0", "--bogus"}, {"-s", "0", "-afoo"}, {"-m", "0", "-h"},
 	} {
-		spec := childSpec{Tool: "ipcrm", Args: args, Population: "varied", IpcctlBin: testBin(t), Decoy: "/nonexistent"}
+		spec := childSpec{Tool: "ipcrm", Args: args, Population: "varied", Decoy: "/nonexistent"}
 		a, b := spec, spec
 		a.Tool, b.Tool = ul("ipcrm"), ours("ipcrm")
 		ra, rb := runChild(t, a), runChild(t, b)
@@ -68,7 +68,7 @@ func TestIpcrmLegacyRefusesUnnamedIDs(t *testing.T) {
 	ul, ours := tools(t)
 	before := untouched(t)
 	for _, id := range []string{"", "4294967296", "99999999999"} {
-		spec := childSpec{Tool: "ipcrm", Args: []string{"shm", id}, Population: "varied", IpcctlBin: testBin(t), Decoy: "/nonexistent"}
+		spec := childSpec{Tool: "ipcrm", Args: []string{"shm", id}, Population: "varied", Decoy: "/nonexistent"}
 		a, b := spec, spec
 		a.Tool, b.Tool = ul("ipcrm"), ours("ipcrm")
 		ra, rb := runChild(t, a), runChild(t, b)
@@ -86,7 +86,7 @@ func TestIpcrmLegacyRefusesUnnamedIDs(t *testing.T) {
 func TestIpcrmRefusesWideKeys(t *testing.T) {
 	ul, ours := tools(t)
 	before := untouched(t)
-	spec := childSpec{Tool: "ipcrm", Args: []string{"-M", "0x100001234"}, Population: "varied", IpcctlBin: testBin(t), Decoy: "/nonexistent"}
+	spec := childSpec{Tool: "ipcrm", Args: []string{"-M", "0x100001234"}, Population: "varied", Decoy: "/nonexistent"}
 	a, b := spec, spec
 	a.Tool, b.Tool = ul("ipcrm"), ours("ipcrm")
 	ra, rb := runChild(t, a), runChild(t, b)
@@ -104,8 +104,8 @@ func TestIpcrmRefusesWideKeys(t *testing.T) {
 func TestIpcrmAllAttachedEquals(t *testing.T) {
 	ul, ours := tools(t)
 	for _, typ := range []string{"shm", "msg", "sem"} {
-		ref := runChild(t, childSpec{Tool: ul("ipcrm"), Argv0: "ipcrm", Args: []string{"-v", "-a" + typ}, Population: "varied", IpcctlBin: testBin(t), Decoy: "/nonexistent"})
-		got := runChild(t, childSpec{Tool: ours("ipcrm"), Argv0: "ipcrm", Args: []string{"-v", "-a=" + typ}, Population: "varied", IpcctlBin: testBin(t), Decoy: "/nonexistent"})
+		ref := runChild(t, childSpec{Tool: ul("ipcrm"), Argv0: "ipcrm", Args: []string{"-v", "-a" + typ}, Population: "varied", Decoy: "/nonexistent"})
+		got := runChild(t, childSpec{Tool: ours("ipcrm"), Argv0: "ipcrm", Args: []string{"-v", "-a=" + typ}, Population: "varied", Decoy: "/nonexistent"})
 		if got.Result != ref.Result || strings.Join(got.State, "\n") != strings.Join(ref.State, "\n") {
 			t.Errorf("ipcrm -v -a=%s differs from util-linux's -v -a%s:\n%s\n%s", typ, typ, ref.Result, got.Result)
 		}

@@ -16,6 +16,10 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	// a waiter is started from a child too: it comes first
+	if os.Getenv(waiterEnv) != "" {
+		os.Exit(waiterMain())
+	}
 	if os.Getenv(childEnv) != "" {
 		os.Exit(childMain())
 	}

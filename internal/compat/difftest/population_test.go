@@ -31,9 +31,9 @@ func u32(v uint32) *uint32 { return &v }
 // without, attached, "dest" and locked segments, a segment of 1.5 EiB
 // (no memory is reserved), semaphore sets with values and blocked
 // waiters, queues holding messages, POSIX objects, and files in /dev/shm
-// that are not objects. semopBin is an ipcctl binary for the waiters
-// (empty: none).
-func build(uniform bool, semopBin string) (*population, error) {
+// that are not objects. The waiters (processes blocked in semop) are
+// this test binary run in waiter mode.
+func build(uniform, waiters bool) (*population, error) {
 	p := &population{c: ipc.New("/"), posix: map[ipc.Kind][]string{}}
 	fail := func(what string, err error) (*population, error) {
 		p.destroy()
@@ -151,11 +151,16 @@ func build(uniform bool, semopBin string) (*population, error) {
 		return fail("sem 3", err)
 	}
 	p.sem = append(p.sem, s3)
-	if semopBin != "" {
+	if waiters {
 		// one process waits for set 1's semaphore 1 to rise (ncount),
 		// another for set 3's semaphore 0 to reach zero (zcount)
-		for _, op := range [][]string{{fmt.Sprint(s1), "1:-1"}, {fmt.Sprint(s3), "0:0"}} {
-			cmd := exec.Command(semopBin, append([]string{"sem-op"}, op...)...)
+		exe, err := os.Executable()
+		if err != nil {
+			return fail("waiter", err)
+		}
+		for _, op := range []string{fmt.Sprintf("%d 1 -1", s1), fmt.Sprintf("%d 0 0", s3)} {
+			cmd := exec.Command(exe)
+			cmd.Env = append(os.Environ(), waiterEnv+"="+op)
 			if err := cmd.Start(); err != nil {
 				return fail("waiter", err)
 			}
@@ -278,6 +283,21 @@ func (p *population) destroy() {
 			os.Remove(p.files[i])
 		}
 	}
+}
+
+const waiterEnv = "COMPAT_DIFFTEST_WAITER"
+
+// waiterMain blocks in semop(ID, {NUM, OP}) until killed.
+func waiterMain() int {
+	var id, num, op int
+	if _, err := fmt.Sscan(os.Getenv(waiterEnv), &id, &num, &op); err != nil {
+		return 2
+	}
+	err := ipc.New("/").SemOp(id, []ipc.SemBuf{{Num: uint16(num), Op: int16(op)}}, 0, ipc.Forever)
+	if err != nil {
+		return 1
+	}
+	return 0
 }
 
 func waitFor(cond func() bool) error {

@@ -94,7 +94,7 @@ func TestPosixIpcmk(t *testing.T) {
 		// an existing queue or semaphore is opened, not changed
 		{[]string{"-s", "-n", "/psem1"}, "varied", result{Stdout: "POSIX semaphore name: /psem1\n"}, []string{"/dev/shm/sem.psem1 mode=100640 size=32 "}, nil},
 	} {
-		rep := runChild(t, childSpec{Tool: ours("ipcmk"), Argv0: "ipcmk", Args: c.args, Population: c.pop, IpcctlBin: testBin(t), Decoy: "/nonexistent"})
+		rep := runChild(t, childSpec{Tool: ours("ipcmk"), Argv0: "ipcmk", Args: c.args, Population: c.pop, Decoy: "/nonexistent"})
 		if rep.Result != c.want {
 			t.Errorf("ipcmk %q:\n%s\nwant\n%s", c.args, rep.Result, c.want)
 		}
@@ -134,7 +134,7 @@ func TestPosixIpcrm(t *testing.T) {
 		{[]string{"--posix-semaphore", "/bad"}, result{Stderr: "ipcrm: name `/bad' not found\n", Code: 1}, nonObjects, nil},
 		{[]string{"--posix-mqueue", "pmq1"}, result{Stderr: "ipcrm: name failed: Invalid argument\n", Code: 1}, []string{"/dev/mqueue/pmq1 "}, nil},
 	} {
-		rep := runChild(t, childSpec{Tool: ours("ipcrm"), Argv0: "ipcrm", Args: c.args, Population: "varied", IpcctlBin: testBin(t), Decoy: decoy.File(t)})
+		rep := runChild(t, childSpec{Tool: ours("ipcrm"), Argv0: "ipcrm", Args: c.args, Population: "varied", Decoy: decoy.File(t)})
 		if rep.Result != c.want {
 			t.Errorf("ipcrm %q:\n%s\nwant\n%s", c.args, rep.Result, c.want)
 		}

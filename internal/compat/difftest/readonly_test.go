@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ipcctl/ipcctl/internal/testutil"
 	"github.com/ipcctl/ipcctl/internal/testutil/decoy"
 	"github.com/ipcctl/ipcctl/internal/testutil/nstest"
 )
@@ -13,7 +12,7 @@ import (
 // withPopulation builds a population for one test and removes it after.
 func withPopulation(t *testing.T, uniform bool) *population {
 	t.Helper()
-	p, err := build(uniform, testutil.Binary(t))
+	p, err := build(uniform, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,14 +171,12 @@ func TestNamesInLocales(t *testing.T) {
 			cases = append(cases, append([]string{tool}, a...))
 		}
 	}
-	setup := "for u in 4242 4343 4444 4545 4646; do id=$(" + ul("ipcmk") + " -M 64 | awk '{print $NF}'); " +
-		testBin(t) + " set shm $id --owner $u >/dev/null || exit 1; done"
 	for _, loc := range []string{"C", "C.UTF-8"} {
 		env := append(baseEnv(), "LC_ALL="+loc)
 		var all strings.Builder
 		for _, c := range cases {
 			rep := runChild(t, childSpec{Population: "empty", Passwd: passwd, Env: env, Argv0: c[0],
-				Pairs: [2]string{ul(c[0]), ours(c[0])}, Cases: [][]string{c[1:]}, Setup: setup})
+				Pairs: [2]string{ul(c[0]), ours(c[0])}, Cases: [][]string{c[1:]}, ShmOwners: []uint32{4242, 4343, 4444, 4545, 4646}})
 			for _, pair := range rep.Results {
 				all.WriteString(pair[1].Stdout)
 				if pair[0] != pair[1] {
