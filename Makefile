@@ -3,7 +3,7 @@ GO      ?= go
 BIN     := bin/ipcctl
 export CGO_ENABLED := 0
 
-.PHONY: all build test vet fmt-check deps docs fuzz bench clean
+.PHONY: all build test vet fmt-check deps docs fuzz bench bench-compat install-links clean
 
 all: build
 
@@ -46,6 +46,17 @@ fuzz:
 bench: build
 	IPCCTL=$(CURDIR)/$(BIN) ./scripts/bench-ls.sh
 	$(GO) test -run '^$$' -bench . -benchmem ./pkg/procfs ./internal/cli/ls
+
+# The util-linux front-ends: ipcctl plus the links ipcs, ipcrm, ipcmk and
+# lsipc in $(PREFIX)/bin. Refuses the system's own bin directories and any
+# existing file that is not such a link (FORCE=1 overrides; DESTDIR stages).
+PREFIX ?= /usr/local
+install-links: build
+	./scripts/install-links.sh $(BIN) $(PREFIX)/bin
+
+# ipcctl's ipcs/lsipc against util-linux's, in a private IPC namespace.
+bench-compat: build
+	IPCCTL=$(CURDIR)/$(BIN) ./scripts/bench-compat.sh
 
 clean:
 	rm -rf bin

@@ -27,6 +27,7 @@ import (
 	"github.com/ipcctl/ipcctl/internal/cli/set"
 	"github.com/ipcctl/ipcctl/internal/cli/show"
 	"github.com/ipcctl/ipcctl/internal/cli/thp"
+	"github.com/ipcctl/ipcctl/internal/compat"
 	"github.com/spf13/cobra"
 )
 
@@ -89,12 +90,19 @@ whatever the terminal; the plain table is for people.`,
 		metrics.NewCmdMetrics(f, nil),
 		serve.NewCmdServe(f, nil),
 		prune.NewCmdPrune(f, nil),
+		compat.NewCmdCompat(f.IOStreams.In, f.IOStreams.Out, f.IOStreams.ErrOut, f.Version,
+			func(code int) error { return &cmdutil.SilentExit{Code: code} }),
 	)
 	return root
 }
 
-// Main runs ipcctl with args (without the program name) and returns the exit status.
-func Main(args []string) int {
+// Main runs ipcctl with argv (argv[0] is the program name) and returns
+// the exit status. Called as ipcs, ipcrm, ipcmk or lsipc, it is that program.
+func Main(argv []string) int {
+	if name := compat.Name(argv[0]); name != "" {
+		return compat.Main(name, argv, compat.Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Version: Version()})
+	}
+	args := argv[1:]
 	// ipcctl runs for milliseconds: collecting the few MB a listing of
 	// thousands of objects allocates costs more than it frees. A higher
 	// GOGC still bounds long runs (hold, stats --interval). GOGC from the
