@@ -64,7 +64,7 @@ whatever the terminal; the plain table is for people.`,
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		return cmdutil.FlagErrorWrap(err)
 	})
-	root.SetUsageTemplate(root.UsageTemplate() + "\n" + cmdutil.ExitCodeHelp + "\n")
+	setUsage(root)
 	root.SetOut(f.IOStreams.Out)
 	root.SetErr(f.IOStreams.ErrOut)
 
