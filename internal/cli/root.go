@@ -25,6 +25,7 @@ import (
 	"github.com/ipcctl/ipcctl/internal/cli/set"
 	"github.com/ipcctl/ipcctl/internal/cli/show"
 	"github.com/ipcctl/ipcctl/internal/cli/thp"
+	versioncmd "github.com/ipcctl/ipcctl/internal/cli/version"
 	"github.com/spf13/cobra"
 )
 
@@ -54,7 +55,7 @@ It replaces ipcs, ipcrm, ipcmk and lsipc.
 
 Output of --json, --raw and --export is for scripts and keeps its shape
 whatever the terminal; the plain table is for people.`,
-		Version:       f.Version,
+		Version:       versioncmd.Current(f.Version).String(),
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		CompletionOptions: cobra.CompletionOptions{
@@ -84,6 +85,7 @@ whatever the terminal; the plain table is for people.`,
 		mqsend.NewCmdMqSend(f, nil),
 		mqrecv.NewCmdMqRecv(f, nil),
 		mmap.NewCmdMmap(f, nil),
+		versioncmd.NewCmdVersion(f, nil),
 	)
 	return root
 }
