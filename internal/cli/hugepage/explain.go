@@ -33,6 +33,8 @@ finding in plain words with the command that fixes it.
 
 Replaces hugeadm --explain (which reads shmmax into a signed long; every
 figure here is unsigned 64-bit).`,
+		Example: `  ipcctl hugepage explain
+  ipcctl hugepage explain --json`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if runF != nil {

@@ -27,7 +27,9 @@ func NewCmdMounts(f *cmdutil.Factory, runF func(*MountsOptions) error) *cobra.Co
 		Use:   "mounts",
 		Short: "List hugetlbfs mounts with their page size and limits",
 		Long:  "List the hugetlbfs mounts of /proc/mounts. Replaces hugeadm --list-all-mounts.",
-		Args:  cmdutil.NoArgs,
+		Example: `  ipcctl hugepage mounts
+  ipcctl hugepage mounts -o +mode,uid,gid --json`,
+		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if runF != nil {
 				return runF(opts)
@@ -180,7 +182,9 @@ func NewCmdUmount(f *cmdutil.Factory, runF func(*UmountOptions) error) *cobra.Co
 		Use:   "umount DIR",
 		Short: "Unmount a hugetlbfs",
 		Long:  "Unmount the hugetlbfs on DIR. Anything else mounted there is refused (exit 3).",
-		Args:  cmdutil.ExactArgs(1, "a mount point DIR"),
+		Example: `  ipcctl hugepage umount /mnt/huge
+  ipcctl hugepage umount /mnt/huge --dry-run`,
+		Args: cmdutil.ExactArgs(1, "a mount point DIR"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Dir = args[0]
 			if runF != nil {

@@ -31,6 +31,8 @@ func NewCmdTop(f *cmdutil.Factory, runF func(*TopOptions) error) *cobra.Command 
 first, with their resident memory and whether THP is enabled for them.
 Processes that exit while being read, or whose files cannot be read, are
 skipped.`,
+		Example: `  ipcctl thp top
+  ipcctl thp top --limit 0 --json`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if opts.Limit < 0 {
