@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/ipcctl/ipcctl/internal/cli/cmdutil"
+	"github.com/ipcctl/ipcctl/pkg/hugetlb"
 	"github.com/ipcctl/ipcctl/pkg/ipc"
 	"github.com/ipcctl/ipcctl/pkg/procfs"
 	"github.com/spf13/cobra"
@@ -83,7 +84,14 @@ func createShmRun(opts *ShmOptions) error {
 	}
 	id, err := opts.Factory.IPC().ShmCreate(o)
 	if o.HugeTLB && errors.Is(err, unix.ENOMEM) {
-		err = fmt.Errorf("%w: not enough free huge pages in the pool (see /sys/kernel/mm/hugepages)", err)
+		// The pool is empty or too small: exit 7 with the command that fills it.
+		c, page := hugetlb.New(fs), o.HugePageSize
+		if p, perr := c.DefaultPool(); page == 0 && perr == nil {
+			page = p.PageSize
+		}
+		if page != 0 {
+			err = c.PoolEmpty(page, hugetlb.Pages(size, page))
+		}
 	}
 	return opts.finish(ipc.KindShm, id, err, func() (int, error) { return opts.Factory.IPC().ShmGet(p.key, size) })
 }
