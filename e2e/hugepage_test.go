@@ -484,3 +484,104 @@ func TestMmapAnonAdviseHugepage(t *testing.T) {
 		t.Errorf("--advise bogus: exit %d, %q", r.Code, r.Stderr)
 	}
 }
+
+// vmstatValue reads one /proc/vmstat counter, independently of ipcctl.
+func vmstatValue(t *testing.T, name string) uint64 {
+	t.Helper()
+	b, err := os.ReadFile("/proc/vmstat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, name+" "); ok {
+			n, _ := strconv.ParseUint(v, 10, 64)
+			return n
+		}
+	}
+	t.Fatalf("no %s in /proc/vmstat", name)
+	return 0
+}
+
+// thp stats --interval --json prints one JSON document per line per
+// sample, listing only counters that moved during that interval. A child
+// faulting in THPs (mmap anon --advise hugepage) makes thp_fault_alloc
+// move; its value agrees with /proc/vmstat read before and after.
+func TestTHPStatsShowsWhatMoved(t *testing.T) {
+	nstest.Require(t)
+	enabled, err := os.ReadFile("/sys/kernel/mm/transparent_hugepage/enabled")
+	if err != nil || strings.Contains(string(enabled), "[never]") {
+		t.Skipf("THP is off or missing here (%q)", enabled)
+	}
+	cmd := exec.Command(testutil.Binary(t), "thp", "stats", "--interval", "200ms", "--count", "25", "--json")
+	stdout, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	lines := bufio.NewScanner(stdout)
+	type sample struct {
+		Time     string `json:"time"`
+		Counters []struct {
+			Size    *float64 `json:"size"`
+			Counter string   `json:"counter"`
+			Value   float64  `json:"value"`
+			Rate    *float64 `json:"rate"`
+		} `json:"counters"`
+	}
+	last := map[string]float64{} // a counter listed again must have moved
+	read := func() (sample, bool) {
+		if !lines.Scan() {
+			return sample{}, false
+		}
+		var s sample
+		if err := json.Unmarshal(lines.Bytes(), &s); err != nil || s.Time == "" {
+			t.Fatalf("sample line %q: %v", lines.Text(), err)
+		}
+		for _, c := range s.Counters {
+			key := c.Counter
+			if c.Size != nil {
+				key = fmt.Sprintf("%s@%v", c.Counter, *c.Size)
+			}
+			if v, seen := last[key]; c.Value == 0 || (seen && c.Value <= v) || c.Rate == nil {
+				t.Errorf("%s listed without moving: %v after %v (line %s)", key, c.Value, v, lines.Text())
+			}
+			last[key] = c.Value
+		}
+		return s, true
+	}
+	if _, ok := read(); !ok { // the first interval has passed: stats has its baseline
+		t.Fatal("no first sample")
+	}
+	before := vmstatValue(t, "thp_fault_alloc")
+	r := testutil.Run(t, "", "mmap", "anon", "--size", "64M", "--advise", "hugepage", "--populate", "--json", "-o", "anon_huge")
+	var anon struct {
+		Anon []struct {
+			AnonHuge uint64 `json:"anon_huge"`
+		} `json:"anon"`
+	}
+	if err := json.Unmarshal([]byte(r.Stdout), &anon); r.Code != 0 || err != nil || len(anon.Anon) != 1 {
+		t.Fatalf("mmap anon: exit %d %v %q %q", r.Code, err, r.Stdout, r.Stderr)
+	}
+	thps := anon.Anon[0].AnonHuge / (2 << 20)
+	if thps == 0 {
+		t.Skip("the kernel backed the advised mapping with no THP (memory fragmented?)")
+	}
+	for {
+		s, ok := read()
+		if !ok {
+			t.Fatalf("thp_fault_alloc never listed after %d THPs were faulted in", thps)
+		}
+		// A sample taken while the child was faulting pages in shows part
+		// of them; a later one shows all.
+		for _, c := range s.Counters {
+			if c.Counter == "thp_fault_alloc" && c.Size == nil {
+				if after := vmstatValue(t, "thp_fault_alloc"); uint64(c.Value) > after {
+					t.Fatalf("thp_fault_alloc = %v; /proc/vmstat says %d now", c.Value, after)
+				}
+				if uint64(c.Value) >= before+thps {
+					return
+				}
+			}
+		}
+	}
+}
