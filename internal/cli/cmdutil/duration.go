@@ -1,6 +1,7 @@
 package cmdutil
 
 import (
+	"errors"
 	"math"
 	"strconv"
 	"strings"
@@ -16,26 +17,34 @@ const (
 	Week = 7 * Day
 )
 
-// ParseDuration parses a duration as Go writes one (90s, 1h30m, 500ms)
-// with two more units, d (24h) and w (7d), which may be mixed with the
-// others: 7d, 1w2d, 1d12h, 1.5d. Negative durations are refused: every
-// duration ipcctl takes is an age, an interval or a timeout. Errors are
-// usage errors (exit 2).
-func ParseDuration(s string) (time.Duration, error) {
-	t := strings.TrimSpace(s)
-	bad := func(why string) (time.Duration, error) {
-		return 0, FlagErrorf("invalid duration %q: %s", s, why)
+// ParseDuration parses the duration given to flag (e.g. "--older-than")
+// as Go writes one (90s, 1h30m, 500ms) with two more units, d (24h) and w
+// (7d), in whole numbers and mixed with the others: 7d, 2w, 1w2d,
+// 1d12h. Negative durations are refused: every duration ipcctl takes is
+// an age, an interval or a timeout. Errors are usage errors (exit 2).
+func ParseDuration(flag, s string) (time.Duration, error) {
+	d, why := parseDuration(s)
+	if why != "" {
+		return 0, FlagErrorf("invalid %s %q: %s", flag, s, why)
 	}
-	const want = "want a number with a unit (ns, us, ms, s, m, h, d, w), e.g. 500ms, 90s, 12h, 7d"
+	return d, nil
+}
+
+const durationWant = "want a duration such as 500ms, 90s, 30m, 24h, 7d or 2w"
+
+// parseDuration is ParseDuration without the flag: it returns why s is
+// not a duration, or "".
+func parseDuration(s string) (time.Duration, string) {
+	t := strings.TrimSpace(s)
 	if strings.HasPrefix(t, "-") {
-		return bad("negative")
+		return 0, "negative; " + durationWant
 	}
 	t = strings.TrimPrefix(t, "+")
 	if t == "" {
-		return bad(want)
+		return 0, durationWant
 	}
 	if t == "0" {
-		return 0, nil
+		return 0, ""
 	}
 	var total time.Duration
 	for t != "" {
@@ -51,40 +60,42 @@ func ParseDuration(s string) (time.Duration, error) {
 		num, unit := t[:i], t[i:j]
 		t = t[j:]
 		if num == "" || unit == "" || strings.Count(num, ".") > 1 {
-			return bad(want)
+			return 0, durationWant
 		}
 		var part time.Duration
 		switch unit {
 		case "d", "w":
-			v, err := strconv.ParseFloat(num, 64)
-			if err != nil {
-				return bad(want)
+			n, err := strconv.ParseUint(num, 10, 63)
+			switch {
+			case errors.Is(err, strconv.ErrRange):
+				return 0, "too long"
+			case err != nil:
+				return 0, durationWant // whole days and weeks only
 			}
 			per := Day
 			if unit == "w" {
 				per = Week
 			}
-			f := v * float64(per)
-			if f >= math.MaxInt64 {
-				return bad("too long")
+			if n > uint64(math.MaxInt64/per) {
+				return 0, "too long"
 			}
-			part = time.Duration(f)
+			part = time.Duration(n) * per
 		default:
 			d, err := time.ParseDuration(num + unit)
 			if err != nil {
-				if strings.Contains(err.Error(), "invalid duration") && validGoUnit(unit) {
-					return bad("too long")
+				if validGoUnit(unit) {
+					return 0, "too long"
 				}
-				return bad(want)
+				return 0, durationWant
 			}
 			part = d
 		}
 		if part > math.MaxInt64-total {
-			return bad("too long")
+			return 0, "too long"
 		}
 		total += part
 	}
-	return total, nil
+	return total, ""
 }
 
 func validGoUnit(u string) bool {
@@ -114,10 +125,11 @@ func (v durationValue) String() string {
 	return FormatDuration(*v.d)
 }
 
+// Set parses s; pflag names the flag and the value in its error.
 func (v durationValue) Set(s string) error {
-	d, err := ParseDuration(s)
-	if err != nil {
-		return err
+	d, why := parseDuration(s)
+	if why != "" {
+		return FlagErrorf("%s", why)
 	}
 	*v.d = d
 	return nil
