@@ -120,3 +120,21 @@ func TestVersionFromGitCheckout(t *testing.T) {
 }
 
 func asString(v any) string { s, _ := v.(string); return s }
+
+// The -ldflags overrides still win over the build info, for builds that
+// set their own version (a distribution package) or carry no VCS stamp.
+func TestVersionLdflagsOverride(t *testing.T) {
+	top := gitOut(t, ".", "rev-parse", "--show-toplevel")
+	bin := filepath.Join(t.TempDir(), "ipcctl")
+	build := exec.Command("go", "build", "-trimpath", "-o", bin, "-ldflags",
+		"-X github.com/ipcctl/ipcctl/internal/cli.version=v9.8.7 -X github.com/ipcctl/ipcctl/internal/cli/version.revision=feedface", "./cmd/ipcctl")
+	build.Dir = top
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	out, err := exec.Command(bin, "--version").Output()
+	if err != nil || !strings.HasPrefix(string(out), "ipcctl v9.8.7 (revision feedface") {
+		t.Errorf("--version = %q, %v; want ipcctl v9.8.7 (revision feedface...)", out, err)
+	}
+}
