@@ -7,8 +7,10 @@ export CGO_ENABLED := 0
 
 all: build
 
+# -buildvcs=auto: stamp the git revision into the binary (ipcctl --version)
+# even where GOFLAGS says -buildvcs=false; a tarball build still works.
 build:
-	$(GO) build -trimpath -o $(BIN) ./cmd/ipcctl
+	$(GO) build -trimpath -buildvcs=auto -o $(BIN) ./cmd/ipcctl
 
 deps:
 	@./scripts/test-deps.sh

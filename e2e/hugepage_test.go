@@ -8,8 +8,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/ipcctl/ipcctl/internal/testutil"
@@ -332,6 +334,255 @@ func TestHugepageNodesAgreeWithSysfs(t *testing.T) {
 		}
 		if !found {
 			t.Errorf("no row for %s", dir)
+		}
+	}
+}
+
+// sysfsUint reads one number from a sysfs file, independently of ipcctl.
+func sysfsUint(t *testing.T, path string) uint64 {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return v
+}
+
+// An empty (or too small) pool gives the same exit status, 7, and the
+// same fix from every command that wants huge pages: create shm
+// --hugetlb, hugepage test and mmap anon --hugetlb. The pool's figures
+// are read here from sysfs; the host's pool is never changed.
+func TestEmptyPoolSameErrorEverywhere(t *testing.T) {
+	nstest.Require(t)
+	mi := meminfo(t)
+	pageKB := mi["Hugepagesize"]
+	if pageKB == 0 {
+		t.Skip("no default huge page size")
+	}
+	dir := fmt.Sprintf("/sys/kernel/mm/hugepages/hugepages-%dkB/", pageKB)
+	free, resv := sysfsUint(t, dir+"free_hugepages"), sysfsUint(t, dir+"resv_hugepages")
+	total, surplus, over := sysfsUint(t, dir+"nr_hugepages"), sysfsUint(t, dir+"surplus_hugepages"), sysfsUint(t, dir+"nr_overcommit_hugepages")
+	room := free - min(free, resv)
+	if maxPages := total - surplus + over; maxPages > total {
+		room += maxPages - total
+	}
+	if room > 4096 {
+		t.Skipf("the default pool can give %d pages; not asking for more", room)
+	}
+	want := room + 1 // one page more than the pool can give
+	page := pageKB << 10
+	name := fmt.Sprintf("%dM", pageKB>>10)
+	if pageKB>>10<<10 != pageKB {
+		name = fmt.Sprintf("%dK", pageKB)
+	}
+	size := strconv.FormatUint(want*page, 10)
+	wantMsg := fmt.Sprintf("not enough free %s huge pages: %d wanted, %d available (pool %d, free %d, reserved %d", name, want, room, total, free, resv)
+	wantFix := fmt.Sprintf("; fill the pool with: ipcctl hugepage set %s --min +1 (as root)\n", name)
+	segments := func() int {
+		b, _ := os.ReadFile("/proc/sysvipc/shm")
+		return strings.Count(string(b), "\n") - 1
+	}
+	before := segments()
+	for _, args := range [][]string{
+		{"create", "shm", "--size", size, "--hugetlb"},
+		{"hugepage", "test", "--count", strconv.FormatUint(want, 10)},
+		{"mmap", "anon", "--size", size, "--hugetlb", "--hugepage-size", name},
+	} {
+		r := testutil.Run(t, "", args...)
+		if r.Code != 7 || !strings.Contains(r.Stderr, wantMsg) || !strings.HasSuffix(r.Stderr, wantFix) || r.Stdout != "" {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q; want 7, %q ... %q", args, r.Code, r.Stdout, r.Stderr, wantMsg, wantFix)
+		}
+	}
+	if after := segments(); after != before {
+		t.Errorf("%d segments before, %d after: a refused create left one", before, after)
+	}
+}
+
+// smapsRegion reads the /proc/PID/smaps block of the mapping at addr,
+// independently of ipcctl's parser: its AnonHugePages (bytes) and VmFlags.
+func smapsRegion(t *testing.T, pid int, addr uint64) (anonHuge uint64, flags []string) {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := false
+	for _, line := range strings.Split(string(b), "\n") {
+		if start, _, ok := strings.Cut(line, "-"); ok && !strings.Contains(start, ":") && !strings.Contains(start, " ") {
+			v, err := strconv.ParseUint(start, 16, 64)
+			in = err == nil && v == addr
+			continue
+		}
+		if !in {
+			continue
+		}
+		if v, ok := strings.CutPrefix(line, "AnonHugePages:"); ok {
+			kb, _ := strconv.ParseUint(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			anonHuge = kb << 10
+		}
+		if v, ok := strings.CutPrefix(line, "VmFlags:"); ok {
+			return anonHuge, strings.Fields(v)
+		}
+	}
+	t.Fatalf("no mapping at %#x in /proc/%d/smaps", addr, pid)
+	return 0, nil
+}
+
+// mmap anon --advise hugepage applies MADV_HUGEPAGE before faulting the
+// pages in: the holding process's /proc/PID/smaps shows the "hg" VM flag
+// on the region and the same AnonHugePages ipcctl reported. (THP itself
+// depends on the host's enabled setting, which is only read here.)
+func TestMmapAnonAdviseHugepage(t *testing.T) {
+	nstest.Require(t)
+	enabled, err := os.ReadFile("/sys/kernel/mm/transparent_hugepage/enabled")
+	if err != nil {
+		t.Skip("no THP on this kernel")
+	}
+	cmd := exec.Command(testutil.Binary(t), "mmap", "anon", "--size", "16M", "--advise", "hugepage", "--populate", "--hold", "--json", "-o", "address,anon_huge,rss")
+	stdout, _ := cmd.StdoutPipe()
+	stderr, _ := cmd.StderrPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	// The table comes first, then "holding ..." once SIGTERM is handled.
+	if line, err := bufio.NewReader(stderr).ReadString('\n'); err != nil || !strings.Contains(line, "holding") {
+		t.Fatalf("ipcctl did not hold: %q %v", line, err)
+	}
+	var out struct {
+		Anon []struct {
+			Address  string  `json:"address"`
+			AnonHuge float64 `json:"anon_huge"`
+			RSS      float64 `json:"rss"`
+		} `json:"anon"`
+	}
+	if err := json.NewDecoder(stdout).Decode(&out); err != nil || len(out.Anon) != 1 {
+		t.Fatalf("ipcctl output: %v %+v", err, out)
+	}
+	addr, err := strconv.ParseUint(strings.TrimPrefix(out.Anon[0].Address, "0x"), 16, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	anonHuge, flags := smapsRegion(t, cmd.Process.Pid, addr)
+	if !slices.Contains(flags, "hg") {
+		t.Errorf("VmFlags %v of the mapping lack hg (MADV_HUGEPAGE)", flags)
+	}
+	if float64(anonHuge) != out.Anon[0].AnonHuge || out.Anon[0].RSS != 16<<20 {
+		t.Errorf("ipcctl reported anon_huge %v rss %v; smaps says AnonHugePages %d", out.Anon[0].AnonHuge, out.Anon[0].RSS, anonHuge)
+	}
+	t.Logf("THP enabled: %s; AnonHugePages %d", strings.TrimSpace(string(enabled)), anonHuge)
+	cmd.Process.Signal(syscall.SIGTERM)
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("after SIGTERM: %v", err)
+	}
+
+	if r := testutil.Run(t, "", "mmap", "anon", "--size", "1M", "--advise", "bogus"); r.Code != 2 || !strings.Contains(r.Stderr, "want one of") {
+		t.Errorf("--advise bogus: exit %d, %q", r.Code, r.Stderr)
+	}
+}
+
+// vmstatValue reads one /proc/vmstat counter, independently of ipcctl.
+func vmstatValue(t *testing.T, name string) uint64 {
+	t.Helper()
+	b, err := os.ReadFile("/proc/vmstat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, name+" "); ok {
+			n, _ := strconv.ParseUint(v, 10, 64)
+			return n
+		}
+	}
+	t.Fatalf("no %s in /proc/vmstat", name)
+	return 0
+}
+
+// thp stats --interval --json prints one JSON document per line per
+// sample, listing only counters that moved during that interval. A child
+// faulting in THPs (mmap anon --advise hugepage) makes thp_fault_alloc
+// move; its value agrees with /proc/vmstat read before and after.
+func TestTHPStatsShowsWhatMoved(t *testing.T) {
+	nstest.Require(t)
+	enabled, err := os.ReadFile("/sys/kernel/mm/transparent_hugepage/enabled")
+	if err != nil || strings.Contains(string(enabled), "[never]") {
+		t.Skipf("THP is off or missing here (%q)", enabled)
+	}
+	cmd := exec.Command(testutil.Binary(t), "thp", "stats", "--interval", "200ms", "--count", "25", "--json")
+	stdout, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	lines := bufio.NewScanner(stdout)
+	type sample struct {
+		Time     string `json:"time"`
+		Counters []struct {
+			Size    *float64 `json:"size"`
+			Counter string   `json:"counter"`
+			Value   float64  `json:"value"`
+			Rate    *float64 `json:"rate"`
+		} `json:"counters"`
+	}
+	last := map[string]float64{} // a counter listed again must have changed
+	read := func() (sample, bool) {
+		if !lines.Scan() {
+			return sample{}, false
+		}
+		var s sample
+		if err := json.Unmarshal(lines.Bytes(), &s); err != nil || s.Time == "" {
+			t.Fatalf("sample line %q: %v", lines.Text(), err)
+		}
+		for _, c := range s.Counters {
+			key := c.Counter
+			if c.Size != nil {
+				key = fmt.Sprintf("%s@%v", c.Counter, *c.Size)
+			}
+			// mTHP stats hold gauges too (nr_anon goes down): moved means changed.
+			if v, seen := last[key]; (seen && c.Value == v) || c.Rate == nil {
+				t.Errorf("%s listed without moving: %v after %v (line %s)", key, c.Value, v, lines.Text())
+			}
+			last[key] = c.Value
+		}
+		return s, true
+	}
+	if _, ok := read(); !ok { // the first interval has passed: stats has its baseline
+		t.Fatal("no first sample")
+	}
+	before := vmstatValue(t, "thp_fault_alloc")
+	r := testutil.Run(t, "", "mmap", "anon", "--size", "64M", "--advise", "hugepage", "--populate", "--json", "-o", "anon_huge")
+	var anon struct {
+		Anon []struct {
+			AnonHuge uint64 `json:"anon_huge"`
+		} `json:"anon"`
+	}
+	if err := json.Unmarshal([]byte(r.Stdout), &anon); r.Code != 0 || err != nil || len(anon.Anon) != 1 {
+		t.Fatalf("mmap anon: exit %d %v %q %q", r.Code, err, r.Stdout, r.Stderr)
+	}
+	thps := anon.Anon[0].AnonHuge / (2 << 20)
+	if thps == 0 {
+		t.Skip("the kernel backed the advised mapping with no THP (memory fragmented?)")
+	}
+	for {
+		s, ok := read()
+		if !ok {
+			t.Fatalf("thp_fault_alloc never listed after %d THPs were faulted in", thps)
+		}
+		// A sample taken while the child was faulting pages in shows part
+		// of them; a later one shows all.
+		for _, c := range s.Counters {
+			if c.Counter == "thp_fault_alloc" && c.Size == nil {
+				if after := vmstatValue(t, "thp_fault_alloc"); uint64(c.Value) > after {
+					t.Fatalf("thp_fault_alloc = %v; /proc/vmstat says %d now", c.Value, after)
+				}
+				if uint64(c.Value) >= before+thps {
+					return
+				}
+			}
 		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"runtime/debug"
+	"strconv"
 	"strings"
 
 	"github.com/ipcctl/ipcctl/internal/cli/attach"
@@ -27,6 +28,7 @@ import (
 	"github.com/ipcctl/ipcctl/internal/cli/set"
 	"github.com/ipcctl/ipcctl/internal/cli/show"
 	"github.com/ipcctl/ipcctl/internal/cli/thp"
+	versioncmd "github.com/ipcctl/ipcctl/internal/cli/version"
 	"github.com/ipcctl/ipcctl/internal/compat"
 	"github.com/spf13/cobra"
 )
@@ -57,7 +59,7 @@ It replaces ipcs, ipcrm, ipcmk and lsipc.
 
 Output of --json, --raw and --export is for scripts and keeps its shape
 whatever the terminal; the plain table is for people.`,
-		Version:       f.Version,
+		Version:       versioncmd.Current(f.Version).String(),
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		CompletionOptions: cobra.CompletionOptions{
@@ -68,7 +70,7 @@ whatever the terminal; the plain table is for people.`,
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		return cmdutil.FlagErrorWrap(err)
 	})
-	root.SetUsageTemplate(root.UsageTemplate() + "\n" + cmdutil.ExitCodeHelp + "\n")
+	setUsage(root)
 	root.SetOut(f.IOStreams.Out)
 	root.SetErr(f.IOStreams.ErrOut)
 
@@ -92,6 +94,7 @@ whatever the terminal; the plain table is for people.`,
 		prune.NewCmdPrune(f, nil),
 		compat.NewCmdCompat(f.IOStreams.In, f.IOStreams.Out, f.IOStreams.ErrOut, f.Version,
 			func(code int) error { return &cmdutil.SilentExit{Code: code} }),
+		versioncmd.NewCmdVersion(f, nil),
 	)
 	return root
 }
@@ -124,7 +127,7 @@ func Run(f *cmdutil.Factory, args []string) int {
 		return cmdutil.ExitOK
 	}
 	if isCobraUsageError(err) {
-		err = cmdutil.FlagErrorWrap(err)
+		err = cmdutil.FlagErrorWrap(rewordCobraError(err))
 	}
 	code := cmdutil.ExitCode(err)
 	var silent *cmdutil.SilentExit
@@ -147,4 +150,39 @@ func isCobraUsageError(err error) bool {
 		}
 	}
 	return false
+}
+
+// rewordCobraError turns cobra's multi-line messages into one line:
+// "unknown command \"lss\" for \"ipcctl\"\n\nDid you mean this?\n\tls\n"
+// becomes `unknown command "lss" for "ipcctl"; did you mean "ls"?`, and
+// `required flag(s) "size" not set` becomes `required flag --size not set`.
+func rewordCobraError(err error) error {
+	msg := err.Error()
+	if head, tail, ok := strings.Cut(msg, "\n\nDid you mean this?\n"); ok {
+		var quoted []string
+		for _, s := range strings.Fields(tail) {
+			quoted = append(quoted, strconv.Quote(s))
+		}
+		if len(quoted) == 0 {
+			return errors.New(head)
+		}
+		alts := quoted[len(quoted)-1]
+		if len(quoted) > 1 {
+			alts = strings.Join(quoted[:len(quoted)-1], ", ") + " or " + alts
+		}
+		return fmt.Errorf("%s; did you mean %s?", head, alts)
+	}
+	if names, ok := strings.CutPrefix(msg, "required flag(s) "); ok {
+		names = strings.TrimSuffix(names, " not set")
+		var flags []string
+		for _, n := range strings.Split(names, ", ") {
+			flags = append(flags, "--"+strings.Trim(n, `"`))
+		}
+		word := "flag"
+		if len(flags) > 1 {
+			word = "flags"
+		}
+		return fmt.Errorf("required %s %s not set", word, strings.Join(flags, ", "))
+	}
+	return err
 }

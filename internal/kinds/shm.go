@@ -9,6 +9,7 @@ import (
 	"github.com/ipcctl/ipcctl/internal/cli/cmdutil"
 	"github.com/ipcctl/ipcctl/internal/columns"
 	"github.com/ipcctl/ipcctl/internal/table"
+	"github.com/ipcctl/ipcctl/pkg/hugetlb"
 	"github.com/ipcctl/ipcctl/pkg/ipc"
 	"github.com/ipcctl/ipcctl/pkg/procfs"
 	"github.com/spf13/cobra"
@@ -109,7 +110,14 @@ var shmCreate = &Create{
 			c := f.IPC()
 			id, err := c.ShmCreate(o)
 			if o.HugeTLB && errors.Is(err, unix.ENOMEM) {
-				err = fmt.Errorf("%w: not enough free huge pages in the pool (see /sys/kernel/mm/hugepages)", err)
+				// The pool is empty or too small: exit 7 with the command that fills it.
+				hc, page := hugetlb.New(f.FS), o.HugePageSize
+				if p, perr := hc.DefaultPool(); page == 0 && perr == nil {
+					page = p.PageSize
+				}
+				if page != 0 {
+					err = hc.PoolEmpty(page, hugetlb.Pages(n, page))
+				}
 			}
 			if r.Reuse && isExists(err) {
 				if id, err = c.ShmGet(r.Key, n); err != nil {

@@ -4,14 +4,16 @@
 package hugepage
 
 import (
+	"errors"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/ipcctl/ipcctl/internal/cli/cmdutil"
 	"github.com/ipcctl/ipcctl/internal/columns"
 	"github.com/ipcctl/ipcctl/internal/iostreams"
 	"github.com/ipcctl/ipcctl/internal/table"
+	"github.com/ipcctl/ipcctl/pkg/errclass"
+	"github.com/ipcctl/ipcctl/pkg/hugetlb"
 	"github.com/ipcctl/ipcctl/pkg/procfs"
 	"github.com/spf13/cobra"
 )
@@ -76,21 +78,16 @@ func AddRootFlag(cmd *cobra.Command, f *cmdutil.Factory) {
 	}
 }
 
-// poolRows reads the pools, marking the default size.
-func poolRows(fs procfs.FS) ([]columns.HugePool, procfs.Meminfo, error) {
-	mi, err := fs.Meminfo()
-	if err != nil {
-		return nil, mi, err
-	}
-	pools, err := fs.HugePagePools()
-	if err != nil {
-		return nil, mi, err
-	}
+// client is the huge page handle of the factory's filesystem.
+func client(f *cmdutil.Factory) *hugetlb.Client { return hugetlb.New(f.FS) }
+
+// poolRows turns the client's pools into table rows.
+func poolRows(pools []hugetlb.Pool) []columns.HugePool {
 	rows := make([]columns.HugePool, len(pools))
 	for i, p := range pools {
-		rows[i] = columns.HugePool{HugePagePool: p, Default: mi.Hugepagesize != nil && *mi.Hugepagesize == p.PageSize}
+		rows[i] = columns.HugePool{HugePagePool: p.HugePagePool, Default: p.Default}
 	}
-	return rows, mi, nil
+	return rows
 }
 
 func statusRun(opts *Options) error {
@@ -98,48 +95,48 @@ func statusRun(opts *Options) error {
 	if done || err != nil {
 		return err
 	}
-	fs := opts.Factory.FS
-	pools, mi, err := poolRows(fs)
-	if err != nil {
-		return fmt.Errorf("hugepage: %w", err)
-	}
-	nodes, err := fs.NodeHugePagePools()
-	if err != nil {
-		return fmt.Errorf("hugepage: %w", err)
-	}
-	mounts, err := fs.HugetlbfsMounts()
+	st, err := client(opts.Factory).Status()
 	if err != nil {
 		return fmt.Errorf("hugepage: %w", err)
 	}
 	return table.Render(opts.IO.Out, ropts,
-		cols.Build("pools", "Huge Page Pools", pools),
-		columns.HugeNodes().Build("nodes", "Pools per NUMA Node", nodes),
-		columns.HugetlbfsMounts().Defaults().Build("mounts", "Hugetlbfs Mounts", mounts),
-		columns.HugeMemory().Build("memory", "Huge Page Memory", []procfs.Meminfo{mi}),
+		cols.Build("pools", "Huge Page Pools", poolRows(st.Pools)),
+		columns.HugeNodes().Build("nodes", "Pools per NUMA Node", st.Nodes),
+		columns.HugetlbfsMounts().Defaults().Build("mounts", "Hugetlbfs Mounts", st.Mounts),
+		columns.HugeMemory().Build("memory", "Huge Page Memory", []procfs.Meminfo{st.Meminfo}),
 	)
 }
 
 // findPool resolves a SIZE argument (2M, 1G, 1GiB, 2097152 or "default")
 // to one of the kernel's pools; anything else is a usage error listing
 // the sizes offered.
-func findPool(pools []columns.HugePool, arg string) (columns.HugePool, error) {
-	offered := make([]string, len(pools))
-	for i, p := range pools {
-		offered[i] = columns.PageSizeName(p.PageSize)
-	}
+func findPool(c *hugetlb.Client, arg string) (hugetlb.Pool, error) {
 	if strings.EqualFold(arg, "default") {
-		for _, p := range pools {
-			if p.Default {
-				return p, nil
-			}
-		}
-		return columns.HugePool{}, fmt.Errorf("no default huge page size in /proc/meminfo: %w", procfs.ErrNotSupported)
+		return c.DefaultPool()
 	}
-	size, err := cmdutil.ParseSize(arg)
-	if err == nil {
-		if i := slices.IndexFunc(pools, func(p columns.HugePool) bool { return p.PageSize == size }); i >= 0 {
-			return pools[i], nil
+	size, perr := cmdutil.ParseSize(arg)
+	if perr == nil {
+		p, err := c.Pool(size)
+		if err == nil || !errors.Is(err, errclass.Usage) {
+			return p, err
 		}
 	}
-	return columns.HugePool{}, cmdutil.FlagErrorf("unknown huge page size %q (offered: %s, default)", arg, strings.Join(offered, ", "))
+	sizes, err := c.PageSizes()
+	if err != nil {
+		return hugetlb.Pool{}, err
+	}
+	offered := make([]string, 0, len(sizes)+1)
+	for _, s := range sizes {
+		offered = append(offered, hugetlb.SizeName(s))
+	}
+	return hugetlb.Pool{}, cmdutil.FlagErrorf("unknown huge page size %q (offered: %s)", arg, strings.Join(append(offered, "default"), ", "))
+}
+
+// usageErr makes an error of class errclass.Usage from pkg/hugetlb a
+// usage error (exit 2) with the command's prefix.
+func usageErr(prefix string, err error) error {
+	if errors.Is(err, errclass.Usage) {
+		return cmdutil.FlagErrorf("%s: %w", prefix, err)
+	}
+	return fmt.Errorf("%s: %w", prefix, err)
 }

@@ -1,6 +1,7 @@
 package hugepage_test
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/ipcctl/ipcctl/internal/cli/hugepage"
 	"github.com/ipcctl/ipcctl/internal/iostreams"
 	"github.com/ipcctl/ipcctl/internal/testutil/hptest"
+	"github.com/ipcctl/ipcctl/pkg/errclass"
 	"github.com/ipcctl/ipcctl/pkg/procfs"
 )
 
@@ -34,7 +36,14 @@ func TestStatusGolden(t *testing.T) {
 }
 
 func TestSubcommandGolden(t *testing.T) {
-	numa2 := procfs.FS(hptest.Fixture("numa2"))
+	// The fixture's /proc/mounts names two hugetlbfs mount points; explain
+	// checks they are there.
+	numa2 := hptest.Copy(t, "numa2")
+	for _, dir := range []string{"dev/hugepages", "mnt/huge 1g"} {
+		if err := os.MkdirAll(numa2.Path(dir), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for _, tc := range []struct {
 		golden string
 		args   []string
@@ -103,12 +112,18 @@ func TestParseCount(t *testing.T) {
 		{"x", 0, 0, false}, {"", 0, 0, false}, {"+", 0, 0, false}, {"1.5G", 0, 0, false},
 		{"+1", ^uint64(0), 0, false}, {"99999999999999999999", 0, 0, false},
 	} {
-		got, err := hugepage.ParseCount("--min", tc.in, tc.cur, page)
-		if (err == nil) != tc.ok || got != tc.want {
-			t.Errorf("ParseCount(%q, %d) = %d, %v; want %d ok=%v", tc.in, tc.cur, got, err, tc.want, tc.ok)
-		}
-		if err != nil && cmdutil.ExitCode(err) != cmdutil.ExitUsage {
+		var got uint64
+		n, err := hugepage.ParseCount("--min", tc.in)
+		if err == nil {
+			got, err = n.Resolve(tc.cur, page)
+			if err != nil && !errors.Is(err, errclass.Usage) {
+				t.Errorf("Resolve(%q, %d): %v is not a usage error", tc.in, tc.cur, err)
+			}
+		} else if cmdutil.ExitCode(err) != cmdutil.ExitUsage {
 			t.Errorf("ParseCount(%q): exit %d, want 2", tc.in, cmdutil.ExitCode(err))
+		}
+		if (err == nil) != tc.ok || got != tc.want {
+			t.Errorf("ParseCount(%q) against %d = %d, %v; want %d ok=%v", tc.in, tc.cur, got, err, tc.want, tc.ok)
 		}
 	}
 }
@@ -193,6 +208,9 @@ func TestSetRefusals(t *testing.T) {
 		{[]string{"2M", "--max", "1", "--node", "0"}, 2, "not per node"},
 		{[]string{"2M", "--min", "-9999"}, 2, "only 500 pages"},
 		{[]string{"2M", "--min", "99999999999999999999G"}, 2, "invalid"},
+		{[]string{"2M", "--min", "1T"}, 2, "524288 2M pages (1T) are more than the memory of this machine (15.6G)"},
+		{[]string{"2M", "--min", "1T", "--dry-run"}, 2, "524288 2M pages (1T) are more than the memory of this machine (15.6G)"},
+		{[]string{"1G", "--min", "8", "--node", "1", "--dry-run"}, 2, "more than the memory of node 1 (7.8G)"},
 		{[]string{"2M", "--min", "0", "--max", "0", "--dry-run"}, 0, ""},
 	} {
 		r := hptest.Run(t, fs, append([]string{"hugepage", "set"}, tc.args...)...)
@@ -206,8 +224,8 @@ func TestSetRefusals(t *testing.T) {
 func TestSetDryRunPrintsExactWrites(t *testing.T) {
 	fs := hptest.Copy(t, "numa2")
 	r := hptest.Run(t, fs, "hugepage", "set", "2M", "--min", "0", "--max", "0", "--dry-run")
-	want := "would write 0 to " + fs.Path(pool2M+"nr_hugepages") + " (now 512)\n" +
-		"would write 0 to " + fs.Path(pool2M+"nr_overcommit_hugepages") + " (now 64)\n"
+	want := "dry run: would write 0 to " + fs.Path(pool2M+"nr_hugepages") + " (now 512)\n" +
+		"dry run: would write 0 to " + fs.Path(pool2M+"nr_overcommit_hugepages") + " (now 64)\n"
 	if r.Stdout != want {
 		t.Errorf("stdout = %q, want %q", r.Stdout, want)
 	}
@@ -233,11 +251,11 @@ func TestMountAndUmountValidation(t *testing.T) {
 		stderr string
 	}{
 		{[]string{"mount", "/mnt/x", "--size", "1G", "--max-size", "4G", "--min-size", "1G", "--nr-inodes", "9", "--uid", "0", "--gid", "0", "--mode", "1770", "--dry-run"}, 0,
-			"would mount -t hugetlbfs -o pagesize=1073741824,size=4294967296,min_size=1073741824,nr_inodes=9,uid=0,gid=0,mode=1770 none /mnt/x\n", ""},
+			"dry run: would mount -t hugetlbfs -o pagesize=1073741824,size=4294967296,min_size=1073741824,nr_inodes=9,uid=0,gid=0,mode=1770 none /mnt/x\n", ""},
 		{[]string{"mount", "/mnt/x", "--size", "4M"}, 2, "", "offered: 2M, 1G"},
 		{[]string{"mount", "/mnt/x", "--min-size", "2G", "--max-size", "1G"}, 2, "", "larger than --max-size"},
 		{[]string{"mount", "/mnt/x", "--mode", "99"}, 2, "", "invalid mode"},
-		{[]string{"umount", "/mnt/huge 1g", "--dry-run"}, 0, "would umount /mnt/huge 1g\n", ""},
+		{[]string{"umount", "/mnt/huge 1g", "--dry-run"}, 0, "dry run: would umount /mnt/huge 1g\n", ""},
 		{[]string{"umount", "/dev/shm"}, 3, "", "not a hugetlbfs mount"},
 	} {
 		r := hptest.Run(t, fs, append([]string{"hugepage"}, tc.args...)...)
@@ -247,25 +265,32 @@ func TestMountAndUmountValidation(t *testing.T) {
 	}
 }
 
-func TestRecommendedMinFreeKB(t *testing.T) {
-	for _, tc := range []struct{ page, zones, mem, want uint64 }{
-		{2 << 20, 3, 0, 67584},                  // what the kernel itself sets on a 3-zone machine
-		{2 << 20, 4, 1 << 30, 52428},            // capped at 5% of 1G
-		{^uint64(0), ^uint64(0), 0, ^uint64(0)}, // saturates, never wraps
-	} {
-		if got := hugepage.RecommendedMinFreeKB(tc.page, tc.zones, tc.mem); got != tc.want {
-			t.Errorf("RecommendedMinFreeKB(%d, %d, %d) = %d, want %d", tc.page, tc.zones, tc.mem, got, tc.want)
-		}
-	}
-}
-
 func TestTestRefusesShortPool(t *testing.T) {
 	r := hptest.Run(t, procfs.FS(hptest.Fixture("numa2")), "hugepage", "test", "--size", "1G", "--count", "5")
-	if r.Code != 1 || !strings.Contains(r.Stderr, "5 wanted, 1 available") || !strings.Contains(r.Stderr, "ipcctl hugepage set 1G --min +4") {
+	if r.Code != cmdutil.ExitUnsupported || !strings.Contains(r.Stderr, "5 wanted, 1 available") || !strings.Contains(r.Stderr, "fill the pool with: ipcctl hugepage set 1G --min +4 (as root)") {
 		t.Errorf("exit %d, stderr %q", r.Code, r.Stderr)
 	}
 	r = hptest.Run(t, procfs.FS(hptest.Fixture("numa2")), "hugepage", "test", "--count", "0")
 	if r.Code != 2 {
 		t.Errorf("--count 0: exit %d", r.Code)
+	}
+}
+
+// --dry-run checks the request exactly as the write does: the same
+// warnings on stderr, and a stdout that says it is a dry run.
+func TestSetDryRunWarnsLikeTheWrite(t *testing.T) {
+	args := []string{"hugepage", "set", "2M", "--min", "13G"}
+	dry := hptest.Copy(t, "numa2")
+	before := snapshot(t, dry)
+	d := hptest.Run(t, dry, append(args, "--dry-run")...)
+	sameTree(t, before, snapshot(t, dry))
+	wet := hptest.Copy(t, "numa2")
+	os.WriteFile(wet.Path(pool2M+"surplus_hugepages"), []byte("0\n"), 0o644) // reads back what is written
+	w := hptest.Run(t, wet, args...)
+	if d.Code != 0 || !strings.HasPrefix(d.Stdout, "dry run: would write 6656 to ") || strings.Count(d.Stderr, "warning:") != 4 {
+		t.Errorf("dry run: exit %d, stdout %q, stderr %q", d.Code, d.Stdout, d.Stderr)
+	}
+	if d.Stderr != w.Stderr || w.Stdout != "2M pool minimum: 512 → 6656 pages\n" {
+		t.Errorf("the write warned %q and printed %q; the dry run warned %q", w.Stderr, w.Stdout, d.Stderr)
 	}
 }

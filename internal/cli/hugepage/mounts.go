@@ -2,9 +2,6 @@ package hugepage
 
 import (
 	"fmt"
-	"path/filepath"
-
-	"github.com/ipcctl/ipcctl/pkg/errclass"
 
 	"github.com/ipcctl/ipcctl/internal/cli/cmdutil"
 	"github.com/ipcctl/ipcctl/internal/columns"
@@ -28,7 +25,9 @@ func NewCmdMounts(f *cmdutil.Factory, runF func(*MountsOptions) error) *cobra.Co
 		Use:   "mounts",
 		Short: "List hugetlbfs mounts with their page size and limits",
 		Long:  "List the hugetlbfs mounts of /proc/mounts. Replaces hugeadm --list-all-mounts.",
-		Args:  cmdutil.NoArgs,
+		Example: `  ipcctl hugepage mounts
+  ipcctl hugepage mounts -o +mode,uid,gid --json`,
+		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if runF != nil {
 				return runF(opts)
@@ -45,7 +44,7 @@ func mountsRun(opts *MountsOptions) error {
 	if done || err != nil {
 		return err
 	}
-	mounts, err := opts.Factory.FS.HugetlbfsMounts()
+	mounts, err := client(opts.Factory).Mounts()
 	if err != nil {
 		return fmt.Errorf("hugepage mounts: %w", err)
 	}
@@ -143,24 +142,21 @@ func (opts *MountOptions) mountOptions(pageSize uint64) (hugetlb.MountOptions, e
 }
 
 func mountRun(opts *MountOptions) error {
-	pools, _, err := poolRows(opts.Factory.FS)
+	c := client(opts.Factory)
+	pool, err := findPool(c, opts.Size)
 	if err != nil {
 		return fmt.Errorf("hugepage mount: %w", err)
-	}
-	pool, err := findPool(pools, opts.Size)
-	if err != nil {
-		return err
 	}
 	mo, err := opts.mountOptions(pool.PageSize)
 	if err != nil {
 		return err
 	}
 	if opts.DryRun {
-		fmt.Fprintf(opts.IO.Out, "would mount -t hugetlbfs -o %s none %s\n", mo, opts.Dir)
+		fmt.Fprintf(opts.IO.Out, "dry run: would mount -t hugetlbfs -o %s none %s\n", mo, opts.Dir)
 		return nil
 	}
-	if err := hugetlb.Mount(opts.Dir, mo); err != nil {
-		return fmt.Errorf("hugepage mount %s: %w", opts.Dir, err)
+	if err := c.Mount(opts.Dir, mo); err != nil {
+		return usageErr("hugepage mount "+opts.Dir, err)
 	}
 	fmt.Fprintf(opts.IO.Out, "mounted hugetlbfs (%s) on %s\n", mo, opts.Dir)
 	return nil
@@ -181,7 +177,9 @@ func NewCmdUmount(f *cmdutil.Factory, runF func(*UmountOptions) error) *cobra.Co
 		Use:   "umount DIR",
 		Short: "Unmount a hugetlbfs",
 		Long:  "Unmount the hugetlbfs on DIR. Anything else mounted there is refused (exit 3).",
-		Args:  cmdutil.ExactArgs(1, "a mount point DIR"),
+		Example: `  ipcctl hugepage umount /mnt/huge
+  ipcctl hugepage umount /mnt/huge --dry-run`,
+		Args: cmdutil.ExactArgs(1, "a mount point DIR"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Dir = args[0]
 			if runF != nil {
@@ -195,27 +193,18 @@ func NewCmdUmount(f *cmdutil.Factory, runF func(*UmountOptions) error) *cobra.Co
 }
 
 func umountRun(opts *UmountOptions) error {
-	dir, err := filepath.Abs(opts.Dir)
-	if err != nil {
-		return fmt.Errorf("hugepage umount %s: %w", opts.Dir, err)
-	}
-	mounts, err := opts.Factory.FS.HugetlbfsMounts()
-	if err != nil {
-		return fmt.Errorf("hugepage umount: %w", err)
-	}
-	found := false
-	for _, m := range mounts {
-		found = found || m.Dir == dir
-	}
-	if !found {
-		return fmt.Errorf("hugepage umount %s: not a hugetlbfs mount: %w", opts.Dir, errclass.NotFound)
-	}
+	c := client(opts.Factory)
 	if opts.DryRun {
-		fmt.Fprintf(opts.IO.Out, "would umount %s\n", dir)
+		dir, err := c.HugetlbfsMountPoint(opts.Dir)
+		if err != nil {
+			return fmt.Errorf("hugepage umount: %w", err)
+		}
+		fmt.Fprintf(opts.IO.Out, "dry run: would umount %s\n", dir)
 		return nil
 	}
-	if err := hugetlb.Unmount(dir); err != nil {
-		return fmt.Errorf("hugepage umount %s: %w", dir, err)
+	dir, err := c.Unmount(opts.Dir)
+	if err != nil {
+		return fmt.Errorf("hugepage umount: %w", err)
 	}
 	fmt.Fprintf(opts.IO.Out, "unmounted %s\n", dir)
 	return nil

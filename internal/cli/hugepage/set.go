@@ -1,16 +1,14 @@
 package hugepage
 
 import (
+	"errors"
 	"fmt"
-	"math"
-	"path"
 	"strconv"
 	"strings"
 
 	"github.com/ipcctl/ipcctl/internal/cli/cmdutil"
-	"github.com/ipcctl/ipcctl/internal/columns"
 	"github.com/ipcctl/ipcctl/internal/iostreams"
-	"github.com/ipcctl/ipcctl/pkg/procfs"
+	"github.com/ipcctl/ipcctl/pkg/hugetlb"
 	"github.com/spf13/cobra"
 )
 
@@ -39,10 +37,17 @@ may grow on demand (minimum + nr_overcommit_hugepages). N is a number of
 pages or a memory size such as 512M (rounded up to whole pages); +N and -N
 adjust the current value. --node resizes one NUMA node's persistent pool.
 
+The request is checked first, the same way with or without --dry-run: a
+size the kernel does not offer, an unknown node, or a persistent pool
+larger than the machine's memory (or the node's) is refused (exit 2);
+a pool that would leave little memory for anything else, or that needs
+more than is free now, is written with a warning on stderr. Gigantic
+pages (1G on x86) have no overcommit: --max on them is an error.
+
 The pool is read back after writing: when the kernel found fewer pages
 than asked (memory is fragmented) both figures are printed and the exit
-status is 8. Gigantic pages (1G on x86) have no overcommit: --max on them
-is an error. --dry-run prints the exact writes and changes nothing.`,
+status is 8. --dry-run prints the exact writes, each line starting with
+"dry run:", and changes nothing.`,
 		Example: `  ipcctl hugepage set 2M --min 512
   ipcctl hugepage set default --min 1G --max 2G
   ipcctl hugepage set 1G --min +2 --node 1
@@ -71,163 +76,82 @@ is an error. --dry-run prints the exact writes and changes nothing.`,
 	return cmd
 }
 
-// ParseCount parses N, +N or -N where N is pages or a memory size (with
-// a unit), rounded up to whole pages of pageSize, and applies it to cur.
-func ParseCount(flag, s string, cur, pageSize uint64) (uint64, error) {
+// ParseCount parses N, +N or -N where N is pages or a memory size with a
+// unit (rounded up to whole pages when resolved against a pool).
+func ParseCount(flag, s string) (*hugetlb.Count, error) {
 	t := strings.TrimSpace(s)
-	sign := byte(0)
+	c := &hugetlb.Count{}
 	if t != "" && (t[0] == '+' || t[0] == '-') {
-		sign, t = t[0], t[1:]
+		c.Sign = 1
+		if t[0] == '-' {
+			c.Sign = -1
+		}
+		t = t[1:]
 	}
 	n, err := strconv.ParseUint(t, 10, 64)
 	if err != nil {
 		bytes, serr := cmdutil.ParseSize(t)
 		if serr != nil || t == "" {
-			return 0, cmdutil.FlagErrorf("invalid %s %q: want a number of pages or a size such as 512M, optionally with + or -", flag, s)
+			return nil, cmdutil.FlagErrorf("invalid %s %q: want a number of pages or a size such as 512M, optionally with + or -", flag, s)
 		}
-		n = bytes / pageSize
-		if bytes%pageSize != 0 {
-			n++
-		}
+		n, c.Bytes = bytes, true
 	}
-	switch sign {
-	case '+':
-		if n > math.MaxUint64-cur {
-			return 0, cmdutil.FlagErrorf("invalid %s %q: %d + %d overflows", flag, s, cur, n)
-		}
-		return cur + n, nil
-	case '-':
-		if n > cur {
-			return 0, cmdutil.FlagErrorf("invalid %s %q: the pool has only %d pages", flag, s, cur)
-		}
-		return cur - n, nil
-	}
-	return n, nil
-}
-
-type poolWrite struct {
-	rel       string
-	value     uint64
-	cur       uint64
-	isMinimum bool
+	c.Value = n
+	return c, nil
 }
 
 func setRun(opts *SetOptions) error {
-	fs := opts.Factory.FS
-	pools, _, err := poolRows(fs)
+	c := client(opts.Factory)
+	pool, err := findPool(c, opts.Size)
 	if err != nil {
 		return fmt.Errorf("hugepage set: %w", err)
 	}
-	pool, err := findPool(pools, opts.Size)
+	name := hugetlb.SizeName(pool.PageSize)
+	req := hugetlb.SetRequest{PageSize: pool.PageSize, Node: opts.Node}
+	for _, x := range []struct {
+		flag, val string
+		dst       **hugetlb.Count
+	}{{"--min", opts.Min, &req.Min}, {"--max", opts.Max, &req.Max}} {
+		if x.val == "" {
+			continue
+		}
+		if *x.dst, err = ParseCount(x.flag, x.val); err != nil {
+			return err
+		}
+	}
+	plan, err := c.PlanSet(req)
 	if err != nil {
-		return err
+		return usageErr("hugepage set "+name, err)
 	}
-	name := columns.PageSizeName(pool.PageSize)
-	target := pool.HugePagePool
-	dir := procfs.HugePagesDir(pool.PageSize)
-	if opts.Node >= 0 {
-		if target, err = nodePool(fs, opts.Node, pool.PageSize); err != nil {
-			return err
-		}
-		dir = procfs.NodeHugePagesDir(opts.Node, pool.PageSize)
+	for _, w := range plan.Warnings {
+		fmt.Fprintf(opts.IO.ErrOut, "ipcctl: hugepage set %s: warning: %s\n", name, w)
 	}
-	var writes []poolWrite
-	newMin := target.Minimum()
-	if opts.Min != "" {
-		if newMin, err = ParseCount("--min", opts.Min, target.Minimum(), pool.PageSize); err != nil {
-			return err
-		}
-		writes = append(writes, poolWrite{path.Join(dir, "nr_hugepages"), newMin, target.Total, true})
-	}
-	if opts.Max != "" {
-		switch {
-		case opts.Node >= 0:
-			return cmdutil.FlagErrorf("--max applies to the whole system: overcommit is not per node")
-		case procfs.Gigantic(pool.PageSize) || pool.Overcommit == nil:
-			return cmdutil.FlagErrorf("--max: %s pages are gigantic and have no overcommit; size their pool with --min", name)
-		}
-		newMax, err := ParseCount("--max", opts.Max, *pool.Maximum(), pool.PageSize)
-		if err != nil {
-			return err
-		}
-		if newMax < newMin {
-			return cmdutil.FlagErrorf("--max %d is below the minimum %d", newMax, newMin)
-		}
-		writes = append(writes, poolWrite{path.Join(dir, "nr_overcommit_hugepages"), newMax - newMin, *pool.Overcommit, false})
-	}
+	fs := opts.Factory.FS
 	if opts.DryRun {
-		for _, w := range writes {
-			fmt.Fprintf(opts.IO.Out, "would write %d to %s (now %d)\n", w.value, fs.Path(w.rel), w.cur)
+		for _, w := range plan.Writes {
+			fmt.Fprintf(opts.IO.Out, "dry run: would write %d to %s (now %d)\n", w.Value, fs.Path(w.File), w.Current)
 		}
 		return nil
-	}
-	for _, w := range writes {
-		if err := fs.CheckWritable(w.rel); err != nil {
-			return fmt.Errorf("hugepage set %s: %w", name, err)
-		}
 	}
 	where := name + " pool"
 	if opts.Node >= 0 {
 		where = fmt.Sprintf("%s pool on node %d", name, opts.Node)
 	}
-	for _, w := range writes {
-		if !w.isMinimum {
-			old, got, err := fs.WriteUint64(w.rel, w.value)
-			if err != nil {
-				return fmt.Errorf("hugepage set %s --max: %w", name, err)
-			}
-			fmt.Fprintf(opts.IO.Out, "%s overcommit: %d → %d pages (maximum %d)\n", where, old, got, newMin+got)
-			continue
+	changes, err := c.Set(plan)
+	for _, ch := range changes {
+		if ch.Minimum {
+			fmt.Fprintf(opts.IO.Out, "%s minimum: %d → %d pages\n", where, ch.Old, ch.New)
+		} else {
+			fmt.Fprintf(opts.IO.Out, "%s overcommit: %d → %d pages (maximum %d)\n", where, ch.Old, ch.New, plan.Min+ch.New)
 		}
-		before := target.Minimum()
-		if err := fs.WriteFile(w.rel, strconv.FormatUint(w.value, 10)); err != nil {
-			return fmt.Errorf("hugepage set %s --min: %w", name, err)
-		}
-		after, err := readPool(fs, opts.Node, pool.PageSize)
-		if err != nil {
-			return fmt.Errorf("hugepage set %s: reading back: %w", name, err)
-		}
-		fmt.Fprintf(opts.IO.Out, "%s minimum: %d → %d pages\n", where, before, after.Minimum())
-		if after.Minimum() < w.value {
-			fmt.Fprintf(opts.IO.ErrOut, "ipcctl: hugepage set %s: asked for %d pages, the kernel gave %d\n", name, w.value, after.Minimum())
-			return &cmdutil.PartialError{Failed: 1, Total: 1}
-		}
+	}
+	var short *hugetlb.ShortfallError
+	if errors.As(err, &short) {
+		fmt.Fprintf(opts.IO.ErrOut, "ipcctl: hugepage set %s: %v\n", name, short)
+		return &cmdutil.PartialError{Failed: 1, Total: 1}
+	}
+	if err != nil {
+		return fmt.Errorf("hugepage set %s: %w", name, err)
 	}
 	return nil
-}
-
-func readPool(fs procfs.FS, node int, size uint64) (procfs.HugePagePool, error) {
-	if node >= 0 {
-		return nodePool(fs, node, size)
-	}
-	pools, err := fs.HugePagePools()
-	if err != nil {
-		return procfs.HugePagePool{}, err
-	}
-	for _, p := range pools {
-		if p.PageSize == size {
-			return p, nil
-		}
-	}
-	return procfs.HugePagePool{}, fmt.Errorf("%s pool vanished: %w", columns.PageSizeName(size), procfs.ErrNotSupported)
-}
-
-// nodePool finds one node's pool of a size; an unknown node is a usage
-// error listing the nodes.
-func nodePool(fs procfs.FS, node int, size uint64) (procfs.HugePagePool, error) {
-	pools, err := fs.NodeHugePagePools()
-	if err != nil {
-		return procfs.HugePagePool{}, err
-	}
-	var nodes []string
-	for _, p := range pools {
-		if p.PageSize != size {
-			continue
-		}
-		if p.Node == node {
-			return p, nil
-		}
-		nodes = append(nodes, strconv.Itoa(p.Node))
-	}
-	return procfs.HugePagePool{}, cmdutil.FlagErrorf("unknown NUMA node %d for %s pages (nodes: %s)", node, columns.PageSizeName(size), strings.Join(nodes, ", "))
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/ipcctl/ipcctl/internal/cli/cmdutil"
-	"github.com/ipcctl/ipcctl/internal/columns"
 	"github.com/ipcctl/ipcctl/internal/iostreams"
 	"github.com/ipcctl/ipcctl/pkg/hugetlb"
 	"github.com/spf13/cobra"
@@ -28,8 +27,9 @@ func NewCmdTest(f *cmdutil.Factory, runF func(*TestOptions) error) *cobra.Comman
 		Short: "Map huge pages and touch them, to prove the pool works",
 		Long: `Map N huge pages of SIZE with MAP_HUGETLB, write to each so the kernel
 really allocates it, and unmap them. Prints success, or exactly why not:
-too few available pages in the pool (with the command that grows it), or
-the kernel's refusal.`,
+too few available pages in the pool (exit 7, with the command that grows
+it, as create shm --hugetlb and mmap anon --hugetlb say), or the
+kernel's refusal.`,
 		Example: `  ipcctl hugepage test
   ipcctl hugepage test --size 1G --count 2`,
 		Args: cmdutil.NoArgs,
@@ -48,33 +48,23 @@ the kernel's refusal.`,
 	return cmd
 }
 
-// errShortPool says the pool cannot give the pages asked for.
-var errShortPool = errors.New("not enough huge pages")
-
 func testRun(opts *TestOptions) error {
-	pools, _, err := poolRows(opts.Factory.FS)
+	c := client(opts.Factory)
+	p, err := findPool(c, opts.Size)
 	if err != nil {
 		return fmt.Errorf("hugepage test: %w", err)
 	}
-	p, err := findPool(pools, opts.Size)
-	if err != nil {
-		return err
-	}
-	name := columns.PageSizeName(p.PageSize)
-	room := p.Available()
-	if m := p.Maximum(); m != nil && *m > p.Total {
-		room += *m - p.Total // overcommit can still add surplus pages
-	}
-	if room < opts.Count {
-		return fmt.Errorf("hugepage test %s: %w: %d wanted, %d available (free %d − reserved %d, plus %d overcommit); grow the pool with: ipcctl hugepage set %s --min +%d",
-			name, errShortPool, opts.Count, room, p.Free, deref(p.Reserved), room-p.Available(), name, opts.Count-room)
+	name := hugetlb.SizeName(p.PageSize)
+	if hugetlb.Room(p.HugePagePool) < opts.Count {
+		return fmt.Errorf("hugepage test %s: %w", name, c.PoolEmpty(p.PageSize, opts.Count))
 	}
 	if err := hugetlb.Touch(p.PageSize, opts.Count); err != nil {
+		if errors.Is(err, unix.ENOMEM) {
+			// Someone took the pages between the check and the mapping, or a cgroup limit applies.
+			return fmt.Errorf("hugepage test %s: %w", name, c.PoolEmpty(p.PageSize, opts.Count))
+		}
 		why := "the kernel refused the mapping"
-		switch {
-		case errors.Is(err, unix.ENOMEM):
-			why = "the kernel could not reserve the pages (ENOMEM): another process took them, or a cgroup hugetlb limit applies"
-		case errors.Is(err, unix.EINVAL):
+		if errors.Is(err, unix.EINVAL) {
 			why = "the kernel does not offer MAP_HUGETLB pages of this size (EINVAL)"
 		}
 		return fmt.Errorf("hugepage test %s: %s: %w", name, why, err)

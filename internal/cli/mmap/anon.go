@@ -11,8 +11,10 @@ import (
 	"github.com/ipcctl/ipcctl/internal/columns"
 	"github.com/ipcctl/ipcctl/internal/iostreams"
 	"github.com/ipcctl/ipcctl/internal/table"
+	"github.com/ipcctl/ipcctl/pkg/hugetlb"
 	"github.com/ipcctl/ipcctl/pkg/mmaputil"
 	"github.com/spf13/cobra"
+	"golang.org/x/sys/unix"
 )
 
 // AnonOptions are the parsed arguments of `ipcctl mmap anon`.
@@ -24,6 +26,7 @@ type AnonOptions struct {
 	HugeTLB      bool
 	HugePageSize string // "" = the smallest size the kernel offers
 	Populate     bool
+	Advise       string // madvise before the pages are faulted in (hugepage: MADV_HUGEPAGE)
 	Lock         bool
 	Hold         bool
 	Output       cmdutil.OutputOptions
@@ -42,9 +45,15 @@ transparent huge pages, hugetlb pages, locked bytes.
 --hugetlb asks for MAP_HUGETLB pages of --hugepage-size (default: the
 smallest size the kernel offers); the size is rounded up to whole pages.
 A size the kernel does not offer is a usage error (exit 2) that lists the
-sizes it does. An empty or too small pool exits 7 and says how to fill it.`,
+sizes it does. An empty or too small pool exits 7 and says how to fill it.
+
+--advise gives madvise(2) advice before any page is faulted in (with
+--populate, the pages are then faulted in with MADV_POPULATE_WRITE):
+--advise hugepage (MADV_HUGEPAGE) lets THP back the mapping when
+/sys/kernel/mm/transparent_hugepage/enabled is madvise.`,
 		Example: `  ipcctl mmap anon --size 64M --populate
   ipcctl mmap anon --size 4M --hugetlb --hugepage-size 2M --populate --json
+  ipcctl mmap anon --size 64M --advise hugepage --populate
   ipcctl mmap anon --size 1G --lock --hold`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -62,6 +71,8 @@ sizes it does. An empty or too small pool exits 7 and says how to fill it.`,
 	fl.BoolVar(&opts.HugeTLB, "hugetlb", false, "MAP_HUGETLB: back the mapping with pages from a huge page pool")
 	fl.StringVar(&opts.HugePageSize, "hugepage-size", "", "huge page `SIZE`, e.g. 2M or 1G (implies --hugetlb)")
 	fl.BoolVar(&opts.Populate, "populate", false, "MAP_POPULATE: fault every page in at map time")
+	fl.StringVar(&opts.Advise, "advise", "", "madvise before faulting pages in: "+strings.Join(adviceNames, ", "))
+	_ = cmd.RegisterFlagCompletionFunc("advise", cobra.FixedCompletions(adviceNames, cobra.ShellCompDirectiveNoFileComp))
 	fl.BoolVar(&opts.Lock, "lock", false, "mlock the mapping (limited by RLIMIT_MEMLOCK)")
 	fl.BoolVar(&opts.Hold, "hold", false, "keep the mapping until SIGINT or SIGTERM")
 	cmdutil.AddOutputFlags(cmd, &opts.Output)
@@ -121,8 +132,12 @@ func anonRun(opts *AnonOptions) error {
 	if size == 0 {
 		return cmdutil.FlagErrorf("mmap anon: --size must be more than 0")
 	}
+	adv, hasAdvice := advice[opts.Advise]
+	if opts.Advise != "" && !hasAdvice {
+		return cmdutil.FlagErrorf("invalid --advise %q: want one of %s", opts.Advise, strings.Join(adviceNames, ", "))
+	}
 	var ao mmaputil.AnonOptions
-	ao.Populate = opts.Populate
+	ao.Populate = opts.Populate && !hasAdvice // advice must come before the pages are faulted in
 	if opts.HugeTLB {
 		if ao.HugePageSize, err = hugePageSize(opts); err != nil {
 			return err
@@ -131,12 +146,24 @@ func anonRun(opts *AnonOptions) error {
 	m, err := mmaputil.Anon(size, ao)
 	var pe *mmaputil.HugePoolError
 	if errors.As(err, &pe) {
-		return poolHint(opts, pe)
+		return fmt.Errorf("mmap anon: %w", hugetlb.New(opts.Factory.FS).PoolEmpty(pe.PageSize, pe.Pages))
 	}
 	if err != nil {
 		return usageIfBadInput(fmt.Errorf("mmap anon: %w", err))
 	}
 	defer m.Close()
+	if hasAdvice {
+		if err := m.Advise(adv); err != nil {
+			return fmt.Errorf("mmap anon: --advise %s: %w", opts.Advise, err)
+		}
+		if opts.Populate {
+			if err := m.Advise(unix.MADV_POPULATE_WRITE); err != nil { // Linux 5.14+; else fault in by hand
+				for b, i := m.Bytes(), 0; i < len(b); i += int(m.PageSize) {
+					b[i] = 0
+				}
+			}
+		}
+	}
 	if opts.Lock {
 		if err := m.Lock(); err != nil {
 			return fmt.Errorf("mmap anon: %w", err)
@@ -154,16 +181,4 @@ func anonRun(opts *AnonOptions) error {
 		return hold(opts.IO, fmt.Sprintf("anonymous mapping at %#x", m.Addr()))
 	}
 	return nil
-}
-
-// poolHint explains an empty or too small pool and how to fill it.
-// It exits 7 (unsupported here, until the pool is filled).
-func poolHint(opts *AnonOptions, pe *mmaputil.HugePoolError) error {
-	name := hugeSizeName(pe.PageSize)
-	nr, free, err := opts.Factory.FS.HugetlbPool(pe.PageSize)
-	if err != nil {
-		return fmt.Errorf("mmap anon: %w; fill the pool with `ipcctl hugepage set %s --min %d` (as root)", pe, name, pe.Pages)
-	}
-	return fmt.Errorf("mmap anon: %w (pool has %d, %d free); fill it with `ipcctl hugepage set %s --min %d` (as root)",
-		pe, nr, free, name, nr-free+pe.Pages)
 }

@@ -2,15 +2,9 @@ package thp
 
 import (
 	"fmt"
-	"os"
-	"path"
-	"slices"
-	"strings"
 
 	"github.com/ipcctl/ipcctl/internal/cli/cmdutil"
-	"github.com/ipcctl/ipcctl/internal/columns"
 	"github.com/ipcctl/ipcctl/internal/iostreams"
-	"github.com/ipcctl/ipcctl/pkg/procfs"
 	"github.com/spf13/cobra"
 )
 
@@ -37,7 +31,8 @@ With --size, enabled and shmem_enabled of that multi-size THP size.
 Every value is checked against what the kernel offers before anything is
 written (a usage error lists the choices); each file is then written and
 read back, and printed as old → new. The exit status is non-zero when
-the kernel refuses a value.`,
+the kernel refuses a value. --dry-run prints each write, starting with
+"dry run:", and changes nothing.`,
 		Example: `  ipcctl thp set enabled=madvise defrag=defer+madvise
   ipcctl thp set --size 64K enabled=inherit
   ipcctl thp set khugepaged.pages_to_scan=8192 --dry-run`,
@@ -55,127 +50,32 @@ the kernel refuses a value.`,
 	return cmd
 }
 
-// readOnly are THP files the kernel only reports, whatever their mode.
-var readOnly = map[string]bool{"hpage_pmd_size": true, "khugepaged/full_scans": true, "khugepaged/pages_collapsed": true}
-
-// topKeys are the top-level files `thp set` changes.
-var topKeys = []string{"enabled", "defrag", "shmem_enabled", "use_zero_page"}
-
-type target struct {
-	key string
-	rel string
-	cur procfs.THPSetting
-	max *uint64
-}
-
-// settable maps each key `thp set` accepts to its file, from the tree the
-// kernel offers.
-func settable(t procfs.THP, size string) (map[string]target, error) {
-	keys := map[string]target{}
-	if size != "" {
-		sz, err := cmdutil.ParseSize(size)
-		i := slices.IndexFunc(t.Sizes, func(m procfs.MTHPSize) bool { return m.Size == sz })
-		if err != nil || i < 0 {
-			var offered []string
-			for _, m := range t.Sizes {
-				offered = append(offered, columns.PageSizeName(m.Size))
-			}
-			return nil, cmdutil.FlagErrorf("unknown THP size %q (offered: %s)", size, strings.Join(offered, ", "))
-		}
-		dir := path.Join(procfs.THPDir, fmt.Sprintf("hugepages-%dkB", sz>>10))
-		for _, s := range t.Sizes[i].Settings {
-			if s.Name == "enabled" || s.Name == "shmem_enabled" {
-				keys[s.Name] = target{s.Name, path.Join(dir, s.Name), s, nil}
-			}
-		}
-		return keys, nil
-	}
-	one := uint64(1)
-	for _, s := range t.Settings {
-		if slices.Contains(topKeys, s.Name) {
-			var max *uint64
-			if s.Name == "use_zero_page" {
-				max = &one
-			}
-			keys[s.Name] = target{s.Name, path.Join(procfs.THPDir, s.Name), s, max}
-		}
-	}
-	// max_ptes_* count the PTEs of one PMD: at most HPAGE_PMD_NR − 1.
-	var ptes *uint64
-	if pmd, ok := procfs.Setting(t.Settings, "hpage_pmd_size"); ok && pmd.Number != nil && *pmd.Number >= uint64(os.Getpagesize()) {
-		n := *pmd.Number/uint64(os.Getpagesize()) - 1
-		ptes = &n
-	}
-	for _, s := range t.Khugepaged {
-		if !s.Writable || readOnly["khugepaged/"+s.Name] {
-			continue
-		}
-		var max *uint64
-		switch {
-		case s.Name == "defrag":
-			max = &one
-		case strings.HasPrefix(s.Name, "max_ptes_"):
-			max = ptes
-		}
-		keys["khugepaged."+s.Name] = target{"khugepaged." + s.Name, path.Join(procfs.THPDir, "khugepaged", s.Name), s, max}
-	}
-	return keys, nil
-}
-
 func setRun(opts *SetOptions) error {
+	c := client(opts.Factory)
+	var size uint64
+	if opts.Size != "" {
+		var err error
+		if size, err = cmdutil.ParseSize(opts.Size); err != nil || size == 0 {
+			return cmdutil.FlagErrorf("invalid --size %q: want a multi-size THP size such as 64K or 2M", opts.Size)
+		}
+	}
+	writes, err := c.PlanSet(size, opts.Assignments)
+	if err != nil {
+		return usageErr("thp set", err)
+	}
 	fs := opts.Factory.FS
-	t, err := fs.THP()
-	if err != nil {
-		return fmt.Errorf("thp set: %w", err)
-	}
-	keys, err := settable(t, opts.Size)
-	if err != nil {
-		return err
-	}
-	valid := make([]string, 0, len(keys))
-	for k := range keys {
-		valid = append(valid, k)
-	}
-	slices.Sort(valid)
-	type write struct {
-		target
-		value string
-	}
-	var writes []write
-	for _, a := range opts.Assignments {
-		k, v, ok := strings.Cut(a, "=")
-		if !ok || k == "" {
-			return cmdutil.FlagErrorf("invalid %q: want KEY=VALUE", a)
-		}
-		tg, ok := keys[k]
-		if !ok {
-			return cmdutil.FlagErrorf("unknown THP key %q (valid: %s)", k, strings.Join(valid, ", "))
-		}
-		if err := procfs.CheckTHPValue(tg.cur, v, tg.max); err != nil {
-			return cmdutil.FlagErrorf("%s: %v", k, strings.Replace(err.Error(), " for "+tg.cur.Name, "", 1))
-		}
-		writes = append(writes, write{tg, v})
-	}
 	if opts.DryRun {
 		for _, w := range writes {
-			fmt.Fprintf(opts.IO.Out, "would write %s to %s (now %s)\n", w.value, fs.Path(w.rel), w.cur.Value)
+			fmt.Fprintf(opts.IO.Out, "dry run: would write %s to %s (now %s)\n", w.Value, fs.Path(w.File), w.Current.Value)
 		}
 		return nil
 	}
-	for _, w := range writes {
-		if err := fs.CheckWritable(w.rel); err != nil {
-			return fmt.Errorf("thp set %s: %w", w.key, err)
-		}
+	changes, err := c.Set(writes)
+	for i, ch := range changes {
+		fmt.Fprintf(opts.IO.Out, "%s: %s → %s\n", writes[i].Key, ch.Old, ch.New)
 	}
-	for _, w := range writes {
-		ch, err := fs.SetTHP(w.rel, w.value, w.max)
-		if err != nil {
-			return fmt.Errorf("thp set %s=%s: the kernel refused: %w", w.key, w.value, err)
-		}
-		fmt.Fprintf(opts.IO.Out, "%s: %s → %s\n", w.key, ch.Old, ch.New)
-		if ch.New != w.value {
-			return fmt.Errorf("thp set %s=%s: the kernel kept %s", w.key, w.value, ch.New)
-		}
+	if err != nil {
+		return fmt.Errorf("thp set %w", err)
 	}
 	return nil
 }

@@ -1,7 +1,9 @@
 package thp
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/signal"
@@ -11,7 +13,7 @@ import (
 	"github.com/ipcctl/ipcctl/internal/columns"
 	"github.com/ipcctl/ipcctl/internal/iostreams"
 	"github.com/ipcctl/ipcctl/internal/table"
-	"github.com/ipcctl/ipcctl/pkg/procfs"
+	thppkg "github.com/ipcctl/ipcctl/pkg/thp"
 	"github.com/spf13/cobra"
 )
 
@@ -22,24 +24,33 @@ type StatsOptions struct {
 	Output   cmdutil.OutputOptions
 	Interval time.Duration // 0: print the counters once
 	Count    uint64        // samples after the first; 0: until interrupted
+	All      bool          // every counter, not only those that moved
 }
 
 // NewCmdStats builds `thp stats`.
 func NewCmdStats(f *cmdutil.Factory, runF func(*StatsOptions) error) *cobra.Command {
 	opts := &StatsOptions{IO: f.IOStreams, Factory: f}
 	cmd := &cobra.Command{
-		Use:   "stats [--interval D [--count N]]",
-		Short: "Show THP counters, or their rates",
+		Use:   "stats [--interval D [--count N]] [--all]",
+		Short: "Show THP counters that moved, or their rates",
 		Long: `Show the thp_* counters of /proc/vmstat and each multi-size THP size's
-stats/* counters. With --interval, sample every D and print each counter
-with its rate (increase per second) until interrupted, or N times with
---count; with --json each sample is one JSON object.`,
+stats/* counters. Only counters that moved are shown — not 0 since boot,
+or, with --interval, changed since the previous sample — unless --all.
+
+With --interval, sample every D (500ms, 10s, 5m, 1d) and print each
+counter with its rate (increase per second) until interrupted, or N
+times with --count.
+
+With --json each sample is one JSON document on one line:
+{"time":"...","counters":[{"size":null,"counter":"thp_fault_alloc",...}]},
+so a script can read the stream line by line.`,
 		Example: `  ipcctl thp stats
+  ipcctl thp stats --all --json
   ipcctl thp stats --interval 1s --count 5`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if opts.Interval < 0 || (cmd.Flags().Changed("interval") && opts.Interval == 0) {
-				return cmdutil.FlagErrorf("invalid --interval %s: want a positive duration such as 1s", opts.Interval)
+			if cmd.Flags().Changed("interval") && opts.Interval == 0 {
+				return cmdutil.FlagErrorf("invalid --interval 0: want a positive duration such as 1s")
 			}
 			if cmd.Flags().Changed("count") && opts.Interval == 0 {
 				return cmdutil.FlagErrorf("--count needs --interval")
@@ -51,51 +62,33 @@ with its rate (increase per second) until interrupted, or N times with
 		},
 	}
 	cmdutil.AddOutputFlags(cmd, &opts.Output)
-	cmd.Flags().DurationVar(&opts.Interval, "interval", 0, "sample every `D` (1s, 500ms) and print rates")
+	cmdutil.DurationVar(cmd.Flags(), &opts.Interval, "interval", 0, "sample every `D` (500ms, 10s, 5m, 1d) and print rates")
 	cmd.Flags().Uint64Var(&opts.Count, "count", 0, "stop after `N` rate samples (0: until interrupted)")
+	cmd.Flags().BoolVar(&opts.All, "all", false, "show every counter, not only those that moved")
 	return cmd
 }
 
-// sampleCounters reads the thp_* and per-size mTHP counters.
-func sampleCounters(fs procfs.FS) ([]columns.THPCounter, error) {
-	vm, err := fs.Vmstat("thp_")
-	if err != nil {
-		return nil, err
+// rows turns one sample into table rows: the counters that moved since
+// prev (since boot when prev is nil), or all of them; with rates when
+// the sample has a predecessor.
+func rows(prev, cur []thppkg.Counter, elapsed time.Duration, all bool) []columns.THPCounter {
+	moved := thppkg.Moved(prev, cur)
+	var rates []uint64
+	if prev != nil {
+		rates = thppkg.Rates(prev, cur, elapsed)
 	}
-	t, err := fs.THP()
-	if err != nil {
-		return nil, err
-	}
-	out := make([]columns.THPCounter, 0, len(vm)+16*len(t.Sizes))
-	for _, c := range vm {
-		out = append(out, columns.THPCounter{Name: c.Name, Value: c.Value})
-	}
-	for _, m := range t.Sizes {
-		for _, c := range m.Stats {
-			out = append(out, columns.THPCounter{Size: m.Size, Name: c.Name, Value: c.Value})
+	out := make([]columns.THPCounter, 0, len(cur))
+	for i, c := range cur {
+		if !all && !moved[i] {
+			continue
 		}
-	}
-	return out, nil
-}
-
-// setRates fills cur's rates from prev over elapsed; a counter that went
-// down (or is new) rates 0.
-func setRates(prev, cur []columns.THPCounter, elapsed time.Duration) {
-	type key struct {
-		size uint64
-		name string
-	}
-	old := make(map[key]uint64, len(prev))
-	for _, c := range prev {
-		old[key{c.Size, c.Name}] = c.Value
-	}
-	for i := range cur {
-		var rate uint64
-		if v, ok := old[key{cur[i].Size, cur[i].Name}]; ok && cur[i].Value >= v && elapsed > 0 {
-			rate = uint64(float64(cur[i].Value-v) / elapsed.Seconds())
+		r := columns.THPCounter{Size: c.Size, Name: c.Name, Value: c.Value}
+		if rates != nil {
+			r.Rate = &rates[i]
 		}
-		cur[i].Rate = &rate
+		out = append(out, r)
 	}
+	return out
 }
 
 func statsRun(opts *StatsOptions) error {
@@ -103,35 +96,61 @@ func statsRun(opts *StatsOptions) error {
 	if done || err != nil {
 		return err
 	}
-	fs := opts.Factory.FS
-	prev, err := sampleCounters(fs)
+	c := client(opts.Factory)
+	now := opts.Factory.Now
+	if now == nil {
+		now = time.Now
+	}
+	// emit prints one sample: a table for people, one line of JSON for scripts.
+	emit := func(title string, at time.Time, rs []columns.THPCounter) error {
+		t := cols.Build("counters", title, rs)
+		if ropts.Format != table.JSON {
+			return table.Render(opts.IO.Out, ropts, t)
+		}
+		var doc bytes.Buffer
+		if err := table.Render(&doc, ropts, t); err != nil {
+			return err
+		}
+		var compact bytes.Buffer
+		if err := json.Compact(&compact, doc.Bytes()); err != nil {
+			return err
+		}
+		// {"counters":[...]} becomes {"time":"...","counters":[...]}.
+		stamp, _ := json.Marshal(at.UTC().Format(time.RFC3339Nano))
+		line := append([]byte(`{"time":`), stamp...)
+		line = append(line, ',')
+		line = append(line, bytes.TrimPrefix(compact.Bytes(), []byte("{"))...)
+		_, err := opts.IO.Out.Write(append(line, '\n'))
+		return err
+	}
+
+	prev, err := c.Counters()
 	if err != nil {
 		return fmt.Errorf("thp stats: %w", err)
 	}
+	last := now()
 	if opts.Interval == 0 {
-		return table.Render(opts.IO.Out, ropts, cols.Build("counters", "THP Counters", prev))
+		return emit("THP Counters", last, rows(nil, prev, 0, opts.All))
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	tick := time.NewTicker(opts.Interval)
 	defer tick.Stop()
-	last := time.Now()
 	for n := uint64(0); opts.Count == 0 || n < opts.Count; n++ {
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-tick.C:
 		}
-		cur, err := sampleCounters(fs)
+		cur, err := c.Counters()
 		if err != nil {
 			return fmt.Errorf("thp stats: %w", err)
 		}
-		now := time.Now()
-		setRates(prev, cur, now.Sub(last))
-		if err := table.Render(opts.IO.Out, ropts, cols.Build("counters", "THP Counters at "+now.Format(time.TimeOnly), cur)); err != nil {
+		at := now()
+		if err := emit("THP Counters at "+at.Format(time.TimeOnly), at, rows(prev, cur, at.Sub(last), opts.All)); err != nil {
 			return err
 		}
-		prev, last = cur, now
+		prev, last = cur, at
 	}
 	return nil
 }

@@ -4,14 +4,16 @@
 package thp
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/ipcctl/ipcctl/internal/cli/cmdutil"
-	"github.com/ipcctl/ipcctl/internal/cli/hugepage"
 	"github.com/ipcctl/ipcctl/internal/columns"
 	"github.com/ipcctl/ipcctl/internal/iostreams"
 	"github.com/ipcctl/ipcctl/internal/table"
+	"github.com/ipcctl/ipcctl/pkg/errclass"
 	"github.com/ipcctl/ipcctl/pkg/procfs"
+	thppkg "github.com/ipcctl/ipcctl/pkg/thp"
 	"github.com/spf13/cobra"
 )
 
@@ -39,6 +41,7 @@ Keys are the ones 'ipcctl thp set KEY=VALUE' takes. Replaces hugeadm
   ipcctl thp --json
   ipcctl thp set enabled=madvise
   ipcctl thp stats --interval 1s
+  ipcctl thp stats --all --json
   ipcctl thp top`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -48,10 +51,37 @@ Keys are the ones 'ipcctl thp set KEY=VALUE' takes. Replaces hugeadm
 			return statusRun(opts)
 		},
 	}
-	hugepage.AddRootFlag(cmd, f)
+	addRootFlag(cmd, f)
 	cmdutil.AddOutputFlags(cmd, &opts.Output)
 	cmd.AddCommand(NewCmdSet(f, nil), NewCmdStats(f, nil), NewCmdTop(f, nil))
 	return cmd
+}
+
+// addRootFlag adds the hidden --fs-root flag, for tests only: it points
+// every /proc and /sys read and write of the command at a fixture tree.
+// (hugepage has the same flag; one root-level hook is to replace both.)
+func addRootFlag(cmd *cobra.Command, f *cmdutil.Factory) {
+	var root string
+	cmd.PersistentFlags().StringVar(&root, "fs-root", "", "read and write /proc and /sys below `DIR` (for tests)")
+	_ = cmd.PersistentFlags().MarkHidden("fs-root")
+	cmd.PersistentPreRunE = func(*cobra.Command, []string) error {
+		if root != "" {
+			f.FS = procfs.FS(root)
+		}
+		return nil
+	}
+}
+
+// client is the THP handle of the factory's filesystem.
+func client(f *cmdutil.Factory) *thppkg.Client { return thppkg.New(f.FS) }
+
+// usageErr makes an error of class errclass.Usage from pkg/thp a usage
+// error (exit 2) with the command's prefix.
+func usageErr(prefix string, err error) error {
+	if errors.Is(err, errclass.Usage) {
+		return cmdutil.FlagErrorf("%s: %w", prefix, err)
+	}
+	return fmt.Errorf("%s: %w", prefix, err)
 }
 
 // settingRows lists every setting under the key `thp set` uses.
@@ -71,34 +101,19 @@ func statusRun(opts *Options) error {
 	if done || err != nil {
 		return err
 	}
-	fs := opts.Factory.FS
-	t, err := fs.THP()
+	c := client(opts.Factory)
+	t, err := c.Settings()
 	if err != nil {
 		return fmt.Errorf("thp: %w", err)
 	}
-	usage, err := readUsage(fs)
+	u, err := c.Usage()
 	if err != nil {
 		return fmt.Errorf("thp: %w", err)
 	}
+	usage := columns.THPUsage{Meminfo: u.Meminfo, NrAnonTHP: u.NrAnonTHP}
 	return table.Render(opts.IO.Out, ropts,
 		cols.Build("settings", "Transparent Huge Pages", settingRows(t)),
 		columns.MTHPSizes().Build("sizes", "Multi-size THP", t.Sizes),
 		columns.THPUsageColumns().Build("usage", "THP Memory", []columns.THPUsage{usage}),
 	)
-}
-
-func readUsage(fs procfs.FS) (columns.THPUsage, error) {
-	mi, err := fs.Meminfo()
-	if err != nil {
-		return columns.THPUsage{}, err
-	}
-	u := columns.THPUsage{Meminfo: mi}
-	vm, err := fs.Vmstat("nr_anon_transparent_hugepages")
-	if err != nil {
-		return u, err
-	}
-	if len(vm) > 0 {
-		u.NrAnonTHP = &vm[0].Value
-	}
-	return u, nil
 }

@@ -1,6 +1,7 @@
 package thp_test
 
 import (
+	"encoding/json"
 	"os"
 	"strings"
 	"testing"
@@ -26,6 +27,8 @@ func TestGolden(t *testing.T) {
 			{"status.export", []string{"thp", "--export"}},
 			{"stats.human", []string{"thp", "stats"}},
 			{"stats.json", []string{"thp", "stats", "--json"}},
+			{"stats-all.human", []string{"thp", "stats", "--all"}},
+			{"stats-all.json", []string{"thp", "stats", "--all", "--json"}},
 			{"top.human", []string{"thp", "top"}},
 			{"top.json", []string{"thp", "top", "--json", "-o", "+hugetlb"}},
 		} {
@@ -50,6 +53,9 @@ func TestNewCmdStats(t *testing.T) {
 		{[]string{"--count", "3"}, 0, 0, true},
 		{[]string{"--interval", "0s"}, 0, 0, true},
 		{[]string{"--interval", "-1s"}, 0, 0, true},
+		{[]string{"--interval", "1d", "--count", "2"}, 24 * time.Hour, 2, false},
+		{[]string{"--interval", "1w"}, 7 * 24 * time.Hour, 0, false},
+		{[]string{"--interval", "1x"}, 0, 0, true},
 	} {
 		ios, _, _, _ := iostreams.Test()
 		var got *thp.StatsOptions
@@ -71,12 +77,36 @@ func TestNewCmdStats(t *testing.T) {
 
 func TestStatsIntervalPrintsRates(t *testing.T) {
 	fs := hptest.Copy(t, "numa2")
-	r := hptest.Run(t, fs, "thp", "stats", "--interval", "10ms", "--count", "2", "--raw", "-o", "counter,rate")
+	r := hptest.Run(t, fs, "thp", "stats", "--interval", "10ms", "--count", "2", "--raw", "-o", "counter,rate", "--all")
 	if r.Code != 0 {
 		t.Fatalf("exit %d: %s", r.Code, r.Stderr)
 	}
 	if n := strings.Count(r.Stdout, "thp_fault_alloc 0\n"); n != 2 {
 		t.Errorf("want 2 samples with rate 0:\n%s", r.Stdout)
+	}
+	// Nothing moves in a fixture: without --all each sample is empty.
+	r = hptest.Run(t, fs, "thp", "stats", "--interval", "10ms", "--count", "2", "--raw", "-n", "-o", "counter")
+	if r.Code != 0 || r.Stdout != "" {
+		t.Errorf("unmoved counters shown: exit %d, %q", r.Code, r.Stdout)
+	}
+}
+
+// Each sample is one JSON document on one line, with its time.
+func TestStatsJSONIsOneLinePerSample(t *testing.T) {
+	fs := hptest.Copy(t, "numa2")
+	r := hptest.Run(t, fs, "thp", "stats", "--interval", "10ms", "--count", "3", "--json", "--all")
+	lines := strings.Split(strings.TrimSuffix(r.Stdout, "\n"), "\n")
+	if r.Code != 0 || len(lines) != 3 {
+		t.Fatalf("exit %d, %d lines: %q", r.Code, len(lines), r.Stdout)
+	}
+	for _, l := range lines {
+		var doc struct {
+			Time     time.Time        `json:"time"`
+			Counters []map[string]any `json:"counters"`
+		}
+		if err := json.Unmarshal([]byte(l), &doc); err != nil || doc.Time.IsZero() || len(doc.Counters) == 0 || doc.Counters[0]["rate"] == nil {
+			t.Errorf("sample %q: %v %+v", l, err, doc)
+		}
 	}
 }
 

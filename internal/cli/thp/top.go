@@ -1,15 +1,12 @@
 package thp
 
 import (
-	"cmp"
 	"fmt"
-	"slices"
 
 	"github.com/ipcctl/ipcctl/internal/cli/cmdutil"
 	"github.com/ipcctl/ipcctl/internal/columns"
 	"github.com/ipcctl/ipcctl/internal/iostreams"
 	"github.com/ipcctl/ipcctl/internal/table"
-	"github.com/ipcctl/ipcctl/pkg/procfs"
 	"github.com/spf13/cobra"
 )
 
@@ -31,6 +28,8 @@ func NewCmdTop(f *cmdutil.Factory, runF func(*TopOptions) error) *cobra.Command 
 first, with their resident memory and whether THP is enabled for them.
 Processes that exit while being read, or whose files cannot be read, are
 skipped.`,
+		Example: `  ipcctl thp top
+  ipcctl thp top --limit 0 --json`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if opts.Limit < 0 {
@@ -47,50 +46,12 @@ skipped.`,
 	return cmd
 }
 
-// TopProcesses reads every process's THP use, largest AnonHugePages
-// first (then RSS, then pid); vanished or unreadable processes are skipped.
-func TopProcesses(fs procfs.FS, limit int) ([]procfs.ProcHuge, error) {
-	pids, err := fs.PIDs()
-	if err != nil {
-		return nil, err
-	}
-	// Rank on smaps_rollup alone; read status only for the processes shown.
-	procs, err := fs.ProcRollups(pids)
-	if err != nil {
-		return nil, err
-	}
-	val := func(p *uint64) uint64 {
-		if p == nil {
-			return 0
-		}
-		return *p
-	}
-	slices.SortFunc(procs, func(a, b procfs.ProcHuge) int {
-		return cmp.Or(cmp.Compare(val(b.AnonHugePages), val(a.AnonHugePages)),
-			cmp.Compare(val(b.RSS), val(a.RSS)), cmp.Compare(a.PID, b.PID))
-	})
-	shown := procs[:0]
-	for _, p := range procs {
-		if limit > 0 && len(shown) == limit {
-			break
-		}
-		if err := fs.ProcStatus(&p); err != nil {
-			if procfs.ErrVanished(err) {
-				continue
-			}
-			return nil, err
-		}
-		shown = append(shown, p)
-	}
-	return shown, nil
-}
-
 func topRun(opts *TopOptions) error {
 	ropts, cols, done, err := cmdutil.Listing(&opts.Output, opts.Factory, "processes", columns.THPProcesses())
 	if done || err != nil {
 		return err
 	}
-	procs, err := TopProcesses(opts.Factory.FS, opts.Limit)
+	procs, err := client(opts.Factory).TopProcesses(opts.Limit)
 	if err != nil {
 		return fmt.Errorf("thp top: %w", err)
 	}
