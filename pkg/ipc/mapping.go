@@ -12,12 +12,21 @@ type Mapping struct {
 	unmap    func([]byte) error
 	once     sync.Once
 	err      error
+	// dev and ino identify the file behind the mapping, when it has one
+	// in a filesystem the caller can name (a POSIX object's /dev/shm file).
+	dev, ino uint64
+	hasFile  bool
 }
 
 // NewMapping wraps mapped bytes; unmap (nil for none) runs once on Close.
 func NewMapping(data []byte, writable bool, unmap func([]byte) error) *Mapping {
 	return &Mapping{data: data, writable: writable, unmap: unmap}
 }
+
+// FileID returns the device and inode of the file behind the mapping, so
+// that a caller can refuse to write its output over the object it reads.
+// ok is false for memory with no such file (a System V segment).
+func (m *Mapping) FileID() (dev, ino uint64, ok bool) { return m.dev, m.ino, m.hasFile }
 
 // Bytes is the mapped memory; it is invalid after Close. Writing to it
 // needs a writable mapping, else the process faults.

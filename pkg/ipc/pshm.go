@@ -160,19 +160,23 @@ func (c *Client) PshmAttach(name string, writable bool) (*Mapping, error) {
 		return nil, notFound(err)
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
+	var st unix.Stat_t
+	if err := unix.Fstat(int(f.Fd()), &st); err != nil {
+		return nil, &fs.PathError{Op: "fstat", Path: path, Err: err}
 	}
-	if fi.Size() == 0 {
-		return NewMapping([]byte{}, writable, nil), nil
+	withFile := func(m *Mapping) *Mapping {
+		m.dev, m.ino, m.hasFile = st.Dev, st.Ino, true
+		return m
 	}
-	if uint64(fi.Size()) > uint64(^uint(0)>>1) {
+	if st.Size == 0 {
+		return withFile(NewMapping([]byte{}, writable, nil)), nil
+	}
+	if uint64(st.Size) > uint64(^uint(0)>>1) {
 		return nil, fmt.Errorf("%s: %w", path, unix.EFBIG)
 	}
-	data, err := unix.Mmap(int(f.Fd()), 0, int(fi.Size()), prot, unix.MAP_SHARED)
+	data, err := unix.Mmap(int(f.Fd()), 0, int(st.Size), prot, unix.MAP_SHARED)
 	if err != nil {
 		return nil, &fs.PathError{Op: "mmap", Path: path, Err: err}
 	}
-	return NewMapping(data, writable, unix.Munmap), nil
+	return withFile(NewMapping(data, writable, unix.Munmap)), nil
 }

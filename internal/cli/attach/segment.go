@@ -2,6 +2,7 @@ package attach
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -11,6 +12,8 @@ import (
 	"github.com/ipcctl/ipcctl/internal/cli/cmdutil"
 	"github.com/ipcctl/ipcctl/internal/hexdump"
 	"github.com/ipcctl/ipcctl/internal/iostreams"
+	"github.com/ipcctl/ipcctl/internal/outfile"
+	"github.com/ipcctl/ipcctl/pkg/errclass"
 	"github.com/ipcctl/ipcctl/pkg/ipc"
 	"github.com/spf13/cobra"
 )
@@ -164,15 +167,6 @@ func (o *Options) validate() error {
 
 func attachRun(opts *Options) error {
 	label := opts.kind.label(opts)
-	var out io.Writer = opts.IO.Out
-	if opts.Out != "" {
-		f, err := os.Create(opts.Out)
-		if err != nil {
-			return fmt.Errorf("attach %s: %w", label, err)
-		}
-		defer f.Close()
-		out = f
-	}
 	wait := opts.WaitHeld
 	if opts.Hold && wait == nil {
 		// Catch the signals before attaching: one that comes between the
@@ -186,9 +180,29 @@ func attachRun(opts *Options) error {
 	if err != nil {
 		return fmt.Errorf("attach %s: %w", label, err)
 	}
+	// --out is made only once the object is there, and replaces FILE
+	// only once everything was read: a missing object or a failed read
+	// leaves an existing FILE as it was.
+	var out io.Writer = opts.IO.Out
+	var of *outfile.File
+	if opts.Out != "" {
+		var sources []outfile.Source
+		if dev, ino, ok := m.FileID(); ok {
+			sources = append(sources, outfile.Source{Dev: dev, Ino: ino, What: label})
+		}
+		if of, err = outfile.Create(opts.Out, sources...); err != nil {
+			m.Close()
+			if errors.Is(err, errclass.Usage) {
+				err = cmdutil.FlagErrorWrap(err)
+			}
+			return fmt.Errorf("attach %s: %w", label, err)
+		}
+		defer of.Abort()
+		out = of
+	}
 	err = useSegment(opts, m, out)
-	if err == nil && opts.Out != "" {
-		err = out.(*os.File).Close()
+	if err == nil && of != nil {
+		err = of.Commit()
 	}
 	if err == nil && opts.Hold {
 		hold(opts, label, m, readOnly, wait)

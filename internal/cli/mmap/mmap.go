@@ -13,6 +13,8 @@ import (
 
 	"github.com/ipcctl/ipcctl/internal/cli/cmdutil"
 	"github.com/ipcctl/ipcctl/internal/iostreams"
+	"github.com/ipcctl/ipcctl/internal/outfile"
+	"github.com/ipcctl/ipcctl/pkg/errclass"
 	"github.com/ipcctl/ipcctl/pkg/mmaputil"
 	"github.com/spf13/cobra"
 	"golang.org/x/sys/unix"
@@ -117,7 +119,7 @@ named like a subcommand, write ./anon.
 	fl.BoolVar(&opts.Grow, "grow", false, "extend the file (ftruncate) when offset+length is past its end")
 	fl.BoolVar(&opts.Populate, "populate", false, "MAP_POPULATE: fault every page in at map time")
 	fl.BoolVar(&opts.Read, "read", false, "write the mapped bytes, nothing added, to stdout (or --out)")
-	fl.StringVar(&opts.Out, "out", "", "with --read: write to `FILE` instead of stdout")
+	fl.StringVar(&opts.Out, "out", "", "with --read or --hexdump: write to `FILE` instead of stdout (replaced only when all is written)")
 	fl.BoolVar(&opts.Hexdump, "hexdump", false, "with --read: print a canonical hex+ASCII dump instead")
 	fl.StringVar(&opts.Write, "write", "", "write `DATA` into the mapping at --at")
 	fl.StringVar(&opts.In, "in", "", "write the contents of `FILE` (- for stdin) into the mapping at --at")
@@ -131,7 +133,6 @@ named like a subcommand, write ./anon.
 	cmd.MarkFlagsMutuallyExclusive("shared", "private")
 	cmd.MarkFlagsMutuallyExclusive("write", "in")
 	cmd.MarkFlagsMutuallyExclusive("sync", "async")
-	cmd.MarkFlagsMutuallyExclusive("out", "hexdump")
 	_ = cmd.RegisterFlagCompletionFunc("advise", cobra.FixedCompletions(adviceNames, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("prot", cobra.FixedCompletions([]string{"r", "rw", "rx", "rwx"}, cobra.ShellCompDirectiveNoFileComp))
 
@@ -207,23 +208,8 @@ func mmapRun(opts *Options) error {
 	if opts.Grow && length == 0 {
 		return cmdutil.FlagErrorf("--grow needs --length: the size to map (and grow the file to)")
 	}
-	var data []byte
-	switch {
-	case opts.HasWrite:
-		data = []byte(opts.Write)
-	case opts.In == "-":
-		if data, err = io.ReadAll(opts.IO.In); err != nil {
-			return fmt.Errorf("mmap: reading stdin: %w", err)
-		}
-	case opts.In != "":
-		if data, err = os.ReadFile(opts.In); err != nil {
-			return fmt.Errorf("mmap: --in: %w", err)
-		}
-	}
-	// With the length known, a write that cannot fit is refused before
-	// anything (--grow) touches the file.
-	if writing && length > 0 && (at > length || int64(len(data)) > length-at) {
-		return cmdutil.FlagErrorf("mmap %s: writing %d bytes at %d ends past the mapping (%d bytes)", opts.Path, len(data), at, length)
+	if writing && length > 0 && at > length {
+		return cmdutil.FlagErrorf("mmap %s: --at %d is past the end of the mapping (%d bytes)", opts.Path, at, length)
 	}
 
 	// The file must be writable only when writes can reach it (or it grows).
@@ -237,6 +223,25 @@ func mmapRun(opts *Options) error {
 		return fmt.Errorf("mmap: %w", err)
 	}
 	defer file.Close()
+	var data []byte
+	if writing {
+		// A write that cannot fit is refused before anything (--grow)
+		// touches the file, and input is read only as far as it fits:
+		// --in /dev/zero must not read for ever.
+		mapLen := length
+		if mapLen == 0 {
+			if fi, err := file.Stat(); err == nil {
+				mapLen = max(fi.Size()-offset, 0)
+			}
+		}
+		room := uint64(max(mapLen-at, 0))
+		if data, err = writeData(opts, room); err != nil {
+			return err
+		}
+		if uint64(len(data)) > room {
+			return cmdutil.FlagErrorf("mmap %s: writing %s at %d ends past the mapping (%d bytes); nothing written", opts.Path, describe(opts, data, room), at, mapLen)
+		}
+	}
 	m, err := mmaputil.MapFile(file, mmaputil.FileOptions{
 		Offset: offset, Length: length, Prot: prot, Private: opts.Private, Populate: opts.Populate, Grow: opts.Grow,
 	})
@@ -286,7 +291,7 @@ func mmapRun(opts *Options) error {
 		}
 	}
 	if opts.Read {
-		if err := readOut(opts, m, offset); err != nil {
+		if err := readOut(opts, file, m, offset); err != nil {
 			return err
 		}
 	} else {
@@ -307,23 +312,65 @@ func mmapRun(opts *Options) error {
 	return nil
 }
 
-// readOut writes the mapped bytes: raw, or as a hexdump with file offsets.
-func readOut(opts *Options, m *mmaputil.Mapping, offset int64) error {
+// writeData returns what --write or --in writes, reading --in (a file,
+// or stdin for -) no further than room+1 bytes.
+func writeData(opts *Options, room uint64) ([]byte, error) {
+	if opts.HasWrite {
+		return []byte(opts.Write), nil
+	}
+	path := opts.In
+	if path == "-" {
+		path = "" // stdin
+	}
+	data, _, err := cmdutil.ReadInput(opts.IO.In, path, room)
+	if err != nil {
+		return nil, fmt.Errorf("mmap: --in: %w", err)
+	}
+	return data, nil
+}
+
+// describe says how much a refused write was.
+func describe(opts *Options, data []byte, room uint64) string {
+	if opts.HasWrite {
+		return fmt.Sprintf("%d bytes", len(data))
+	}
+	from := opts.In
+	if from == "-" {
+		from = "stdin"
+	}
+	return fmt.Sprintf("more than %d bytes from %s", room, from)
+}
+
+// readOut writes the mapped bytes: raw, or as a hexdump with file
+// offsets. --out FILE is replaced only once everything was written, and
+// never by the file being mapped.
+func readOut(opts *Options, file *os.File, m *mmaputil.Mapping, offset int64) error {
+	out := opts.IO.Out
+	var of *outfile.File
 	if opts.Out != "" {
-		f, err := os.Create(opts.Out)
+		src, err := outfile.SourceOf(file, opts.Path)
 		if err != nil {
-			return fmt.Errorf("mmap: --out: %w", err)
+			return fmt.Errorf("mmap: %w", err)
 		}
-		defer f.Close()
-		if _, err := m.WriteTo(f); err != nil {
-			return fmt.Errorf("mmap: --out: %w", err)
+		if of, err = outfile.Create(opts.Out, src); err != nil {
+			if errors.Is(err, errclass.Usage) {
+				err = cmdutil.FlagErrorWrap(err)
+			}
+			return fmt.Errorf("mmap: %w", err)
 		}
-		return f.Close()
+		defer of.Abort()
+		out = of.File()
 	}
+	var err error
 	if opts.Hexdump {
-		return hexdump(opts.IO.Out, m.Bytes(), offset)
+		err = hexdump(out, m.Bytes(), offset)
+	} else {
+		_, err = m.WriteTo(out)
 	}
-	if _, err := m.WriteTo(opts.IO.Out); err != nil {
+	if err == nil && of != nil {
+		err = of.Commit()
+	}
+	if err != nil {
 		return fmt.Errorf("mmap: writing output: %w", err)
 	}
 	return nil
