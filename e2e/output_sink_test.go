@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"os/exec"
+	"strings"
 	"testing"
 
 	"github.com/ipcctl/ipcctl/internal/testutil"
@@ -34,5 +35,15 @@ func TestDevNullReadWriteIsASink(t *testing.T) {
 				t.Errorf("ipcctl %v %s: exit %d %q, want 0", args, redirect, r.Code, r.Stderr)
 			}
 		}
+	}
+}
+
+// TestLostOutputFails: a verb whose only result is what it prints fails
+// when that cannot be written (stdout on /dev/full).
+func TestLostOutputFails(t *testing.T) {
+	nstest.Require(t)
+	cmd := exec.Command("sh", "-c", `exec "$0" key "$1" 1 >/dev/full`, testutil.Binary(t), t.TempDir())
+	if r := testutil.RunCmd(t, cmd); r.Code != 1 || !strings.Contains(r.Stderr, "no space left") {
+		t.Errorf("key >/dev/full: exit %d %q, want 1", r.Code, r.Stderr)
 	}
 }

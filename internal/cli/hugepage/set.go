@@ -157,7 +157,10 @@ func setRun(opts *SetOptions) error {
 	}
 	if opts.DryRun {
 		for _, w := range writes {
-			fmt.Fprintf(opts.IO.Out, "would write %d to %s (now %d)\n", w.value, fs.Path(w.rel), w.cur)
+			// The plan is all a dry run gives: output that is lost is a failure.
+			if _, err := fmt.Fprintf(opts.IO.Out, "would write %d to %s (now %d)\n", w.value, fs.Path(w.rel), w.cur); err != nil {
+				return fmt.Errorf("hugepage set %s --dry-run: writing output: %w", name, err)
+			}
 		}
 		return nil
 	}

@@ -158,7 +158,10 @@ func setRun(opts *SetOptions) error {
 	}
 	if opts.DryRun {
 		for _, w := range writes {
-			fmt.Fprintf(opts.IO.Out, "would write %s to %s (now %s)\n", w.value, fs.Path(w.rel), w.cur.Value)
+			// The plan is all a dry run gives: output that is lost is a failure.
+			if _, err := fmt.Fprintf(opts.IO.Out, "would write %s to %s (now %s)\n", w.value, fs.Path(w.rel), w.cur.Value); err != nil {
+				return fmt.Errorf("thp set --dry-run: writing output: %w", err)
+			}
 		}
 		return nil
 	}
