@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/ipcctl/ipcctl/pkg/mmaputil"
 	"golang.org/x/sys/unix"
 )
 
@@ -79,8 +80,10 @@ type PshmCreateOptions struct {
 }
 
 // PshmCreate creates an object exclusively: an existing name fails with
-// an error matching fs.ErrExist (EEXIST) unless o.Reuse.
-// Equivalent to: shm_open(NAME, O_CREAT|O_EXCL|O_RDWR, MODE) + ftruncate.
+// an error matching fs.ErrExist (EEXIST) unless o.Reuse. Its pages are
+// allocated (fallocate) so that the object is backed before anyone maps
+// it: a /dev/shm without room for it refuses it here, and nothing is left.
+// Equivalent to: shm_open(NAME, O_CREAT|O_EXCL|O_RDWR, MODE) + ftruncate + fallocate.
 func (c *Client) PshmCreate(name string, o PshmCreateOptions) (Pshm, error) {
 	path, err := c.pshmPath(name)
 	if err != nil {
@@ -100,6 +103,11 @@ func (c *Client) PshmCreate(name string, o PshmCreateOptions) (Pshm, error) {
 	err = unix.Fchmod(int(f.Fd()), o.Mode&0o7777) // exact, whatever the umask
 	if err == nil {
 		err = f.Truncate(int64(o.Size))
+	}
+	if err == nil && o.Size > 0 {
+		// Allocate every page now: on a full /dev/shm the create fails
+		// here instead of every later user faulting on a sparse object.
+		err = allocate(f, 0, 0, int64(o.Size))
 	}
 	if err != nil {
 		os.Remove(path) // leave no half-made object
@@ -166,6 +174,12 @@ func (c *Client) PshmAttach(name string, writable bool) (*Mapping, error) {
 	}
 	withFile := func(m *Mapping) *Mapping {
 		m.dev, m.ino, m.hasFile = st.Dev, st.Ino, true
+		m.reason = func(off int64) string {
+			if off < 0 {
+				off = st.Size - 1 // somewhere: a file now shorter was cut under it
+			}
+			return mmaputil.FileFaultReason(path, off)
+		}
 		return m
 	}
 	if st.Size == 0 {

@@ -198,7 +198,7 @@ func attachRun(opts *Options) error {
 			return fmt.Errorf("attach %s: %w", label, err)
 		}
 		defer of.Abort()
-		out = of
+		out = of.File() // a file: the kernel copies straight from the mapping
 	}
 	err = useSegment(opts, m, out)
 	if err == nil && of != nil {
@@ -232,8 +232,8 @@ func useSegment(opts *Options, m *ipc.Mapping, out io.Writer) error {
 		if err != nil {
 			return err
 		}
-		copy(m.Bytes()[opts.Offset:], data)
-		return nil
+		_, err = m.WriteAt(data, int64(opts.Offset))
+		return err
 	}
 	n := room
 	if opts.Length != nil {
@@ -242,14 +242,17 @@ func useSegment(opts *Options, m *ipc.Mapping, out io.Writer) error {
 		}
 		n = *opts.Length
 	}
-	region := m.Bytes()[opts.Offset : opts.Offset+n]
 	if opts.Hexdump {
 		if n == 0 && opts.Length != nil {
 			return nil // as hexdump -n 0: not even the offset line
 		}
-		return hexdump.Write(out, region, opts.Offset)
+		d := hexdump.NewWriter(out, opts.Offset)
+		if _, err := m.CopyTo(d, int64(opts.Offset), int64(n)); err != nil {
+			return err
+		}
+		return d.Close()
 	}
-	_, err := out.Write(region)
+	_, err := m.CopyTo(out, int64(opts.Offset), int64(n))
 	return err
 }
 

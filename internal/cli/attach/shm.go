@@ -34,7 +34,7 @@ var shmKind = func() *segmentKind {
 			if err != nil {
 				return nil, err
 			}
-			return ipc.NewMapping(a.Bytes(), !readOnly, func([]byte) error { return a.Detach() }), nil
+			return a.Mapping(), nil
 		},
 		label: func(opts *Options) string { return fmt.Sprintf("shm %d", opts.ID) },
 	}

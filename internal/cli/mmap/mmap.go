@@ -3,15 +3,14 @@
 package mmap
 
 import (
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"os"
 	"strings"
 
 	"github.com/ipcctl/ipcctl/internal/cli/cmdutil"
+	"github.com/ipcctl/ipcctl/internal/hexdump"
 	"github.com/ipcctl/ipcctl/internal/iostreams"
 	"github.com/ipcctl/ipcctl/internal/outfile"
 	"github.com/ipcctl/ipcctl/pkg/errclass"
@@ -170,7 +169,7 @@ func usageIfBadInput(err error) error {
 	return err
 }
 
-func mmapRun(opts *Options) error {
+func mmapRun(opts *Options) (err error) {
 	offset, err := parseOffset("offset", opts.Offset)
 	if err != nil {
 		return err
@@ -252,6 +251,14 @@ func mmapRun(opts *Options) error {
 		return usageIfBadInput(fmt.Errorf("mmap: %w", err))
 	}
 	defer m.Close()
+	// A --grow whose work then fails gives the file its old size back.
+	defer func() {
+		if err != nil {
+			if uerr := m.UndoGrow(); uerr != nil {
+				err = fmt.Errorf("%w; restoring the size failed too: %v", err, uerr)
+			}
+		}
+	}()
 
 	if hasAdvice {
 		if err := m.Advise(adv); err != nil {
@@ -267,7 +274,9 @@ func mmapRun(opts *Options) error {
 		if at > int64(m.Len()) || int64(len(data)) > int64(m.Len())-at {
 			return cmdutil.FlagErrorf("mmap %s: writing %d bytes at %d ends past the mapping (%d bytes)", opts.Path, len(data), at, m.Len())
 		}
-		copy(m.Bytes()[at:], data)
+		if _, err := m.WriteAt(data, at); err != nil {
+			return fmt.Errorf("mmap %s: %w", opts.Path, err)
+		}
 		if opts.Private {
 			fmt.Fprintf(opts.IO.ErrOut, "ipcctl: mmap %s: wrote %d bytes at %d to a private mapping: the change was private, the file is unchanged\n", opts.Path, len(data), at)
 		}
@@ -363,7 +372,10 @@ func readOut(opts *Options, file *os.File, m *mmaputil.Mapping, offset int64) er
 	}
 	var err error
 	if opts.Hexdump {
-		err = hexdump(out, m.Bytes(), offset)
+		d := hexdump.NewWriter(out, uint64(offset))
+		if _, err = m.WriteTo(d); err == nil {
+			err = d.Close()
+		}
 	} else {
 		_, err = m.WriteTo(out)
 	}
@@ -374,37 +386,4 @@ func readOut(opts *Options, file *os.File, m *mmaputil.Mapping, offset int64) er
 		return fmt.Errorf("mmap: writing output: %w", err)
 	}
 	return nil
-}
-
-// hexdump writes b like `hexdump -C`, with offsets counted in the file.
-func hexdump(w io.Writer, b []byte, offset int64) error {
-	line := make([]byte, 0, 80)
-	for i := 0; i < len(b); i += 16 {
-		chunk := b[i:min(i+16, len(b))]
-		line = fmt.Appendf(line[:0], "%08x ", offset+int64(i))
-		for j := 0; j < 16; j++ {
-			if j == 8 {
-				line = append(line, ' ')
-			}
-			if j < len(chunk) {
-				line = append(line, ' ')
-				line = hex.AppendEncode(line, chunk[j:j+1])
-			} else {
-				line = append(line, "   "...)
-			}
-		}
-		line = append(line, "  |"...)
-		for _, c := range chunk {
-			if c < 0x20 || c > 0x7e {
-				c = '.'
-			}
-			line = append(line, c)
-		}
-		line = append(line, "|\n"...)
-		if _, err := w.Write(line); err != nil {
-			return fmt.Errorf("mmap: writing output: %w", err)
-		}
-	}
-	_, err := fmt.Fprintf(w, "%08x\n", offset+int64(len(b)))
-	return err
 }
