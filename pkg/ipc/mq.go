@@ -276,8 +276,12 @@ func (c *Client) MqChmod(name string, mode uint32) error {
 }
 
 // MqChown sets a queue's owner, and its group unless gid is nil.
+// 4294967295 ((uid_t)-1, chown's "no change") is refused as a usage error.
 // Equivalent to: `chown UID[:GID] /dev/mqueue/NAME`.
 func (c *Client) MqChown(name string, uid uint32, gid *uint32) error {
+	if err := checkOwner(&uid, gid); err != nil {
+		return err
+	}
 	q, err := c.MqOpen(name, unix.O_RDONLY)
 	if err != nil {
 		return err

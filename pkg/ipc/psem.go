@@ -283,8 +283,12 @@ func (c *Client) PsemChmod(name string, mode uint32) error {
 }
 
 // PsemChown sets a semaphore's owner, and its group unless gid is nil.
+// 4294967295 ((uid_t)-1, chown's "no change") is refused as a usage error.
 // Equivalent to: `chown UID[:GID] /dev/shm/sem.NAME`.
 func (c *Client) PsemChown(name string, uid uint32, gid *uint32) error {
+	if err := checkOwner(&uid, gid); err != nil {
+		return err
+	}
 	path, err := c.psemPath(name)
 	if err != nil {
 		return err

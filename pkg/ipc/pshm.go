@@ -141,8 +141,12 @@ func (c *Client) PshmChmod(name string, mode uint32) error {
 }
 
 // PshmChown sets an object's owner, and its group unless gid is nil.
+// 4294967295 ((uid_t)-1, chown's "no change") is refused as a usage error.
 // Equivalent to: `chown UID[:GID] /dev/shm/NAME`.
 func (c *Client) PshmChown(name string, uid uint32, gid *uint32) error {
+	if err := checkOwner(&uid, gid); err != nil {
+		return err
+	}
 	path, err := c.pshmPath(name)
 	if err != nil {
 		return err

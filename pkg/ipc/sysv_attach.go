@@ -31,7 +31,7 @@ func (c *Client) ShmAttach(id int, opts ShmAttachOptions) (*Attachment, error) {
 	}
 	b, err := unix.SysvShmAttach(id, 0, flags)
 	if err != nil {
-		return nil, notFoundIfGone(err)
+		return nil, sysvErr(KindShm, id, err)
 	}
 	return &Attachment{id: id, b: b, readOnly: opts.ReadOnly}, nil
 }

@@ -81,7 +81,7 @@ func (c *Client) MsgSend(id int, mtype int64, body []byte, flags MsgFlags) error
 				return fmt.Errorf("message of %d bytes is larger than msgmax (%d bytes)", len(body), max)
 			}
 		}
-		return notFoundIfGone(err)
+		return sysvErr(KindMsg, id, err)
 	}
 }
 
@@ -194,7 +194,7 @@ func receiveOnce(id int, buf []byte, msgtyp int64, flags int) (Message, error) {
 	case unix.EIDRM:
 		return Message{}, fmt.Errorf("queue removed while waiting: %w", ErrNotFound)
 	}
-	return Message{}, notFoundIfGone(err)
+	return Message{}, sysvErr(KindMsg, id, err)
 }
 
 // msgBufs holds struct msgbuf buffers for reuse: a receive needs room for

@@ -11,21 +11,21 @@ import (
 // Equivalent to: `ipcrm -m ID`.
 func (c *Client) ShmRemove(id int) error {
 	_, err := sys.Shmctl(id, sys.IPC_RMID, nil)
-	return notFoundIfGone(err)
+	return sysvErr(KindShm, id, err)
 }
 
 // SemRemove removes semaphore set id; blocked semop calls fail with EIDRM.
 // Equivalent to: `ipcrm -s ID`.
 func (c *Client) SemRemove(id int) error {
 	_, err := sys.Semctl(id, 0, sys.IPC_RMID, 0)
-	return notFoundIfGone(err)
+	return sysvErr(KindSem, id, err)
 }
 
 // MsgRemove removes message queue id and every message in it.
 // Equivalent to: `ipcrm -q ID`.
 func (c *Client) MsgRemove(id int) error {
 	_, err := sys.Msgctl(id, sys.IPC_RMID, nil)
-	return notFoundIfGone(err)
+	return sysvErr(KindMsg, id, err)
 }
 
 // Remove removes the System V object of kind k with id.
