@@ -17,3 +17,9 @@ func FincoreBytes(t testing.TB, path string) uint64 {
 	t.Helper()
 	return disktest.FincoreBytes(t, path)
 }
+
+// FincorePages is disktest.FincorePages: fincore's PAGES (resident pages).
+func FincorePages(t testing.TB, path string) uint64 {
+	t.Helper()
+	return disktest.FincorePages(t, path)
+}

@@ -54,3 +54,20 @@ func FincoreBytes(t testing.TB, path string) uint64 {
 	}
 	return v
 }
+
+// FincorePages asks fincore for the PAGES column of path: its resident pages.
+func FincorePages(t testing.TB, path string) uint64 {
+	t.Helper()
+	if _, err := exec.LookPath("fincore"); err != nil {
+		t.Skip("fincore (util-linux) not installed")
+	}
+	out, err := exec.Command("fincore", "--raw", "--noheadings", "--output", "PAGES", path).Output()
+	if err != nil {
+		t.Fatalf("fincore %s: %v", path, err)
+	}
+	v, err := strconv.ParseUint(strings.TrimSpace(string(out)), 10, 64)
+	if err != nil {
+		t.Fatalf("fincore said %q", out)
+	}
+	return v
+}
