@@ -407,20 +407,29 @@ func (s *PosixSem) PostN(n uint32) error {
 	if n == 0 {
 		return nil
 	}
-	d, err := s.load()
-	for err == nil {
-		if v := d & psemValueMask; v+uint64(n) > SemValueMax {
-			return fmt.Errorf("post %s: %d more would take the value from %d past SEM_VALUE_MAX (%d); nothing posted: %w",
-				s.name, n, v, SemValueMax, unix.EOVERFLOW)
+	// One guarded step: the whole compare-and-swap loop (a guard per
+	// atomic would cost more than the post).
+	var d uint64
+	overflow := false
+	err := s.touch("write", func() {
+		d = atomic.LoadUint64(s.data)
+		for {
+			if d&psemValueMask+uint64(n) > SemValueMax {
+				overflow = true
+				return
+			}
+			if atomic.CompareAndSwapUint64(s.data, d, d+uint64(n)) {
+				return
+			}
+			d = atomic.LoadUint64(s.data)
 		}
-		var ok bool
-		if ok, err = s.cas(d, d+uint64(n)); ok || err != nil {
-			break
-		}
-		d, err = s.load()
-	}
+	})
 	if err != nil {
 		return fmt.Errorf("post: %w", err)
+	}
+	if overflow {
+		return fmt.Errorf("post %s: %d more would take the value from %d past SEM_VALUE_MAX (%d); nothing posted: %w",
+			s.name, n, d&psemValueMask, SemValueMax, unix.EOVERFLOW)
 	}
 	if d>>psemNwaitersShift > 0 {
 		if _, e := sys.Futex(s.value, sys.FUTEX_WAKE|s.futexOp, n, nil, nil, 0); e != 0 {
@@ -444,16 +453,18 @@ func (s *PosixSem) TryWait() error {
 }
 
 // tryDecrement is glibc's __new_sem_wait_fast: decrement while positive.
-func (s *PosixSem) tryDecrement() (bool, error) {
-	d, err := s.load()
-	for err == nil && d&psemValueMask != 0 {
-		var ok bool
-		if ok, err = s.cas(d, d-1); ok {
-			return true, nil
+func (s *PosixSem) tryDecrement() (taken bool, err error) {
+	err = s.touch("write", func() {
+		d := atomic.LoadUint64(s.data)
+		for d&psemValueMask != 0 {
+			if atomic.CompareAndSwapUint64(s.data, d, d-1) {
+				taken = true
+				return
+			}
+			d = atomic.LoadUint64(s.data)
 		}
-		d, err = s.load()
-	}
-	return false, err
+	})
+	return taken, err
 }
 
 // Wait decrements the value, blocking while it is zero: for ever

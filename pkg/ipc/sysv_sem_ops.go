@@ -41,8 +41,13 @@ var ErrSemRange = errors.New("would take a semaphore above 32767 (SEMVMX); nothi
 // resumes with what is left of the timeout.
 // Equivalent to: `semop(id, ops, len(ops))` / `semtimedop(...)`.
 func (c *Client) SemOp(id int, ops []SemBuf, flags SemOpFlags, timeout time.Duration) error {
-	if max, err := SemOpMax(); err == nil && len(ops) > max {
-		return errclass.Errorf(errclass.Usage, "%d operations in one call: more than SEMOPM (%d), the most one semop takes; nothing applied", len(ops), max)
+	// One operation spares the extra call (SEMOPM is 500 by default and
+	// anything below 1 is useless); the kernel's own E2BIG is mapped the
+	// same way below.
+	if len(ops) > 1 {
+		if max, err := SemOpMax(); err == nil && len(ops) > max {
+			return errclass.Errorf(errclass.Usage, "%d operations in one call: more than SEMOPM (%d), the most one semop takes; nothing applied", len(ops), max)
+		}
 	}
 	bufs := make([]sys.Sembuf, len(ops))
 	for i, op := range ops {
