@@ -140,7 +140,7 @@ func newSegmentCmd(f *cmdutil.Factory, k *segmentKind, runF func(*Options) error
 	fl.StringVar(&offset, "offset", "", "start at this byte `OFFSET` (default 0)")
 	fl.StringVar(&length, "length", "", "read or dump `SIZE` bytes from --offset, or write at most that (default: to the end)")
 	fl.StringVar(&opts.In, "in", "", "read the data to write from `FILE` (- for stdin)")
-	fl.StringVar(&opts.Out, "out", "", "write the bytes read to `FILE` instead of stdout")
+	fl.StringVar(&opts.Out, "out", "", "write the bytes read to `FILE` instead of stdout (replaced only when all is written)")
 	cmd.MarkFlagsMutuallyExclusive("read", "write", "hexdump")
 	cmd.MarkFlagsMutuallyExclusive("write", "rdonly")
 	return cmd

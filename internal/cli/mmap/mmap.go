@@ -142,7 +142,7 @@ named like a subcommand, write ./anon.
 	fl.BoolVar(&shared, "shared", true, "MAP_SHARED: writes reach the file (the default)")
 	fl.BoolVar(&opts.Private, "private", false, "MAP_PRIVATE: writes stay in this process, the file is unchanged")
 	fl.StringVar(&opts.Prot, "prot", "", "protection: r, rw, rx or rwx (default r, or rw when writing)")
-	fl.StringVar(&opts.Offset, "offset", "0", "start at this byte `OFFSET` of the file (default 0)")
+	fl.StringVar(&opts.Offset, "offset", "0", "start at this byte `OFFSET` of the file")
 	fl.StringVar(&opts.Length, "length", "", "read, dump or map `SIZE` bytes from --offset (default: to the end of the file)")
 	fl.BoolVar(&opts.Grow, "grow", false, "extend the file (fallocate) to --offset+--length, or to the end of the write")
 	fl.BoolVar(&opts.Populate, "populate", false, "MAP_POPULATE: fault every page in at map time")
