@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strings"
 	"time"
 	"unsafe"
 
@@ -183,14 +184,20 @@ func (c *Client) sysvRemoveIfSame(k Kind, id Identity) error {
 	if err != nil {
 		return err
 	}
-	switch {
-	case now.key != id.Key:
-		return replaced(k, id, fmt.Sprintf("key 0x%08x, listed 0x%08x", uint32(now.key), uint32(id.Key)))
-	case now.ctime != id.CTime.Unix():
-		return replaced(k, id, fmt.Sprintf("ctime %s, listed %s", fmtTime(time.Unix(now.ctime, 0)), fmtTime(id.CTime)))
-	case id.Owner != nil && now.uid != *id.Owner:
-		return replaced(k, id, fmt.Sprintf("owner %d, listed %d", now.uid, *id.Owner))
-	case k == KindShm && now.mode&sys.SHM_DEST != 0:
+	var diffs []string
+	if now.key != id.Key {
+		diffs = append(diffs, fmt.Sprintf("key 0x%08x, listed 0x%08x", uint32(now.key), uint32(id.Key)))
+	}
+	if now.ctime != id.CTime.Unix() {
+		diffs = append(diffs, fmt.Sprintf("ctime %s, listed %s", fmtTime(time.Unix(now.ctime, 0)), fmtTime(id.CTime)))
+	}
+	if id.Owner != nil && now.uid != *id.Owner {
+		diffs = append(diffs, fmt.Sprintf("owner %d, listed %d", now.uid, *id.Owner))
+	}
+	if len(diffs) > 0 {
+		return replaced(k, id, strings.Join(diffs, "; "))
+	}
+	if k == KindShm && now.mode&sys.SHM_DEST != 0 {
 		return fmt.Errorf("shm %s is already marked for removal: %w", id, ErrNotFound)
 	}
 	// The kernel has no compare-and-remove: between this IPC_STAT and
@@ -238,19 +245,25 @@ func (c *Client) posixRemoveIfSame(k Kind, id Identity) error {
 	if err != nil {
 		return &fs.PathError{Op: "fstatat", Path: dir + "/" + file, Err: err}
 	}
-	ctime := time.Unix(st.Ctim.Unix())
-	switch {
-	case st.Mode&unix.S_IFMT != unix.S_IFREG:
+	if st.Mode&unix.S_IFMT != unix.S_IFREG {
 		return replaced(k, id, "now not a regular file")
-	case st.Ino != id.Inode:
-		return replaced(k, id, fmt.Sprintf("inode %d, listed %d", st.Ino, id.Inode))
+	}
+	ctime := time.Unix(st.Ctim.Unix())
+	var diffs []string
+	if st.Ino != id.Inode {
+		diffs = append(diffs, fmt.Sprintf("inode %d, listed %d", st.Ino, id.Inode))
+	}
 	// A queue's ctime is not its identity: every send and receive, and
 	// every read of its /dev/mqueue file (a listing's), moves it. Its
 	// inode number is never reused soon (get_next_ino).
-	case k != KindMq && !ctime.Equal(id.CTime):
-		return replaced(k, id, fmt.Sprintf("ctime %s, listed %s", fmtTime(ctime), fmtTime(id.CTime)))
-	case id.Owner != nil && st.Uid != *id.Owner:
-		return replaced(k, id, fmt.Sprintf("owner %d, listed %d", st.Uid, *id.Owner))
+	if k != KindMq && !ctime.Equal(id.CTime) {
+		diffs = append(diffs, fmt.Sprintf("ctime %s, listed %s", fmtTime(ctime), fmtTime(id.CTime)))
+	}
+	if id.Owner != nil && st.Uid != *id.Owner {
+		diffs = append(diffs, fmt.Sprintf("owner %d, listed %d", st.Uid, *id.Owner))
+	}
+	if len(diffs) > 0 {
+		return replaced(k, id, strings.Join(diffs, "; "))
 	}
 	// unlinkat in the directory just checked; a name taken between the
 	// fstatat and here is the one race left (the kernel has no
