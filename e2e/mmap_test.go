@@ -52,7 +52,6 @@ func TestMmapExitCodes(t *testing.T) {
 	os.WriteFile(p, make([]byte, 5000), 0o644)
 	empty := filepath.Join(dir, "empty")
 	os.WriteFile(empty, nil, 0o644)
-	page := strconv.Itoa(os.Getpagesize())
 	fifo := filepath.Join(dir, "fifo")
 	if err := unix.Mkfifo(fifo, 0o644); err != nil {
 		t.Fatal(err)
@@ -69,7 +68,7 @@ func TestMmapExitCodes(t *testing.T) {
 		{[]string{"mmap", "residency", fifo}, 2, "not a regular file"},
 		{[]string{"mmap", "touch", fifo}, 2, "not a regular file"},
 		{[]string{"mmap", "evict", fifo}, 2, "not a regular file"},
-		{[]string{"mmap", p, "--offset", "1000"}, 2, "page size " + page},
+		{[]string{"mmap", p, "--offset", "5000"}, 2, "at or past the end of the file (5000 bytes)"},
 		{[]string{"mmap", p, "--length", "1M"}, 2, "(5000 bytes)"},
 		{[]string{"mmap", p, "--offset", "99999999999999999999"}, 2, "invalid size"},
 		{[]string{"mmap", "residency", dir}, 2, "use --recursive"},
@@ -171,7 +170,7 @@ func TestMmapEvictTouchResidencyAgreeWithFincore(t *testing.T) {
 		t.Errorf("after evict fincore says %d resident bytes", fb)
 	}
 	rows = jsonRows(t, testutil.Run(t, "", "mmap", "residency", p, "--json", "--map"), "residency")
-	if len(rows) != 1 || rows[0]["res"] != float64(0) || rows[0]["pages"] != float64(size/os.Getpagesize()) || !strings.HasPrefix(rows[0]["map"].(string), "....") {
+	if len(rows) != 1 || rows[0]["res"] != float64(0) || rows[0]["pages"] != float64(0) || rows[0]["total"] != float64(size/os.Getpagesize()) || !strings.HasPrefix(rows[0]["map"].(string), "....") {
 		t.Fatalf("residency after evict %v", rows)
 	}
 	rows = jsonRows(t, testutil.Run(t, "", "mmap", "touch", p, "--json"), "touch")
@@ -180,6 +179,11 @@ func TestMmapEvictTouchResidencyAgreeWithFincore(t *testing.T) {
 	}
 	if fb := testutil.FincoreBytes(t, p); fb != size {
 		t.Errorf("after touch fincore says %d resident bytes, want %d", fb, size)
+	}
+	// PAGES means what fincore's does: resident pages; the total has its own column.
+	rows = jsonRows(t, testutil.Run(t, "", "mmap", "residency", p, "--json"), "residency")
+	if fp := testutil.FincorePages(t, p); len(rows) != 1 || rows[0]["pages"] != float64(fp) || rows[0]["total"] != float64(size/os.Getpagesize()) {
+		t.Errorf("residency after touch %v; fincore PAGES %d", rows, fp)
 	}
 	r := testutil.Run(t, "", "mmap", "residency", p, "--raw", "-n", "-o", "res,percent,map")
 	if r.Code != 0 || r.Stdout != strconv.Itoa(size)+" 100.00 "+strings.Repeat("O", 64)+"\n" {

@@ -162,7 +162,7 @@ var readmeRun = map[string]readmeExample{
 	"ipcctl attach shm 42 --read > seg.bin": {setup: `SHM=$(ipcctl create shm --size 8K)`, rewrite: []string{"shm 42", "shm $SHM"}, check: `[ "$(wc -c < seg.bin)" = 8192 ]`},
 	"ipcctl attach shm 42 --hexdump --length 256": {setup: `SHM=$(ipcctl create shm --size 8K)`, rewrite: []string{"shm 42", "shm $SHM"},
 		check: `[ "$(head -1 "$OUT")" = "00000000  00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  |................|" ]`},
-	"ipcctl attach shm 42 --write 'hi' --offset 128": {setup: `SHM=$(ipcctl create shm --size 8K)`, rewrite: []string{"shm 42", "shm $SHM"},
+	"ipcctl attach shm 42 --write=hi --offset 128": {setup: `SHM=$(ipcctl create shm --size 8K)`, rewrite: []string{"shm 42", "shm $SHM"},
 		check: `[ "$(ipcctl attach shm $SHM --read --offset 128 --length 2)" = hi ]`},
 	"ipcctl attach shm 42 --hold --rdonly &": {setup: sysvField + `SHM=$(ipcctl create shm --size 8K)`, rewrite: []string{"shm 42", "shm $SHM"}, hold: true,
 		check: `[ "$(field shm nattch "$SHM")" = 1 ]`},
@@ -217,7 +217,7 @@ var readmeRun = map[string]readmeExample{
 
 	// mmap.
 	"ipcctl mmap data.bin --read --offset 4K --length 4K": {setup: `head -c 16384 /dev/urandom > data.bin`, check: `dd if=data.bin bs=4096 skip=1 count=1 2>/dev/null | cmp -s - "$OUT"`},
-	"ipcctl mmap data.bin --write hello --at 100 --sync": {setup: `head -c 4096 /dev/zero > data.bin`,
+	"ipcctl mmap data.bin --write=hello --offset 100 --sync": {setup: `head -c 4096 /dev/zero > data.bin`,
 		check: `[ "$(dd if=data.bin bs=1 skip=100 count=5 2>/dev/null)" = hello ]`},
 	"ipcctl mmap data.bin --private --write hello": {setup: `head -c 4096 /dev/zero > data.bin; cp data.bin orig.bin`, check: `cmp -s data.bin orig.bin`,
 		codes: map[int]string{0: "the file is unchanged"}},

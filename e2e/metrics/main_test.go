@@ -31,7 +31,7 @@ type objects struct {
 }
 
 const (
-	shmIdleSize   = 65536 // ipcmk: creator gone, never attached (lpid 0)
+	shmIdleSize   = 65536 // ipcmk: creator gone, never attached (lpid 0): orphaned
 	shmOrphanSize = 12288 // python: created, attached, detached, exited
 	shmHeldSize   = 4096  // held by `ipcctl attach --hold`
 	shmDestSize   = 5000  // held, then removed: marked dest

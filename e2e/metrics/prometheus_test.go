@@ -85,8 +85,8 @@ scrape_configs:
 		}{
 			{`ipcctl_shm_segments`, 4},
 			{`ipcctl_shm_bytes`, shmIdleSize + shmOrphanSize + shmHeldSize + shmDestSize},
-			{`ipcctl_shm_orphaned_segments`, 1},
-			{`ipcctl_shm_orphaned_bytes`, shmOrphanSize},
+			{`ipcctl_shm_orphaned_segments`, 2},
+			{`ipcctl_shm_orphaned_bytes`, shmOrphanSize + shmIdleSize},
 			{`ipcctl_shm_dest_segments`, 1},
 			{fmt.Sprintf(`ipcctl_shm_segment_size_bytes{id="%d"}`, o.shmOrphan), shmOrphanSize},
 			{fmt.Sprintf(`ipcctl_shm_segment_attached_processes{id="%d"}`, o.shmHeld), 1},

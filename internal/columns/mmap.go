@@ -15,8 +15,9 @@ func Residency(mapWidth int) table.Columns[mmaputil.Residency] {
 	type R = mmaputil.Residency
 	return table.Columns[R]{
 		sizeCol("res", "resident bytes in the page cache (whole pages, as fincore)", true, func(r R) uint64 { return r.ResidentBytes() }),
-		uintCol("pages", "pages the file spans", true, func(r R) uint64 { return r.Pages }),
-		uintCol("resident", "resident pages", true, func(r R) uint64 { return r.Resident }),
+		uintCol("pages", "resident pages (fincore's PAGES)", true, func(r R) uint64 { return r.Resident }),
+		uintCol("total", "pages the file spans", true, func(r R) uint64 { return r.Pages }),
+		uintCol("resident", "resident pages, as pages (the name older scripts use)", false, func(r R) uint64 { return r.Resident }),
 		col[R]{Name: "percent", Head: "RES%", Help: "resident pages in percent (null for an empty file)", Right: true, Default: true, Type: table.Percent,
 			Value: func(r R) table.Value { return table.PercentV(r.Resident, r.Pages) }},
 		sizeCol("size", "file size", true, func(r R) uint64 { return uint64(r.Size) }),
@@ -77,8 +78,9 @@ func CacheChanges(delta string) table.Columns[CacheChange] {
 		sizeCol("before", "resident bytes before", true, func(c C) uint64 { return c.Before.ResidentBytes() }),
 		sizeCol(delta, "bytes "+delta+" (after minus before)", true, diff),
 		sizeCol("after", "resident bytes after", true, func(c C) uint64 { return c.After.ResidentBytes() }),
-		uintCol("pages", "pages the file spans", true, func(c C) uint64 { return c.After.Pages }),
-		uintCol("resident", "resident pages after", false, func(c C) uint64 { return c.After.Resident }),
+		uintCol("pages", "resident pages after (as fincore's PAGES)", true, func(c C) uint64 { return c.After.Resident }),
+		uintCol("total", "pages the file spans", true, func(c C) uint64 { return c.After.Pages }),
+		uintCol("resident", "resident pages after, as pages (the name older scripts use)", false, func(c C) uint64 { return c.After.Resident }),
 		col[C]{Name: "percent", Head: "RES%", Help: "resident pages after, in percent (null for an empty file)", Right: true, Default: true, Type: table.Percent,
 			Value: func(c C) table.Value { return table.PercentV(c.After.Resident, c.After.Pages) }},
 		sizeCol("size", "file size", false, func(c C) uint64 { return uint64(c.After.Size) }),

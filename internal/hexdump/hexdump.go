@@ -15,27 +15,93 @@ import (
 // found at offset base of a file. Like hexdump, an empty b gives nothing
 // at offset 0 and just the offset line after a skip.
 func Write(w io.Writer, b []byte, base uint64) error {
-	if len(b) == 0 && base == 0 {
+	d := NewWriter(w, base)
+	if _, err := d.Write(b); err != nil {
+		return err
+	}
+	return d.Close()
+}
+
+// Writer dumps the bytes written to it, which come from offset base of
+// a file, so that a dump of any length needs no more memory than a line.
+// Close writes the last line and the end offset.
+type Writer struct {
+	ew        *errWriter
+	bw        *bufio.Writer
+	base, off uint64 // offset of the first byte, bytes dumped so far
+	line      [16]byte
+	n         int // bytes in line
+	prev      [16]byte
+	hasPrev   bool
+	squeezing bool
+}
+
+// NewWriter starts a dump of the bytes at offset base.
+func NewWriter(w io.Writer, base uint64) *Writer {
+	ew := &errWriter{w: w}
+	return &Writer{ew: ew, bw: bufio.NewWriter(ew), base: base}
+}
+
+// errWriter keeps the first error of w, so that a dump stops at once
+// when its output fails.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) Write(p []byte) (int, error) {
+	if e.err != nil {
+		return 0, e.err
+	}
+	n, err := e.w.Write(p)
+	e.err = err
+	return n, err
+}
+
+// Write dumps p; it fails once the output has failed.
+func (d *Writer) Write(p []byte) (int, error) {
+	if d.ew.err != nil {
+		return 0, d.ew.err
+	}
+	for i := 0; i < len(p); {
+		c := copy(d.line[d.n:], p[i:])
+		d.n += c
+		i += c
+		if d.n == 16 {
+			d.flushLine()
+		}
+	}
+	return len(p), nil
+}
+
+func (d *Writer) flushLine() {
+	line := d.line[:d.n]
+	addr := d.base + d.off
+	d.off += uint64(d.n)
+	d.n = 0
+	if len(line) == 16 && d.hasPrev && bytes.Equal(line, d.prev[:]) {
+		if !d.squeezing {
+			d.bw.WriteString("*\n")
+			d.squeezing = true
+		}
+		return
+	}
+	d.squeezing = false
+	copy(d.prev[:], line)
+	d.hasPrev = true
+	writeLine(d.bw, addr, line)
+}
+
+// Close writes the last partial line and the end offset, and flushes.
+func (d *Writer) Close() error {
+	if d.off == 0 && d.n == 0 && d.base == 0 {
 		return nil
 	}
-	bw := bufio.NewWriter(w)
-	var prev []byte
-	squeezing := false
-	for off := 0; off < len(b); off += 16 {
-		line := b[off:min(off+16, len(b))]
-		if len(line) == 16 && prev != nil && bytes.Equal(line, prev) {
-			if !squeezing {
-				bw.WriteString("*\n")
-				squeezing = true
-			}
-			continue
-		}
-		squeezing = false
-		prev = line
-		writeLine(bw, base+uint64(off), line)
+	if d.n > 0 {
+		d.flushLine()
 	}
-	fmt.Fprintf(bw, "%08x\n", base+uint64(len(b)))
-	return bw.Flush()
+	fmt.Fprintf(d.bw, "%08x\n", d.base+d.off)
+	return d.bw.Flush()
 }
 
 func writeLine(w *bufio.Writer, addr uint64, line []byte) {

@@ -100,3 +100,27 @@ func TestMatchesHexdump(t *testing.T) {
 		}
 	}
 }
+
+// A dump written in pieces of any size is the dump of the whole.
+func TestWriterInPieces(t *testing.T) {
+	data := append(bytes.Repeat([]byte("same line ......"), 5), []byte("tail bytes: 0123456789abcdefXYZ")...)
+	for _, base := range []uint64{0, 4096} {
+		var whole bytes.Buffer
+		if err := Write(&whole, data, base); err != nil {
+			t.Fatal(err)
+		}
+		for _, piece := range []int{1, 7, 16, 33, len(data)} {
+			var got bytes.Buffer
+			d := NewWriter(&got, base)
+			for i := 0; i < len(data); i += piece {
+				d.Write(data[i:min(i+piece, len(data))])
+			}
+			if err := d.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if got.String() != whole.String() {
+				t.Errorf("base %d, pieces of %d:\n%s\nwant\n%s", base, piece, got.String(), whole.String())
+			}
+		}
+	}
+}

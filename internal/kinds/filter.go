@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/ipcctl/ipcctl/internal/cli/cmdutil"
+	"github.com/ipcctl/ipcctl/pkg/ipc"
 )
 
 // Filter selects objects; zero fields match everything.
@@ -57,16 +58,11 @@ func (flt *Filter) Match(o *Object) bool {
 	return true
 }
 
-// Orphan reports whether a shared memory segment is an orphan: nobody
-// has it attached, and both its creator and the last process to attach
-// or detach it are gone. A pid of 0 is a process we cannot see (it lives
-// in a PID namespace we are not an ancestor of), never a gone one; a last
-// pid of 0 beside a visible creator means nobody attached it yet.
+// Orphan reports whether a shared memory segment is an orphan, by the one
+// rule of ipc.ShmOrphan (nattch 0, creator gone, last user gone unless
+// nobody ever attached; a pid of 0 is never gone).
 func Orphan(o *Object, gone func(pid int) bool) bool {
-	if o.Nattch != 0 || o.CPID <= 0 || !gone(o.CPID) {
-		return false
-	}
-	return o.LPID == 0 || o.LPID == o.CPID || gone(o.LPID)
+	return ipc.ShmOrphan(ipc.Shm{Nattch: o.Nattch, CPID: o.CPID, LPID: o.LPID, ATime: o.ATime, DTime: o.DTime}, gone)
 }
 
 // FilterFlags are the selection flags of a command as typed; each verb

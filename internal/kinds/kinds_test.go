@@ -4,6 +4,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ipcctl/ipcctl/internal/cli/cmdutil"
 	"github.com/ipcctl/ipcctl/pkg/procfs"
@@ -72,16 +73,18 @@ func TestNarrowAndRefuse(t *testing.T) {
 
 func TestOrphan(t *testing.T) {
 	gone := func(pid int) bool { return pid >= 1000 }
+	attached := time.Unix(1e9, 0)
 	for _, tc := range []struct {
 		o    Object
 		want bool
 	}{
-		{Object{CPID: 1000, LPID: 1001}, true},
-		{Object{CPID: 1000}, true},           // never attached
-		{Object{CPID: 1000, LPID: 5}, false}, // last user alive
-		{Object{CPID: 5, LPID: 1000}, false}, // creator alive
-		{Object{CPID: 0, LPID: 1000}, false}, // creator not visible from here
-		{Object{CPID: 1000, LPID: 1001, Nattch: 1}, false},
+		{Object{CPID: 1000, LPID: 1001, ATime: attached}, true},
+		{Object{CPID: 1000}, true},                            // never attached
+		{Object{CPID: 1000, LPID: 0, ATime: attached}, false}, // last user not visible from here
+		{Object{CPID: 1000, LPID: 5, ATime: attached}, false}, // last user alive
+		{Object{CPID: 5, LPID: 1000, ATime: attached}, false}, // creator alive
+		{Object{CPID: 0, LPID: 1000, ATime: attached}, false}, // creator not visible from here
+		{Object{CPID: 1000, LPID: 1001, Nattch: 1, ATime: attached}, false},
 	} {
 		if got := Orphan(&tc.o, gone); got != tc.want {
 			t.Errorf("Orphan(%+v) = %v, want %v", tc.o, got, tc.want)

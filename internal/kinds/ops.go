@@ -49,7 +49,14 @@ func (k *Kind) Remove(f *cmdutil.Factory, t Target) (note string, err error) {
 		return "", t.Err
 	}
 	c := f.IPC()
-	if err := k.remove(c, t); err != nil {
+	if t.Listed != nil && t.Key == nil {
+		// Selected from a listing: the id or name may name another object
+		// by now (or this one changed): remove it only if it is the same.
+		err = c.RemoveIfSame(k.Name, t.identity())
+	} else {
+		err = k.remove(c, t)
+	}
+	if err != nil {
 		return "", err
 	}
 	if k.afterRemove != nil {
@@ -61,13 +68,8 @@ func (k *Kind) Remove(f *cmdutil.Factory, t Target) (note string, err error) {
 // sysvRemove removes a System V object with IPC_RMID.
 func sysvRemove(k ipc.Kind) func(c *ipc.Client, t Target) error {
 	return func(c *ipc.Client, t Target) error {
-		switch {
-		case t.Key != nil:
+		if t.Key != nil {
 			return c.RemoveIfKey(k, t.ID, *t.Key)
-		case t.Listed != nil && t.Listed.Key != 0:
-			// Selected from a listing: a reused id has another key (or the
-			// same key only if the object was made again under it).
-			return c.RemoveIfKey(k, t.ID, t.Listed.Key)
 		}
 		return c.Remove(k, t.ID)
 	}

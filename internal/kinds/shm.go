@@ -30,7 +30,7 @@ var shmKind = &Kind{
 		if err != nil {
 			return nil, err
 		}
-		return ipc.NewMapping(a.Bytes(), !readOnly, func([]byte) error { return a.Detach() }), nil
+		return a.Mapping(), nil
 	},
 	change: sysvChange(func(c *ipc.Client, id int, ch Change) error {
 		return c.ShmSet(id, ch.PermUpdate)
@@ -61,6 +61,7 @@ func init() {
 		object: func(s ipc.Shm) Object {
 			o := sysvObject(s.Perm)
 			o.CTime, o.CPID, o.LPID, o.Nattch, o.Dest = s.CTime, s.CPID, s.LPID, s.Nattch, s.Dest()
+			o.ATime, o.DTime = s.ATime, s.DTime
 			return o
 		},
 		describe: func(s ipc.Shm) string {

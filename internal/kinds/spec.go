@@ -149,7 +149,7 @@ func (s *spec[T]) targets(f *cmdutil.Factory, flt *Filter, keepRows bool) ([]Tar
 	ts := make([]Target, len(rows))
 	for i, r := range rows {
 		o := s.object(r)
-		ts[i] = Target{ID: o.ID, Name: o.Name, Listed: &o}
+		ts[i] = Target{ID: o.ID, Name: o.Name, Listed: &o, Owner: flt.UID}
 		ts[i].Label = label(&o)
 		if keepRows {
 			ts[i].row = r

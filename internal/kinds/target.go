@@ -21,6 +21,9 @@ type Target struct {
 	// Listed is what a listing showed of the object, when it was selected
 	// from one: removal re-checks that the object is still that one.
 	Listed *Object
+	// Owner, with Listed, is the uid the object was selected for (--owner):
+	// removal re-checks it too.
+	Owner *uint32
 	// Err is set when resolving the target failed (a key naming nothing):
 	// acting on it fails with Err, in its turn.
 	Err error
@@ -37,11 +40,13 @@ type Object struct {
 	Name   string // POSIX name
 	UID    uint32
 	CTime  time.Time
-	Inode  uint64 // POSIX file
-	CPID   int    // creator (shm), 0 when unknown or not visible
-	LPID   int    // last attach or detach (shm)
-	Nattch uint64 // attached processes (shm)
-	Dest   bool   // marked for removal at last detach (shm)
+	Inode  uint64    // POSIX file
+	CPID   int       // creator (shm), 0 when unknown or not visible
+	LPID   int       // last attach or detach (shm)
+	Nattch uint64    // attached processes (shm)
+	ATime  time.Time // last attach (shm); zero: never
+	DTime  time.Time // last detach (shm); zero: never
+	Dest   bool      // marked for removal at last detach (shm)
 }
 
 // ParseTarget checks one argument that names an object of kind k: an id
@@ -76,6 +81,12 @@ func (k *Kind) ByKey(f *cmdutil.Factory, key int32) (Target, error) {
 		return Target{}, err
 	}
 	return Target{Label: strconv.Itoa(id), ID: id, Key: &key}, nil
+}
+
+// identity is what removal re-checks of a listed object.
+func (t Target) identity() ipc.Identity {
+	o := t.Listed
+	return ipc.Identity{ID: o.ID, Key: o.Key, Name: o.Name, Inode: o.Inode, CTime: o.CTime, Owner: t.Owner}
 }
 
 // KeyLabel is how messages name a key.

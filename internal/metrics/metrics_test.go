@@ -84,10 +84,10 @@ func TestFixtureValues(t *testing.T) {
 		t.Errorf("collect timestamp %v, want the time of the scrape (%v)", ts, before)
 	}
 	for series, want := range map[string]float64{
-		// proc/sysvipc/shm has five segments. 0: nattch 0 and lpid 0
-		// (never attached: not orphaned). 1: attached, creator 100 is in
-		// proc/. 2 and 4: nattch 0, neither cpid nor lpid in proc/:
-		// orphaned. 3: perms 1600, SHM_DEST, still attached.
+		// proc/sysvipc/shm has five segments. 0: nattch 0, creator
+		// 27464 not in proc/, never attached: orphaned. 1: attached,
+		// creator 100 is in proc/. 2 and 4: nattch 0, neither cpid nor
+		// lpid in proc/: orphaned. 3: perms 1600, SHM_DEST, still attached.
 		"ipcctl_shm_segments":            5,
 		"ipcctl_shm_bytes":               4096 + 1048576 + 65536 + 5000 + 12288,
 		"ipcctl_shm_charged_bytes":       4096 + 1048576 + 65536 + 8192 + 12288, // 5000 takes two pages
@@ -95,8 +95,8 @@ func TestFixtureValues(t *testing.T) {
 		"ipcctl_shm_swapped_bytes":       8192 + 12288,
 		"ipcctl_shm_unattached_segments": 3,
 		"ipcctl_shm_dest_segments":       1,
-		"ipcctl_shm_orphaned_segments":   2,
-		"ipcctl_shm_orphaned_bytes":      65536 + 12288,
+		"ipcctl_shm_orphaned_segments":   3,
+		"ipcctl_shm_orphaned_bytes":      4096 + 65536 + 12288,
 		// proc/sys/kernel and fs/mqueue.
 		"ipcctl_shm_segments_limit":   4096,
 		"ipcctl_shm_limit_bytes":      18446744073692774399 * 4096,

@@ -30,7 +30,7 @@ var (
 	shmDest = gaugeFamily("shm_dest_segments",
 		"System V shared memory segments marked for removal (SHM_DEST): they go when the last process detaches.")
 	shmOrphaned = gaugeFamily("shm_orphaned_segments",
-		"Orphaned System V shared memory segments: nattch 0, and both the creator (cpid) and the last process to attach or detach (lpid) are gone; a pid that reads 0 is not gone.")
+		"Orphaned System V shared memory segments (the rule of ipcctl prune): nattch 0, the creator (cpid) is gone, and so is the last process to attach or detach (lpid) unless none ever did; a pid that reads 0 is not gone.")
 	shmOrphanedBytes = gaugeFamily("shm_orphaned_bytes",
 		"Bytes of the orphaned System V shared memory segments (see ipcctl_shm_orphaned_segments).")
 

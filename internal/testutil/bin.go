@@ -35,6 +35,11 @@ func Binary(t testing.TB) string {
 			buildErr = err
 			return
 		}
+		// MkdirTemp makes the directory 0700: tests that run the binary
+		// as an ordinary user (uid 1000) must be able to reach it.
+		if buildErr = os.Chmod(dir, 0o755); buildErr != nil {
+			return
+		}
 		binPath = filepath.Join(dir, "ipcctl")
 		cmd := exec.Command("go", "build", "-o", binPath, "./cmd/ipcctl")
 		cmd.Dir = filepath.Dir(strings.TrimSpace(string(root)))

@@ -294,8 +294,12 @@ func (c *Client) MqChmod(name string, mode uint32) error {
 }
 
 // MqChown sets a queue's owner, and its group unless gid is nil.
+// 4294967295 ((uid_t)-1, chown's "no change") is refused as a usage error.
 // Equivalent to: `chown UID[:GID] /dev/mqueue/NAME`.
 func (c *Client) MqChown(name string, uid uint32, gid *uint32) error {
+	if err := checkOwner(&uid, gid); err != nil {
+		return err
+	}
 	q, err := c.MqOpen(name, unix.O_RDONLY)
 	if err != nil {
 		return err
@@ -389,7 +393,11 @@ func (q *PosixMq) deadline(timeout time.Duration) (*unix.Timespec, error) {
 	if timeout <= 0 {
 		return nil, nil
 	}
-	ts := unix.NsecToTimespec(time.Now().Add(timeout).UnixNano())
+	var now unix.Timespec
+	if err := unix.ClockGettime(unix.CLOCK_REALTIME, &now); err != nil {
+		return nil, err
+	}
+	ts := addTimespec(now, timeout) // clamped: --timeout 2562047h is "very long", not EINVAL
 	return &ts, nil
 }
 
@@ -506,7 +514,10 @@ func (q *PosixMq) NotifyRemove() error {
 // on a transition from empty), and otherwise waits for the signal or for
 // ctx to end (ErrTimeout for a deadline). It takes no message. Another
 // sender of sig to this process also ends the wait, so callers re-check,
-// e.g. with Receive(NoWait). EBUSY means another process is registered.
+// e.g. with Receive(NoWait); the registration is removed on every way
+// out, so a stray signal never leaves this process registered (which
+// would make its next WaitNotify fail with EBUSY). EBUSY means another
+// process is registered.
 // WaitMessage does the same without a signal or a registration.
 func (q *PosixMq) WaitNotify(ctx context.Context, sig unix.Signal) error {
 	ch := make(chan os.Signal, 1)
@@ -526,7 +537,10 @@ func (q *PosixMq) WaitNotify(ctx context.Context, sig unix.Signal) error {
 	}
 	select {
 	case <-ch:
-		return nil // a notification also ends the registration
+		// The kernel's notification ends the registration; a stray signal
+		// does not, and mq_notify(NULL) is a no-op once it has gone.
+		q.NotifyRemove()
+		return nil
 	case <-ctx.Done():
 		q.NotifyRemove()
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {

@@ -179,6 +179,9 @@ func openNoFollow(path string, flags int, mode uint32) (*os.File, error) {
 		return nil, fmt.Errorf("%w: %s is a symbolic link", ErrNotFound, path)
 	case errors.Is(err, unix.EISDIR):
 		return nil, fmt.Errorf("%w: %s is a directory", ErrNotFound, path)
+	case errors.Is(err, unix.ENXIO):
+		// open(2) of a socket; a FIFO opens (O_NONBLOCK) and is refused below.
+		return nil, fmt.Errorf("%w: %s is a socket, not a regular file", ErrNotFound, path)
 	case err != nil:
 		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
 	}
@@ -233,7 +236,7 @@ func chmodNoFollow(path string, mode uint32) error {
 		return &fs.PathError{Op: "chmod", Path: path, Err: err}
 	}
 	if st.Mode&unix.S_IFMT != unix.S_IFREG {
-		return &fs.PathError{Op: "chmod", Path: path, Err: errors.New("not a regular file")}
+		return fmt.Errorf("%w: %s is not a regular file", ErrNotFound, path)
 	}
 	if err := unix.Chmod(fmt.Sprintf("/proc/self/fd/%d", fd), mode); err != nil {
 		return &fs.PathError{Op: "chmod", Path: path, Err: err}
@@ -248,7 +251,7 @@ func chownNoFollow(path string, uid uint32, gid *uint32) error {
 		return &fs.PathError{Op: "chown", Path: path, Err: err}
 	}
 	if st.Mode&unix.S_IFMT != unix.S_IFREG {
-		return &fs.PathError{Op: "chown", Path: path, Err: errors.New("not a regular file")}
+		return fmt.Errorf("%w: %s is not a regular file", ErrNotFound, path)
 	}
 	g := -1
 	if gid != nil {

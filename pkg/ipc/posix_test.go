@@ -268,7 +268,7 @@ func TestPsemOperations(t *testing.T) {
 	if err := s.Wait(20 * time.Millisecond); !errors.Is(err, ErrTimeout) {
 		t.Fatalf("timed wait: %v", err)
 	}
-	if v, w := s.Value(); v != 0 || w != 0 {
+	if v, w, _ := s.Value(); v != 0 || w != 0 {
 		t.Fatalf("after timeout value %d waiters %d, want 0 0", v, w)
 	}
 	for i := 0; i < 3; i++ {
@@ -314,7 +314,7 @@ func TestPsemOverflow(t *testing.T) {
 	if err := s.Post(); !errors.Is(err, unix.EOVERFLOW) {
 		t.Fatalf("post at SEM_VALUE_MAX: %v", err)
 	}
-	if v, _ := s.Value(); v != SemValueMax {
+	if v, _, _ := s.Value(); v != SemValueMax {
 		t.Fatalf("value changed to %d", v)
 	}
 }
@@ -340,14 +340,14 @@ func TestPsemInteropC(t *testing.T) {
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		eventually(t, "C to block in sem_wait", func() bool { _, w := s.Value(); return w == 1 })
+		eventually(t, "C to block in sem_wait", func() bool { _, w, _ := s.Value(); return w == 1 })
 		if err := s.Post(); err != nil {
 			t.Fatal(err)
 		}
 		if err := cmd.Wait(); err != nil {
 			t.Fatalf("C sem_wait: %v", err)
 		}
-		if v, w := s.Value(); v != 0 || w != 0 || strings.TrimSpace(out.String()) != "0" {
+		if v, w, _ := s.Value(); v != 0 || w != 0 || strings.TrimSpace(out.String()) != "0" {
 			t.Fatalf("after: value %d waiters %d, C saw %q", v, w, out.String())
 		}
 	})
@@ -360,7 +360,7 @@ func TestPsemInteropC(t *testing.T) {
 			}
 			cmds = append(cmds, cmd)
 		}
-		eventually(t, "3 C processes to block in sem_wait", func() bool { _, w := s.Value(); return w == 3 })
+		eventually(t, "3 C processes to block in sem_wait", func() bool { _, w, _ := s.Value(); return w == 3 })
 		if err := s.PostN(3); err != nil {
 			t.Fatal(err)
 		}
@@ -374,25 +374,25 @@ func TestPsemInteropC(t *testing.T) {
 				t.Fatalf("C sem_wait (killed if PostN did not wake it): %v", err)
 			}
 		}
-		if v, w := s.Value(); v != 0 || w != 0 {
+		if v, w, _ := s.Value(); v != 0 || w != 0 {
 			t.Fatalf("after: value %d waiters %d, want 0 0", v, w)
 		}
 		if err := s.PostN(SemValueMax + 1); !errors.Is(err, unix.EOVERFLOW) {
 			t.Fatalf("PostN past SEM_VALUE_MAX: %v", err)
 		}
-		if v, _ := s.Value(); v != 0 {
+		if v, _, _ := s.Value(); v != 0 {
 			t.Fatalf("a refused PostN changed the value to %d", v)
 		}
 	})
 	t.Run("C sem_post wakes Go wait", func(t *testing.T) {
 		done := make(chan error, 1)
 		go func() { done <- s.Wait(Forever) }()
-		eventually(t, "Go to block in Wait", func() bool { _, w := s.Value(); return w == 1 })
+		eventually(t, "Go to block in Wait", func() bool { _, w, _ := s.Value(); return w == 1 })
 		runC(t, "sempost", "/ci")
 		if err := <-done; err != nil {
 			t.Fatal(err)
 		}
-		if v, w := s.Value(); v != 0 || w != 0 {
+		if v, w, _ := s.Value(); v != 0 || w != 0 {
 			t.Fatalf("after: value %d waiters %d", v, w)
 		}
 	})

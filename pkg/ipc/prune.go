@@ -208,13 +208,10 @@ func shmOrphan(s Shm, procs *Procs, o PruneOptions) (PruneCandidate, bool) {
 		return PruneCandidate{}, false
 	case o.Owner != nil && s.UID != *o.Owner, !olderThan(used, o):
 		return PruneCandidate{}, false
-	case !procs.Gone(s.CPID):
+	case !ShmOrphan(s, procs.Gone):
 		return PruneCandidate{}, false
 	}
 	neverAttached := s.ATime.IsZero() && s.DTime.IsZero()
-	if !neverAttached && !procs.Gone(s.LPID) {
-		return PruneCandidate{}, false
-	}
 	reason := fmt.Sprintf("nattch 0; creator %d gone; ", s.CPID)
 	if neverAttached {
 		reason += "never attached"
@@ -291,7 +288,7 @@ func (c *Client) ShmRemoveIfSame(s Shm) error {
 	}
 	var ds sys.ShmidDs
 	if _, err := sys.Shmctl(s.ID, sys.IPC_STAT, unsafe.Pointer(&ds)); err != nil {
-		return fmt.Errorf("shm %d: %w", s.ID, notFoundIfGone(err))
+		return fmt.Errorf("shm %d: %w", s.ID, sysvErr(KindShm, s.ID, err))
 	}
 	now := shmFromDs(&ds, s.ID)
 	if now.Key != s.Key || !now.CTime.Equal(s.CTime) || now.CPID != s.CPID || now.LPID != s.LPID || now.Nattch != s.Nattch {
@@ -300,7 +297,7 @@ func (c *Client) ShmRemoveIfSame(s Shm) error {
 			uint32(now.Key), now.CTime.Format(time.RFC3339), now.CPID, now.Nattch, ErrChanged)
 	}
 	_, err := sys.Shmctl(s.ID, sys.IPC_RMID, nil)
-	return notFoundIfGone(err)
+	return sysvErr(KindShm, s.ID, err)
 }
 
 // PosixRemoveIfSame unlinks the POSIX object f of kind k only if its

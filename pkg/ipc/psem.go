@@ -1,6 +1,7 @@
 package ipc
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	"unsafe"
 
 	"github.com/ipcctl/ipcctl/pkg/ipc/internal/sys"
+	"github.com/ipcctl/ipcctl/pkg/mmaputil"
 	"golang.org/x/sys/unix"
 )
 
@@ -287,8 +289,12 @@ func (c *Client) PsemChmod(name string, mode uint32) error {
 }
 
 // PsemChown sets a semaphore's owner, and its group unless gid is nil.
+// 4294967295 ((uid_t)-1, chown's "no change") is refused as a usage error.
 // Equivalent to: `chown UID[:GID] /dev/shm/sem.NAME`.
 func (c *Client) PsemChown(name string, uid uint32, gid *uint32) error {
+	if err := checkOwner(&uid, gid); err != nil {
+		return err
+	}
 	path, err := c.psemPath(name)
 	if err != nil {
 		return err
@@ -298,18 +304,23 @@ func (c *Client) PsemChown(name string, uid uint32, gid *uint32) error {
 
 // PosixSem is an open named semaphore, mapped shared like sem_open maps it.
 // Its methods are safe for concurrent use; Close must come after every
-// other call has returned.
+// other call has returned. Every touch of the mapped sem_t is guarded: a
+// page the kernel cannot provide (the file truncated by another process)
+// is a *mmaputil.FaultError, never a crash.
 type PosixSem struct {
 	name    string
 	mem     []byte
 	data    *uint64 // value | nwaiters<<32
 	value   *uint32 // the futex word: the value half of data
 	futexOp int     // FUTEX_PRIVATE_FLAG or 0, from the private field
+	reason  mmaputil.FaultReason
 }
 
 // PsemOpen opens and maps an existing semaphore read-write. The file is
 // checked first (size and layout, like PsemStat); an invalid one is
-// refused with an error, never mapped.
+// refused with an error, never mapped. A sparse file (made by truncate,
+// say) gets its page allocated first, so that a full /dev/shm is an
+// error here rather than a fault on the first touch.
 // Equivalent to: sem_open(NAME, 0).
 func (c *Client) PsemOpen(name string) (*PosixSem, error) {
 	path, err := c.psemPath(name)
@@ -328,19 +339,55 @@ func (c *Client) PsemOpen(name string) (*PosixSem, error) {
 	if reason := decodePsem(img, &Psem{}); reason != "" {
 		return nil, fmt.Errorf("semaphore %s is invalid: %s", name, reason)
 	}
+	if err := reserveBacking(f, 0, psemSize); err != nil {
+		return nil, fmt.Errorf("semaphore %s: %w", name, err)
+	}
 	mem, err := unix.Mmap(int(f.Fd()), 0, psemSize, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
 	if err != nil {
 		return nil, &fs.PathError{Op: "mmap", Path: path, Err: err}
 	}
 	s := &PosixSem{
-		name:  name,
-		mem:   mem,
-		data:  (*uint64)(unsafe.Pointer(&mem[0])),
-		value: (*uint32)(unsafe.Pointer(&mem[psemValueOffset])),
+		name:   name,
+		mem:    mem,
+		data:   (*uint64)(unsafe.Pointer(&mem[0])),
+		value:  (*uint32)(unsafe.Pointer(&mem[psemValueOffset])),
+		reason: func(off int64) string { return mmaputil.FileFaultReason(path, max(off, psemSize-1)) },
 	}
 	// (op | FUTEX_PRIVATE_FLAG) ^ private, as glibc's futex_private_flag.
-	s.futexOp = sys.FUTEX_PRIVATE_FLAG ^ int(binary.NativeEndian.Uint32(mem[8:12]))
+	var private uint32
+	if err := s.touch("read", func() { private = binary.NativeEndian.Uint32(mem[8:12]) }); err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.futexOp = sys.FUTEX_PRIVATE_FLAG ^ int(private)
 	return s, nil
+}
+
+// touch runs fn, which reads or writes the mapped sem_t, with a fault
+// turned into an error naming the semaphore.
+func (s *PosixSem) touch(op string, fn func()) error {
+	if err := mmaputil.Guard(s.mem, op, s.reason, fn); err != nil {
+		return fmt.Errorf("semaphore %s: %w", s.name, err)
+	}
+	return nil
+}
+
+// load reads the 64-bit data word (value and waiters).
+func (s *PosixSem) load() (d uint64, err error) {
+	err = s.touch("read", func() { d = atomic.LoadUint64(s.data) })
+	return d, err
+}
+
+// cas is a guarded compare-and-swap of the data word.
+func (s *PosixSem) cas(old, new uint64) (ok bool, err error) {
+	err = s.touch("write", func() { ok = atomic.CompareAndSwapUint64(s.data, old, new) })
+	return ok, err
+}
+
+// add is a guarded atomic add to the data word; it returns the new value.
+func (s *PosixSem) add(delta uint64) (d uint64, err error) {
+	err = s.touch("write", func() { d = atomic.AddUint64(s.data, delta) })
+	return d, err
 }
 
 // Name is the semaphore's name, with its "/".
@@ -348,9 +395,9 @@ func (s *PosixSem) Name() string { return s.name }
 
 // Value returns the current value and number of waiters.
 // Equivalent to: sem_getvalue (which reports only the value).
-func (s *PosixSem) Value() (value, waiters uint32) {
-	d := atomic.LoadUint64(s.data)
-	return uint32(d & psemValueMask), uint32(d >> psemNwaitersShift)
+func (s *PosixSem) Value() (value, waiters uint32, err error) {
+	d, err := s.load()
+	return uint32(d & psemValueMask), uint32(d >> psemNwaitersShift), err
 }
 
 // Post increments the value and wakes one waiter if there are any. It
@@ -366,16 +413,29 @@ func (s *PosixSem) PostN(n uint32) error {
 	if n == 0 {
 		return nil
 	}
-	d := atomic.LoadUint64(s.data)
-	for {
-		if v := d & psemValueMask; v+uint64(n) > SemValueMax {
-			return fmt.Errorf("post %s: %d more would take the value from %d past SEM_VALUE_MAX (%d); nothing posted: %w",
-				s.name, n, v, SemValueMax, unix.EOVERFLOW)
-		}
-		if atomic.CompareAndSwapUint64(s.data, d, d+uint64(n)) {
-			break
-		}
+	// One guarded step: the whole compare-and-swap loop (a guard per
+	// atomic would cost more than the post).
+	var d uint64
+	overflow := false
+	err := s.touch("write", func() {
 		d = atomic.LoadUint64(s.data)
+		for {
+			if d&psemValueMask+uint64(n) > SemValueMax {
+				overflow = true
+				return
+			}
+			if atomic.CompareAndSwapUint64(s.data, d, d+uint64(n)) {
+				return
+			}
+			d = atomic.LoadUint64(s.data)
+		}
+	})
+	if err != nil {
+		return fmt.Errorf("post: %w", err)
+	}
+	if overflow {
+		return fmt.Errorf("post %s: %d more would take the value from %d past SEM_VALUE_MAX (%d); nothing posted: %w",
+			s.name, n, d&psemValueMask, SemValueMax, unix.EOVERFLOW)
 	}
 	if d>>psemNwaitersShift > 0 {
 		if _, e := sys.Futex(s.value, sys.FUTEX_WAKE|s.futexOp, n, nil, nil, 0); e != 0 {
@@ -388,36 +448,57 @@ func (s *PosixSem) PostN(n uint32) error {
 // TryWait decrements the value if it is positive, else returns ErrWouldBlock.
 // Equivalent to: sem_trywait(3).
 func (s *PosixSem) TryWait() error {
-	if s.tryDecrement() {
-		return nil
+	ok, err := s.tryDecrement()
+	switch {
+	case err != nil:
+		return fmt.Errorf("trywait: %w", err)
+	case !ok:
+		return fmt.Errorf("trywait %s: %w", s.name, ErrWouldBlock)
 	}
-	return fmt.Errorf("trywait %s: %w", s.name, ErrWouldBlock)
+	return nil
 }
 
 // tryDecrement is glibc's __new_sem_wait_fast: decrement while positive.
-func (s *PosixSem) tryDecrement() bool {
-	d := atomic.LoadUint64(s.data)
-	for d&psemValueMask != 0 {
-		if atomic.CompareAndSwapUint64(s.data, d, d-1) {
-			return true
+func (s *PosixSem) tryDecrement() (taken bool, err error) {
+	err = s.touch("write", func() {
+		d := atomic.LoadUint64(s.data)
+		for d&psemValueMask != 0 {
+			if atomic.CompareAndSwapUint64(s.data, d, d-1) {
+				taken = true
+				return
+			}
+			d = atomic.LoadUint64(s.data)
 		}
-		d = atomic.LoadUint64(s.data)
-	}
-	return false
+	})
+	return taken, err
 }
 
 // Wait decrements the value, blocking while it is zero: for ever
 // (Forever), not at all (NoWait: ErrWouldBlock, like TryWait), or up to
-// timeout (then ErrTimeout). The deadline is absolute on
-// CLOCK_MONOTONIC (like sem_clockwait), so clock changes do not affect it.
-// Unlike sem_wait, a signal (EINTR) does not end the wait: Go delivers
-// signals to its own handlers, so the wait resumes.
+// timeout (then ErrTimeout). It is WaitContext without a context.
 // Equivalent to: sem_wait(3) / sem_clockwait(CLOCK_MONOTONIC).
 func (s *PosixSem) Wait(timeout time.Duration) error {
+	return s.WaitContext(context.Background(), timeout)
+}
+
+// WaitContext is Wait that also ends, with ctx's error, when ctx is done
+// (a SIGINT or SIGTERM the caller catches, say). On every way out —
+// taken, timed out, cancelled, failed — this process is no longer
+// counted among the semaphore's waiters (glibc's nwaiters), so no
+// phantom waiter is left behind for `ls psem` or for posters to wake.
+// The deadline is absolute on CLOCK_MONOTONIC (like sem_clockwait), so
+// clock changes do not affect it; a timeout too long for the kernel is
+// clamped to the longest it takes. A signal the runtime handles does not
+// end the wait.
+// Equivalent to: sem_wait(3) / sem_clockwait(CLOCK_MONOTONIC).
+func (s *PosixSem) WaitContext(ctx context.Context, timeout time.Duration) error {
 	if timeout == NoWait {
 		return s.TryWait()
 	}
-	if s.tryDecrement() {
+	if ok, err := s.tryDecrement(); ok || err != nil {
+		if err != nil {
+			return fmt.Errorf("wait: %w", err)
+		}
 		return nil
 	}
 	var deadline *unix.Timespec
@@ -426,33 +507,71 @@ func (s *PosixSem) Wait(timeout time.Duration) error {
 		if err := unix.ClockGettime(unix.CLOCK_MONOTONIC, &now); err != nil {
 			return err
 		}
-		ts := unix.NsecToTimespec(now.Nano() + int64(timeout))
+		ts := addTimespec(now, timeout)
 		deadline = &ts
 	}
+	// A cancelled ctx wakes every sleeper on the word until this wait has
+	// gone (one wake could come just before the sleep and be missed).
+	// Other waiters, in any process, wake spuriously, see the value still
+	// 0 and sleep again: glibc's protocol allows for that.
+	done := make(chan struct{})
+	defer close(done)
+	stop := context.AfterFunc(ctx, func() {
+		for {
+			sys.Futex(s.value, sys.FUTEX_WAKE|s.futexOp, math.MaxInt32, nil, nil, 0)
+			select {
+			case <-done:
+				return
+			case <-time.After(10 * time.Millisecond):
+			}
+		}
+	})
+	defer stop()
 	// __new_sem_wait_slow: register as a waiter, then sleep while the value is 0.
 	const oneWaiter = 1 << psemNwaitersShift
-	d := atomic.AddUint64(s.data, oneWaiter) - oneWaiter
+	d, err := s.add(oneWaiter)
+	if err != nil {
+		return fmt.Errorf("wait: %w", err)
+	}
+	d -= oneWaiter
+	leave := func(why error) error {
+		if _, err := s.add(^uint64(oneWaiter - 1)); err != nil {
+			return fmt.Errorf("wait: %w (and leaving the waiters failed: %v)", why, err)
+		}
+		return why
+	}
 	for {
+		if ctx.Err() != nil {
+			return leave(fmt.Errorf("wait %s: %w", s.name, context.Cause(ctx)))
+		}
 		if d&psemValueMask == 0 {
 			_, e := sys.Futex(s.value, sys.FUTEX_WAIT_BITSET|s.futexOp, 0, deadline, nil, sys.FUTEX_BITSET_MATCH_ANY)
 			switch e {
 			case 0, unix.EAGAIN, unix.EINTR:
 				// Woken, the value changed before we slept, or a signal: look again.
 			case unix.ETIMEDOUT:
-				atomic.AddUint64(s.data, ^uint64(oneWaiter-1))
-				return fmt.Errorf("wait %s: %w", s.name, ErrTimeout)
+				return leave(fmt.Errorf("wait %s: %w", s.name, ErrTimeout))
+			case unix.EFAULT:
+				return leave(fmt.Errorf("wait %s: %w", s.name, &mmaputil.FaultError{Op: "futex wait", Offset: -1, Reason: s.reason(-1)}))
 			default:
-				atomic.AddUint64(s.data, ^uint64(oneWaiter-1))
-				return fmt.Errorf("wait %s: futex: %w", s.name, e)
+				return leave(fmt.Errorf("wait %s: futex: %w", s.name, e))
 			}
-			d = atomic.LoadUint64(s.data)
+			if d, err = s.load(); err != nil {
+				return fmt.Errorf("wait: %w", err)
+			}
 			continue
 		}
 		// Take one unit and leave the waiters in a single step.
-		if atomic.CompareAndSwapUint64(s.data, d, d-1-oneWaiter) {
+		ok, err := s.cas(d, d-1-oneWaiter)
+		if err != nil {
+			return fmt.Errorf("wait: %w", err)
+		}
+		if ok {
 			return nil
 		}
-		d = atomic.LoadUint64(s.data)
+		if d, err = s.load(); err != nil {
+			return fmt.Errorf("wait: %w", err)
+		}
 	}
 }
 

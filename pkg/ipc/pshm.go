@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/ipcctl/ipcctl/pkg/mmaputil"
 	"golang.org/x/sys/unix"
 )
 
@@ -85,8 +86,10 @@ type PshmCreateOptions struct {
 }
 
 // PshmCreate creates an object exclusively: an existing name fails with
-// an error matching fs.ErrExist (EEXIST) unless o.Reuse.
-// Equivalent to: shm_open(NAME, O_CREAT|O_EXCL|O_RDWR, MODE) + ftruncate.
+// an error matching fs.ErrExist (EEXIST) unless o.Reuse. Its pages are
+// allocated (fallocate) so that the object is backed before anyone maps
+// it: a /dev/shm without room for it refuses it here, and nothing is left.
+// Equivalent to: shm_open(NAME, O_CREAT|O_EXCL|O_RDWR, MODE) + ftruncate + fallocate.
 func (c *Client) PshmCreate(name string, o PshmCreateOptions) (Pshm, error) {
 	path, err := c.pshmPath(name)
 	if err != nil {
@@ -106,6 +109,11 @@ func (c *Client) PshmCreate(name string, o PshmCreateOptions) (Pshm, error) {
 	err = unix.Fchmod(int(f.Fd()), o.Mode&0o7777) // exact, whatever the umask
 	if err == nil {
 		err = f.Truncate(int64(o.Size))
+	}
+	if err == nil && o.Size > 0 {
+		// Allocate every page now: on a full /dev/shm the create fails
+		// here instead of every later user faulting on a sparse object.
+		err = allocate(f, 0, 0, int64(o.Size))
 	}
 	if err != nil {
 		os.Remove(path) // leave no half-made object
@@ -139,8 +147,12 @@ func (c *Client) PshmChmod(name string, mode uint32) error {
 }
 
 // PshmChown sets an object's owner, and its group unless gid is nil.
+// 4294967295 ((uid_t)-1, chown's "no change") is refused as a usage error.
 // Equivalent to: `chown UID[:GID] /dev/shm/NAME`.
 func (c *Client) PshmChown(name string, uid uint32, gid *uint32) error {
+	if err := checkOwner(&uid, gid); err != nil {
+		return err
+	}
 	path, err := c.pshmPath(name)
 	if err != nil {
 		return err
@@ -166,19 +178,29 @@ func (c *Client) PshmAttach(name string, writable bool) (*Mapping, error) {
 		return nil, notFound(err)
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
+	var st unix.Stat_t
+	if err := unix.Fstat(int(f.Fd()), &st); err != nil {
+		return nil, &fs.PathError{Op: "fstat", Path: path, Err: err}
 	}
-	if fi.Size() == 0 {
-		return NewMapping([]byte{}, writable, nil), nil
+	withFile := func(m *Mapping) *Mapping {
+		m.dev, m.ino, m.hasFile = st.Dev, st.Ino, true
+		m.reason = func(off int64) string {
+			if off < 0 {
+				off = st.Size - 1 // somewhere: a file now shorter was cut under it
+			}
+			return mmaputil.FileFaultReason(path, off)
+		}
+		return m
 	}
-	if uint64(fi.Size()) > uint64(^uint(0)>>1) {
+	if st.Size == 0 {
+		return withFile(NewMapping([]byte{}, writable, nil)), nil
+	}
+	if uint64(st.Size) > uint64(^uint(0)>>1) {
 		return nil, fmt.Errorf("%s: %w", path, unix.EFBIG)
 	}
-	data, err := unix.Mmap(int(f.Fd()), 0, int(fi.Size()), prot, unix.MAP_SHARED)
+	data, err := unix.Mmap(int(f.Fd()), 0, int(st.Size), prot, unix.MAP_SHARED)
 	if err != nil {
 		return nil, &fs.PathError{Op: "mmap", Path: path, Err: err}
 	}
-	return NewMapping(data, writable, unix.Munmap), nil
+	return withFile(NewMapping(data, writable, unix.Munmap)), nil
 }

@@ -6,6 +6,7 @@ import (
 	"unsafe"
 
 	"github.com/ipcctl/ipcctl/pkg/ipc/internal/sys"
+	"github.com/ipcctl/ipcctl/pkg/mmaputil"
 	"golang.org/x/sys/unix"
 )
 
@@ -33,7 +34,7 @@ func (c *Client) ShmAttach(id int, opts ShmAttachOptions) (*Attachment, error) {
 	}
 	b, err := unix.SysvShmAttach(id, 0, flags)
 	if err != nil {
-		return nil, notFoundIfGone(err)
+		return nil, sysvErr(KindShm, id, err)
 	}
 	return &Attachment{id: id, b: b, readOnly: opts.ReadOnly}, nil
 }
@@ -53,6 +54,17 @@ func (a *Attachment) Address() uintptr {
 		return 0
 	}
 	return uintptr(unsafe.Pointer(&a.b[0]))
+}
+
+// Mapping hands the attachment over as a Mapping, whose ReadAt, WriteAt
+// and CopyTo survive a page the kernel cannot provide (a huge page
+// segment made with SHM_NORESERVE when the pool is empty) and whose
+// Close detaches.
+func (a *Attachment) Mapping() *Mapping {
+	m := NewMapping(a.b, !a.readOnly, func([]byte) error { return a.Detach() })
+	addr := a.Address()
+	m.reason = func(int64) string { return mmaputil.RegionFaultReason(addr) }
+	return m
 }
 
 // Detach detaches the segment; Bytes must not be used afterwards.

@@ -101,7 +101,7 @@ func (c *Client) MsgSendTimeout(id int, mtype int64, body []byte, flags MsgFlags
 			return fmt.Errorf("message of %d bytes is larger than msgmax (%d bytes)", len(body), max)
 		}
 	}
-	return notFoundIfGone(err)
+	return sysvErr(KindMsg, id, err)
 }
 
 // MsgReceive takes a message from queue id: the first one when mtype is
@@ -232,7 +232,7 @@ func receiveOnce(id int, buf []byte, msgtyp int64, flags int) (Message, error) {
 	case unix.EIDRM:
 		return Message{}, fmt.Errorf("queue removed while waiting: %w", ErrNotFound)
 	}
-	return Message{}, notFoundIfGone(err)
+	return Message{}, sysvErr(KindMsg, id, err)
 }
 
 // msgBufs holds struct msgbuf buffers for reuse: a receive needs room for

@@ -23,7 +23,7 @@ func (c *Client) ShmAttached(id int) (nattch uint64, dest bool, err error) {
 	}
 	var ds sys.ShmidDs
 	if _, err := sys.Shmctl(id, sys.IPC_STAT, unsafe.Pointer(&ds)); err != nil {
-		return 0, false, notFoundIfGone(err)
+		return 0, false, sysvErr(KindShm, id, err)
 	}
 	return ds.Nattch, ds.Perm.Mode&sys.SHM_DEST != 0, nil
 }

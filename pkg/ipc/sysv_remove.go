@@ -14,7 +14,7 @@ func (c *Client) ShmRemove(id int) error {
 		return nsDo(c, func(c *Client) error { return c.ShmRemove(id) })
 	}
 	_, err := sys.Shmctl(id, sys.IPC_RMID, nil)
-	return notFoundIfGone(err)
+	return sysvErr(KindShm, id, err)
 }
 
 // SemRemove removes semaphore set id; blocked semop calls fail with EIDRM.
@@ -24,7 +24,7 @@ func (c *Client) SemRemove(id int) error {
 		return nsDo(c, func(c *Client) error { return c.SemRemove(id) })
 	}
 	_, err := sys.Semctl(id, 0, sys.IPC_RMID, 0)
-	return notFoundIfGone(err)
+	return sysvErr(KindSem, id, err)
 }
 
 // MsgRemove removes message queue id and every message in it.
@@ -34,7 +34,7 @@ func (c *Client) MsgRemove(id int) error {
 		return nsDo(c, func(c *Client) error { return c.MsgRemove(id) })
 	}
 	_, err := sys.Msgctl(id, sys.IPC_RMID, nil)
-	return notFoundIfGone(err)
+	return sysvErr(KindMsg, id, err)
 }
 
 // Remove removes the System V object of kind k with id.

@@ -6,6 +6,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/ipcctl/ipcctl/pkg/errclass"
 	"github.com/ipcctl/ipcctl/pkg/ipc/internal/sys"
 	"golang.org/x/sys/unix"
 )
@@ -43,6 +44,14 @@ func (c *Client) SemOp(id int, ops []SemBuf, flags SemOpFlags, timeout time.Dura
 	if c.remote() {
 		return nsDo(c, func(c *Client) error { return c.SemOp(id, ops, flags, timeout) })
 	}
+	// One operation spares the extra call (SEMOPM is 500 by default and
+	// anything below 1 is useless); the kernel's own E2BIG is mapped the
+	// same way below.
+	if len(ops) > 1 {
+		if max, err := SemOpMax(); err == nil && len(ops) > max {
+			return errclass.Errorf(errclass.Usage, "%d operations in one call: more than SEMOPM (%d), the most one semop takes; nothing applied", len(ops), max)
+		}
+	}
 	bufs := make([]sys.Sembuf, len(ops))
 	for i, op := range ops {
 		bufs[i] = sys.Sembuf{Num: op.Num, Op: op.Op, Flg: int16(flags)}
@@ -73,11 +82,26 @@ func (c *Client) SemOp(id int, ops []SemBuf, flags SemOpFlags, timeout time.Dura
 			return ErrWouldBlock
 		case err == unix.ERANGE:
 			return ErrSemRange
+		case err == unix.E2BIG:
+			return errclass.Errorf(errclass.Usage, "%d operations in one call: more than SEMOPM allows; nothing applied", len(ops))
+		case err == unix.EFBIG:
+			return errclass.Errorf(errclass.Usage, "a semaphore number is out of range for set %d; nothing applied", id)
 		case err == unix.EIDRM:
 			return fmt.Errorf("set removed while waiting: %w", ErrNotFound)
 		}
-		return notFoundIfGone(err)
+		return sysvErr(KindSem, id, err)
 	}
+}
+
+// SemOpMax is SEMOPM of this IPC namespace: the most operations one
+// semop call takes (kernel.sem, fourth field).
+// Equivalent to: semctl(0, 0, IPC_INFO).semopm.
+func SemOpMax() (int, error) {
+	var info sys.SemInfo
+	if _, err := sys.SemctlBuf(0, 0, sys.IPC_INFO, unsafe.Pointer(&info)); err != nil {
+		return 0, fmt.Errorf("read SEMOPM: %w", err)
+	}
+	return int(info.Semopm), nil
 }
 
 // SemNsems returns the number of semaphores in set id: IPC_STAT, or the
@@ -92,7 +116,7 @@ func (c *Client) SemNsems(id int) (int, error) {
 		return int(ds.Nsems), nil
 	}
 	if err != unix.EACCES {
-		return 0, notFoundIfGone(err)
+		return 0, sysvErr(KindSem, id, err)
 	}
 	s, lerr := c.SemStat(id)
 	if lerr != nil {
@@ -111,7 +135,7 @@ func (c *Client) SemSetVal(id, num, val int) error {
 		return fmt.Errorf("value %d out of range 0..%d", val, SemVMX)
 	}
 	if _, err := sys.Semctl(id, num, sys.SETVAL, val); err != nil {
-		return notFoundIfGone(err)
+		return sysvErr(KindSem, id, err)
 	}
 	return nil
 }
@@ -138,5 +162,5 @@ func (c *Client) SemSetAll(id int, vals []int) error {
 		arr[i] = uint16(v)
 	}
 	_, err = sys.SemctlBuf(id, 0, sys.SETALL, unsafe.Pointer(&arr[0]))
-	return notFoundIfGone(err)
+	return sysvErr(KindSem, id, err)
 }

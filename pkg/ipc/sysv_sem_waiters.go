@@ -29,11 +29,11 @@ func (c *Client) SemWaiters(id, nsems int) (SemWaiters, error) {
 	for i := 0; i < nsems; i++ {
 		ncnt, err := sys.Semctl(id, i, sys.GETNCNT, 0)
 		if err != nil {
-			return SemWaiters{}, fmt.Errorf("semaphore %d: %w", i, notFoundIfGone(err))
+			return SemWaiters{}, fmt.Errorf("semaphore %d: %w", i, sysvErr(KindSem, id, err))
 		}
 		zcnt, err := sys.Semctl(id, i, sys.GETZCNT, 0)
 		if err != nil {
-			return SemWaiters{}, fmt.Errorf("semaphore %d: %w", i, notFoundIfGone(err))
+			return SemWaiters{}, fmt.Errorf("semaphore %d: %w", i, sysvErr(KindSem, id, err))
 		}
 		w.NCnt += ncnt
 		w.ZCnt += zcnt

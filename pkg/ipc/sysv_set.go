@@ -26,7 +26,9 @@ func (u PermUpdate) apply(p *sys.IpcPerm) {
 }
 
 // The Set methods read the object with IPC_STAT and write it back with
-// IPC_SET. IPC_STAT needs read permission; an owner without it (mode
+// IPC_SET. An owner of 4294967295 ((uid_t)-1) is refused (Usage); an
+// owner the kernel cannot map into this user namespace is EINVAL of
+// class Usage, never "not found". IPC_STAT needs read permission; an owner without it (mode
 // 0200, say) gets the current values from the listing instead.
 
 // ShmSet changes the owner or mode of segment id. Only the owner, the
@@ -36,17 +38,20 @@ func (c *Client) ShmSet(id int, u PermUpdate) error {
 	if c.remote() {
 		return nsDo(c, func(c *Client) error { return c.ShmSet(id, u) })
 	}
+	if err := checkOwner(u.UID, u.GID); err != nil {
+		return err
+	}
 	var ds sys.ShmidDs
 	if _, err := sys.Shmctl(id, sys.IPC_STAT, unsafe.Pointer(&ds)); err != nil {
 		s, lerr := c.ShmStat(id)
 		if lerr != nil {
-			return notFoundIfGone(err)
+			return sysvErr(KindShm, id, err)
 		}
 		ds.Perm = permToSys(s.Perm)
 	}
 	u.apply(&ds.Perm)
 	_, err := sys.Shmctl(id, sys.IPC_SET, unsafe.Pointer(&ds))
-	return notFoundIfGone(err)
+	return sysvErr(KindShm, id, err)
 }
 
 // SemSet changes the owner or mode of semaphore set id.
@@ -55,17 +60,20 @@ func (c *Client) SemSet(id int, u PermUpdate) error {
 	if c.remote() {
 		return nsDo(c, func(c *Client) error { return c.SemSet(id, u) })
 	}
+	if err := checkOwner(u.UID, u.GID); err != nil {
+		return err
+	}
 	var ds sys.SemidDs
 	if _, err := sys.SemctlBuf(id, 0, sys.IPC_STAT, unsafe.Pointer(&ds)); err != nil {
 		s, lerr := c.SemStat(id)
 		if lerr != nil {
-			return notFoundIfGone(err)
+			return sysvErr(KindSem, id, err)
 		}
 		ds.Perm = permToSys(s.Perm)
 	}
 	u.apply(&ds.Perm)
 	_, err := sys.SemctlBuf(id, 0, sys.IPC_SET, unsafe.Pointer(&ds))
-	return notFoundIfGone(err)
+	return sysvErr(KindSem, id, err)
 }
 
 // MsgSet changes the owner, mode or capacity (qbytes; nil keeps it) of
@@ -77,14 +85,17 @@ func (c *Client) MsgSet(id int, u PermUpdate, qbytes *uint64) error {
 	if c.remote() {
 		return nsDo(c, func(c *Client) error { return c.MsgSet(id, u, qbytes) })
 	}
+	if err := checkOwner(u.UID, u.GID); err != nil {
+		return err
+	}
 	var ds sys.MsqidDs
 	if _, err := sys.Msgctl(id, sys.IPC_STAT, unsafe.Pointer(&ds)); err != nil {
 		if qbytes == nil {
-			return notFoundIfGone(err)
+			return sysvErr(KindMsg, id, err)
 		}
 		m, lerr := c.MsgStat(id)
 		if lerr != nil {
-			return notFoundIfGone(err)
+			return sysvErr(KindMsg, id, err)
 		}
 		ds.Perm = permToSys(m.Perm)
 	}
@@ -93,7 +104,7 @@ func (c *Client) MsgSet(id int, u PermUpdate, qbytes *uint64) error {
 		ds.Qbytes = *qbytes
 	}
 	_, err := sys.Msgctl(id, sys.IPC_SET, unsafe.Pointer(&ds))
-	return notFoundIfGone(err)
+	return sysvErr(KindMsg, id, err)
 }
 
 func permToSys(p Perm) sys.IpcPerm {

@@ -59,7 +59,7 @@ func SemValues(id, nsems int) ([]Semaphore, error) {
 	}
 	vals := make([]uint16, nsems)
 	if _, err := sys.SemctlBuf(id, 0, sys.GETALL, unsafe.Pointer(&vals[0])); err != nil {
-		return nil, fmt.Errorf("read values: %w", notFoundIfGone(err))
+		return nil, fmt.Errorf("read values: %w", sysvErr(KindSem, id, err))
 	}
 	out := make([]Semaphore, nsems)
 	for i := range out {
@@ -70,7 +70,7 @@ func SemValues(id, nsems int) ([]Semaphore, error) {
 		}{{sys.GETPID, &out[i].PID}, {sys.GETNCNT, &out[i].NCnt}, {sys.GETZCNT, &out[i].ZCnt}} {
 			v, err := sys.Semctl(id, i, q.cmd, 0)
 			if err != nil {
-				return nil, fmt.Errorf("read semaphore %d: %w", i, notFoundIfGone(err))
+				return nil, fmt.Errorf("read semaphore %d: %w", i, sysvErr(KindSem, id, err))
 			}
 			*q.dst = v
 		}
@@ -110,7 +110,7 @@ func (c *Client) MsgStat(id int) (Msg, error) {
 func MsgQBytes(id int) (uint64, error) {
 	var ds sys.MsqidDs
 	if _, err := sys.Msgctl(id, sys.IPC_STAT, unsafe.Pointer(&ds)); err != nil {
-		return 0, notFoundIfGone(err)
+		return 0, sysvErr(KindMsg, id, err)
 	}
 	return ds.Qbytes, nil
 }

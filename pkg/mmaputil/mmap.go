@@ -6,6 +6,7 @@ package mmaputil
 import (
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"math/bits"
 	"os"
@@ -35,10 +36,41 @@ type Mapping struct {
 	Prot     int    // unix.PROT_* bits
 	Flags    int    // unix.MAP_* flags passed to mmap
 	PageSize uint64 // page size backing the mapping (the huge page size for hugetlb)
+
+	reason FaultReason // why a page could not be provided
+	// A file MapFile grew, and the size it had before (see UndoGrow).
+	grown     *os.File
+	grownFrom int64
 }
 
-// Bytes is the mapped memory. Touching it past what backs it faults.
+// Bytes is the mapped memory. Touching it where nothing backs it
+// faults and kills the process: ReadAt, WriteAt and WriteTo turn such a
+// fault into a *FaultError, and are what callers should use.
 func (m *Mapping) Bytes() []byte { return m.data }
+
+// ReadAt copies the mapped bytes from off into p (io.ReaderAt). A page
+// the kernel cannot provide gives a *FaultError.
+func (m *Mapping) ReadAt(p []byte, off int64) (int, error) { return ReadMem(m.data, p, off, m.reason) }
+
+// WriteAt copies p into the mapping at off (io.WriterAt); p must fit. A
+// page the kernel cannot provide gives a *FaultError, with the write
+// done up to that page.
+func (m *Mapping) WriteAt(p []byte, off int64) (int, error) {
+	return WriteMem(m.data, p, off, m.reason)
+}
+
+// CopyTo writes n mapped bytes from off to w (see CopyMem).
+func (m *Mapping) CopyTo(w io.Writer, off, n int64) (int64, error) {
+	if off < 0 || n < 0 || off > int64(len(m.data)) || n > int64(len(m.data))-off {
+		return 0, fmt.Errorf("%d bytes at offset %d of a %d-byte mapping: %w", n, off, len(m.data), ErrPastEOF)
+	}
+	return CopyMem(w, m.data[off:off+n], shifted(m.reason, off))
+}
+
+// WriteTo writes the mapped bytes to w (io.WriterTo; see CopyMem).
+//
+// Equivalent to: vmsplice(fd, {addr, length}, 1, 0), or write(2).
+func (m *Mapping) WriteTo(w io.Writer) (int64, error) { return CopyMem(w, m.data, m.reason) }
 
 // Len is the mapped length in bytes.
 func (m *Mapping) Len() int { return len(m.data) }
@@ -61,8 +93,11 @@ type FileOptions struct {
 	Prot     int   // unix.PROT_* bits; 0 is PROT_NONE (enough for mincore)
 	Private  bool  // MAP_PRIVATE: writes stay in this process
 	Populate bool  // MAP_POPULATE: fault every page in now
-	// Grow extends the file with ftruncate when Offset+Length is past its
-	// end, instead of refusing (touching a page past the end is SIGBUS).
+	// Grow extends the file when Offset+Length is past its end, instead
+	// of refusing (touching a page past the end is SIGBUS). The new part
+	// is allocated (fallocate) where the filesystem can: on a full tmpfs
+	// the grow fails at once and the file keeps its size, rather than
+	// faulting later. The file must stay open for UndoGrow.
 	Grow bool
 }
 
@@ -99,13 +134,22 @@ func MapFile(f *os.File, o FileOptions) (*Mapping, error) {
 	if end < o.Offset || length > math.MaxInt {
 		return nil, fmt.Errorf("offset %d + length %d: %w", o.Offset, length, ErrPastEOF)
 	}
+	path := f.Name()
+	m := &Mapping{Offset: o.Offset, Prot: o.Prot, PageSize: uint64(PageSize)}
+	m.reason = func(off int64) string {
+		if off < 0 { // somewhere in the mapping: a file now shorter was cut under it
+			off = length - 1
+		}
+		return FileFaultReason(path, o.Offset+off)
+	}
 	if end > size {
 		if !o.Grow {
-			return nil, fmt.Errorf("%s: offset %d + length %d = %d is %w (%d bytes)", f.Name(), o.Offset, length, end, ErrPastEOF, size)
+			return nil, fmt.Errorf("%s: offset %d + length %d = %d is %w (%d bytes)", path, o.Offset, length, end, ErrPastEOF, size)
 		}
-		if err := unix.Ftruncate(int(f.Fd()), end); err != nil {
-			return nil, &os.PathError{Op: "ftruncate", Path: f.Name(), Err: err}
+		if err := grow(f, size, end); err != nil {
+			return nil, err
 		}
+		m.grown, m.grownFrom = f, size
 	}
 	flags := unix.MAP_SHARED
 	if o.Private {
@@ -116,9 +160,53 @@ func MapFile(f *os.File, o FileOptions) (*Mapping, error) {
 	}
 	data, err := unix.Mmap(int(f.Fd()), o.Offset, int(length), o.Prot, flags)
 	if err != nil {
-		return nil, &os.PathError{Op: "mmap", Path: f.Name(), Err: err}
+		m.UndoGrow()
+		return nil, &os.PathError{Op: "mmap", Path: path, Err: err}
 	}
-	return &Mapping{data: data, Offset: o.Offset, Prot: o.Prot, Flags: flags, PageSize: uint64(PageSize)}, nil
+	m.data, m.Flags = data, flags
+	return m, nil
+}
+
+// grow extends f from size to end bytes, allocating the new part with
+// fallocate(2) so that it is backed before anything touches it. Where
+// the filesystem cannot allocate ahead (EOPNOTSUPP) it only sets the
+// size. On failure the file has its old size.
+func grow(f *os.File, size, end int64) error {
+	fd := int(f.Fd())
+	err := unix.Fallocate(fd, 0, size, end-size)
+	if errors.Is(err, unix.EOPNOTSUPP) || errors.Is(err, unix.ENOSYS) {
+		err = unix.Ftruncate(fd, end)
+	}
+	if err == nil {
+		return nil
+	}
+	_ = unix.Ftruncate(fd, size) // a partial allocation may have moved the end
+	if errors.Is(err, unix.ENOSPC) {
+		reason := NoSpace(f.Name())
+		if reason == "" {
+			reason = err.Error()
+		}
+		return fmt.Errorf("%s: cannot grow from %d to %d bytes: %s; the file keeps its size", f.Name(), size, end, reason)
+	}
+	return &os.PathError{Op: "grow", Path: f.Name(), Err: err}
+}
+
+// UndoGrow gives the file back the size it had before MapFile grew it
+// (Grow), for a caller whose work on the grown mapping failed; it does
+// nothing when MapFile did not grow the file. Call it before closing the
+// file.
+//
+// Equivalent to: ftruncate(fd, old size).
+func (m *Mapping) UndoGrow() error {
+	if m.grown == nil {
+		return nil
+	}
+	f := m.grown
+	m.grown = nil
+	if err := unix.Ftruncate(int(f.Fd()), m.grownFrom); err != nil {
+		return &os.PathError{Op: "ftruncate", Path: f.Name(), Err: err}
+	}
+	return nil
 }
 
 // checkRegular refuses what is not a regular file, naming directories.
@@ -193,6 +281,9 @@ func Anon(size uint64, o AnonOptions) (*Mapping, error) {
 		return nil, fmt.Errorf("mmap %d bytes: %w", length, err)
 	}
 	m := &Mapping{data: data, Prot: prot, Flags: flags, PageSize: page}
+	if o.HugePageSize > 0 {
+		m.reason = func(int64) string { return HugePoolFaultReason(page) }
+	}
 	// A distinct VM flag keeps the kernel from merging the region with
 	// neighbouring anonymous memory, so /proc/self/smaps shows it alone.
 	_ = m.Advise(unix.MADV_DONTFORK)

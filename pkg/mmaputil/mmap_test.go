@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ipcctl/ipcctl/internal/testutil"
+	"github.com/ipcctl/ipcctl/internal/testutil/disktest"
 	"github.com/ipcctl/ipcctl/internal/testutil/nstest"
 	"github.com/ipcctl/ipcctl/pkg/procfs"
 	"golang.org/x/sys/unix"
@@ -259,7 +259,7 @@ func TestAnonBadHugePageSize(t *testing.T) {
 func TestResidencyEvictTouchAgreeWithFincore(t *testing.T) {
 	nstest.Require(t)
 	const size = 4 << 20
-	p := writeFile(t, testutil.DiskTempDir(t), "cache", bytes.Repeat([]byte("0123456789abcdef"), size/16))
+	p := writeFile(t, disktest.TempDir(t), "cache", bytes.Repeat([]byte("0123456789abcdef"), size/16))
 	f, _ := os.Open(p)
 	unix.Fdatasync(int(f.Fd())) // clean pages can be evicted; dirty ones stay
 	f.Close()
@@ -269,7 +269,7 @@ func TestResidencyEvictTouchAgreeWithFincore(t *testing.T) {
 		if r.Size != size || r.Pages != size/uint64(PageSize) {
 			t.Fatalf("%s: size %d pages %d", stage, r.Size, r.Pages)
 		}
-		if fb := testutil.FincoreBytes(t, p); fb != r.ResidentBytes() {
+		if fb := disktest.FincoreBytes(t, p); fb != r.ResidentBytes() {
 			t.Errorf("%s: ipcctl says %d resident bytes, fincore %d", stage, r.ResidentBytes(), fb)
 		}
 		if wantAll && r.Resident != r.Pages || wantNone && r.Resident != 0 {
@@ -306,7 +306,7 @@ func TestResidencyEvictTouchAgreeWithFincore(t *testing.T) {
 
 func TestTouchLockHoldsPages(t *testing.T) {
 	nstest.Require(t)
-	p := writeFile(t, testutil.DiskTempDir(t), "locked", make([]byte, 64<<10))
+	p := writeFile(t, disktest.TempDir(t), "locked", make([]byte, 64<<10))
 	if limit, _ := MemlockLimit(); limit < 64<<10 {
 		t.Skip("RLIMIT_MEMLOCK too small")
 	}
@@ -345,7 +345,7 @@ func TestResidencyWindows(t *testing.T) {
 func TestResidencyCachestatAgreesWithMincore(t *testing.T) {
 	nstest.Require(t)
 	const pages = 1024 // 4 MiB: halves hold whole folios, up to PMD size
-	p := writeFile(t, testutil.DiskTempDir(t), "partly", make([]byte, pages*PageSize+100))
+	p := writeFile(t, disktest.TempDir(t), "partly", make([]byte, pages*PageSize+100))
 	f, err := os.Open(p)
 	if err != nil {
 		t.Fatal(err)

@@ -1,6 +1,7 @@
 package mmaputil
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -224,7 +225,9 @@ func Touch(path string, lock bool) (before, after Residency, held *Mapping, err 
 	}
 	// Sequential advice lets the kernel read ahead in large chunks.
 	_ = m.Advise(unix.MADV_SEQUENTIAL)
-	m.ReadPages()
+	if err = m.ReadPages(); err != nil {
+		return before, before, nil, fmt.Errorf("%s: %w", path, err)
+	}
 	if lock {
 		if err = m.Lock(); err != nil {
 			return before, before, nil, fmt.Errorf("%s: %w", path, err)
@@ -242,11 +245,32 @@ func Touch(path string, lock bool) (before, after Residency, held *Mapping, err 
 // sink keeps the compiler from dropping the reads of ReadPages.
 var sink byte
 
-// ReadPages reads one byte of every page, faulting the whole mapping in.
-func (m *Mapping) ReadPages() {
-	var x byte
-	for i := 0; i < len(m.data); i += PageSize {
-		x += m.data[i]
+// ReadPages faults the whole mapping in, as reading one byte of every
+// page would. A page the kernel cannot provide (a sparse file on a full
+// tmpfs, a file truncated meanwhile) is a *FaultError, never a crash.
+//
+// Equivalent to: madvise(addr, length, MADV_POPULATE_READ) (Linux 5.14),
+// or a read of each page.
+func (m *Mapping) ReadPages() error {
+	if len(m.data) == 0 {
+		return nil
 	}
-	sink = x
+	err := unix.Madvise(m.data, unix.MADV_POPULATE_READ)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, unix.EFAULT):
+		// What would have been SIGBUS on access (mm/madvise.c).
+		return newFault("read", -1, m.reason)
+	case !errors.Is(err, unix.EINVAL):
+		return fmt.Errorf("madvise(MADV_POPULATE_READ): %w", err)
+	}
+	// Older kernels: touch each page, faults caught.
+	return Guard(m.data, "read", m.reason, func() {
+		var x byte
+		for i := 0; i < len(m.data); i += PageSize {
+			x += m.data[i]
+		}
+		sink = x
+	})
 }

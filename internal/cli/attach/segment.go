@@ -2,6 +2,7 @@ package attach
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -11,6 +12,8 @@ import (
 	"github.com/ipcctl/ipcctl/internal/cli/cmdutil"
 	"github.com/ipcctl/ipcctl/internal/hexdump"
 	"github.com/ipcctl/ipcctl/internal/iostreams"
+	"github.com/ipcctl/ipcctl/internal/outfile"
+	"github.com/ipcctl/ipcctl/pkg/errclass"
 	"github.com/ipcctl/ipcctl/pkg/ipc"
 	"github.com/spf13/cobra"
 )
@@ -65,18 +68,21 @@ func (k *segmentKind) longHelp(intro, hold, readOnly string) string {
 
   --read      copy its bytes, nothing added, to stdout or --out FILE
   --hexdump   dump them in the format of hexdump -C
-  --write     copy DATA, --in FILE or stdin into it
+  --write     write DATA into it: --write=DATA, the DATA argument,
+              --in FILE, or stdin (--in -)
   --hold      ` + hold + `
 
---offset and --length choose a part of the ` + k.noun + ` (sizes like 4096, 4K, 1M).
-A write that would run past the end of the ` + k.noun + ` is refused and nothing
-is written. ` + readOnly
+--offset and --length choose a part of the ` + k.noun + ` (sizes like 4096, 4K, 1M),
+as in mmap: --read and --hexdump copy --length bytes from --offset
+(default: to the end), --write writes at --offset. A write that would
+run past the end of the ` + k.noun + `, or past --length when given, is
+refused and nothing is written. ` + readOnly
 }
 
 // newSegmentCmd builds `attach KIND`; runF replaces attachRun in tests.
 func newSegmentCmd(f *cmdutil.Factory, k *segmentKind, runF func(*Options) error) *cobra.Command {
 	opts := &Options{IO: f.IOStreams, Factory: f, kind: k}
-	var offset, length string
+	var offset, length, inline string
 	cmd := &cobra.Command{
 		Use:     k.use,
 		Short:   k.short,
@@ -92,7 +98,14 @@ func newSegmentCmd(f *cmdutil.Factory, k *segmentKind, runF func(*Options) error
 			if err := k.parse(args[0], opts); err != nil {
 				return err
 			}
+			opts.Write = cmd.Flags().Changed("write") || opts.In != ""
+			if cmd.Flags().Changed("write") && inline != fromInput {
+				opts.Data = &inline
+			}
 			if len(args) == 2 {
+				if opts.Data != nil {
+					return cmdutil.FlagErrorf("attach %s: unexpected argument %q (--write=DATA was given)", k.name, args[1])
+				}
 				opts.Data = &args[1]
 			}
 			var err error
@@ -119,18 +132,23 @@ func newSegmentCmd(f *cmdutil.Factory, k *segmentKind, runF func(*Options) error
 	}
 	fl := cmd.Flags()
 	fl.BoolVar(&opts.Read, "read", false, "copy the bytes to stdout or --out")
-	fl.BoolVar(&opts.Write, "write", false, "write DATA, --in FILE or stdin into the "+k.noun)
+	fl.StringVar(&inline, "write", "", "write `DATA` at --offset (--write alone: the DATA argument, --in FILE or stdin)")
+	fl.Lookup("write").NoOptDefVal = fromInput
 	fl.BoolVar(&opts.Hexdump, "hexdump", false, "dump the bytes like hexdump -C")
 	fl.BoolVar(&opts.ReadOnly, "rdonly", false, k.rdonly)
 	fl.BoolVar(&opts.Hold, "hold", false, "stay attached until SIGINT or SIGTERM")
 	fl.StringVar(&offset, "offset", "", "start at this byte `OFFSET` (default 0)")
-	fl.StringVar(&length, "length", "", "read or dump `SIZE` bytes (default: to the end)")
-	fl.StringVar(&opts.In, "in", "", "read the data to write from `FILE`")
-	fl.StringVar(&opts.Out, "out", "", "write the bytes read to `FILE` instead of stdout")
+	fl.StringVar(&length, "length", "", "read or dump `SIZE` bytes from --offset, or write at most that (default: to the end)")
+	fl.StringVar(&opts.In, "in", "", "read the data to write from `FILE` (- for stdin)")
+	fl.StringVar(&opts.Out, "out", "", "write the bytes read to `FILE` instead of stdout (replaced only when all is written)")
 	cmd.MarkFlagsMutuallyExclusive("read", "write", "hexdump")
 	cmd.MarkFlagsMutuallyExclusive("write", "rdonly")
 	return cmd
 }
+
+// fromInput is what --write without =DATA stands for: the data comes
+// from the DATA argument, --in FILE or stdin (as --write=- says too).
+const fromInput = "-"
 
 // argWant says what the object argument is, for usage errors.
 func argWant(k *segmentKind) string {
@@ -150,12 +168,10 @@ func (o *Options) validate() error {
 		return cmdutil.FlagErrorf("attach %s: unexpected argument %q (DATA goes with --write)", k, *o.Data)
 	case o.Data != nil && o.In != "":
 		return cmdutil.FlagErrorf("attach %s: give DATA or --in, not both", k)
-	case o.In != "" && !o.Write:
-		return cmdutil.FlagErrorf("attach %s: --in goes with --write", k)
+	case o.In != "" && (o.Read || o.Hexdump):
+		return cmdutil.FlagErrorf("attach %s: --in writes; it does not go with --read or --hexdump", k)
 	case o.Out != "" && !o.Read && !o.Hexdump:
 		return cmdutil.FlagErrorf("attach %s: --out goes with --read or --hexdump", k)
-	case o.Length != nil && o.Write:
-		return cmdutil.FlagErrorf("attach %s: --length goes with --read or --hexdump; a write is as long as its data", k)
 	case (o.Offset != 0 || o.Length != nil) && !o.Read && !o.Write && !o.Hexdump:
 		return cmdutil.FlagErrorf("attach %s: --offset and --length go with --read, --write or --hexdump", k)
 	}
@@ -164,15 +180,6 @@ func (o *Options) validate() error {
 
 func attachRun(opts *Options) error {
 	label := opts.kind.label(opts)
-	var out io.Writer = opts.IO.Out
-	if opts.Out != "" {
-		f, err := os.Create(opts.Out)
-		if err != nil {
-			return fmt.Errorf("attach %s: %w", label, err)
-		}
-		defer f.Close()
-		out = f
-	}
 	wait := opts.WaitHeld
 	if opts.Hold && wait == nil {
 		// Catch the signals before attaching: one that comes between the
@@ -186,9 +193,29 @@ func attachRun(opts *Options) error {
 	if err != nil {
 		return fmt.Errorf("attach %s: %w", label, err)
 	}
+	// --out is made only once the object is there, and replaces FILE
+	// only once everything was read: a missing object or a failed read
+	// leaves an existing FILE as it was.
+	var out io.Writer = opts.IO.Out
+	var of *outfile.File
+	if opts.Out != "" {
+		var sources []outfile.Source
+		if dev, ino, ok := m.FileID(); ok {
+			sources = append(sources, outfile.Source{Dev: dev, Ino: ino, What: label})
+		}
+		if of, err = outfile.Create(opts.Out, sources...); err != nil {
+			m.Close()
+			if errors.Is(err, errclass.Usage) {
+				err = cmdutil.FlagErrorWrap(err)
+			}
+			return fmt.Errorf("attach %s: %w", label, err)
+		}
+		defer of.Abort()
+		out = of.File() // a file: the kernel copies straight from the mapping
+	}
 	err = useSegment(opts, m, out)
-	if err == nil && opts.Out != "" {
-		err = out.(*os.File).Close()
+	if err == nil && of != nil {
+		err = of.Commit()
 	}
 	if err == nil && opts.Hold {
 		hold(opts, label, m, readOnly, wait)
@@ -214,12 +241,15 @@ func useSegment(opts *Options, m *ipc.Mapping, out io.Writer) error {
 	}
 	room := size - opts.Offset
 	if opts.Write {
+		if opts.Length != nil {
+			room = min(room, *opts.Length)
+		}
 		data, err := writeData(opts, room)
 		if err != nil {
 			return err
 		}
-		copy(m.Bytes()[opts.Offset:], data)
-		return nil
+		_, err = m.WriteAt(data, int64(opts.Offset))
+		return err
 	}
 	n := room
 	if opts.Length != nil {
@@ -228,14 +258,17 @@ func useSegment(opts *Options, m *ipc.Mapping, out io.Writer) error {
 		}
 		n = *opts.Length
 	}
-	region := m.Bytes()[opts.Offset : opts.Offset+n]
 	if opts.Hexdump {
 		if n == 0 && opts.Length != nil {
 			return nil // as hexdump -n 0: not even the offset line
 		}
-		return hexdump.Write(out, region, opts.Offset)
+		d := hexdump.NewWriter(out, opts.Offset)
+		if _, err := m.CopyTo(d, int64(opts.Offset), int64(n)); err != nil {
+			return err
+		}
+		return d.Close()
 	}
-	_, err := out.Write(region)
+	_, err := m.CopyTo(out, int64(opts.Offset), int64(n))
 	return err
 }
 
@@ -243,8 +276,12 @@ func useSegment(opts *Options, m *ipc.Mapping, out io.Writer) error {
 // before anything touches the object.
 func writeData(opts *Options, room uint64) ([]byte, error) {
 	refuse := func(what string) error {
-		return cmdutil.FlagErrorf("refused: %s do not fit in the %d bytes from offset %d to the end of the %s (size %d bytes); nothing written",
-			what, room, opts.Offset, opts.kind.noun, opts.Offset+room)
+		limit := fmt.Sprintf("to the end of the %s (size %d bytes)", opts.kind.noun, opts.Offset+room)
+		if opts.Length != nil && *opts.Length == room {
+			limit = "of --length"
+		}
+		return cmdutil.FlagErrorf("refused: %s do not fit in the %d bytes from offset %d %s; nothing written",
+			what, room, opts.Offset, limit)
 	}
 	if opts.Data != nil {
 		if uint64(len(*opts.Data)) > room {
@@ -252,7 +289,11 @@ func writeData(opts *Options, room uint64) ([]byte, error) {
 		}
 		return []byte(*opts.Data), nil
 	}
-	data, name, err := cmdutil.ReadInput(opts.IO.In, opts.In, room)
+	path := opts.In
+	if path == "-" {
+		path = "" // stdin
+	}
+	data, name, err := cmdutil.ReadInput(opts.IO.In, path, room)
 	if err != nil {
 		return nil, err
 	}

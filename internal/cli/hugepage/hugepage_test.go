@@ -231,6 +231,15 @@ func TestSetDryRunPrintsExactWrites(t *testing.T) {
 	}
 }
 
+// A dry run whose plan cannot be written out fails.
+func TestSetDryRunOutputLost(t *testing.T) {
+	fs := hptest.Copy(t, "numa2")
+	r := hptest.RunTo(t, hptest.FullWriter{}, fs, "hugepage", "set", "2M", "--min", "0", "--dry-run")
+	if r.Code != 1 || !strings.Contains(r.Stderr, "no space left") {
+		t.Errorf("exit %d %q, want 1 saying the output was lost", r.Code, r.Stderr)
+	}
+}
+
 func TestMissingSysfsIsUnsupported(t *testing.T) {
 	fs := hptest.Copy(t, "numa2")
 	os.RemoveAll(fs.Path("sys/kernel/mm/hugepages"))

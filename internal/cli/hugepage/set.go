@@ -129,7 +129,10 @@ func setRun(opts *SetOptions) error {
 	fs := opts.Factory.FS
 	if opts.DryRun {
 		for _, w := range plan.Writes {
-			fmt.Fprintf(opts.IO.Out, "dry run: would write %d to %s (now %d)\n", w.Value, fs.Path(w.File), w.Current)
+			// The plan is all a dry run gives: output that is lost is a failure.
+			if _, err := fmt.Fprintf(opts.IO.Out, "dry run: would write %d to %s (now %d)\n", w.Value, fs.Path(w.File), w.Current); err != nil {
+				return fmt.Errorf("hugepage set %s --dry-run: writing output: %w", name, err)
+			}
 		}
 		return nil
 	}

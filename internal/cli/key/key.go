@@ -53,6 +53,8 @@ func keyRun(opts *Options) error {
 	if err != nil {
 		return fmt.Errorf("key: %w", err)
 	}
-	fmt.Fprintf(opts.IO.Out, "0x%08x\n", uint32(k))
+	if _, err := fmt.Fprintf(opts.IO.Out, "0x%08x\n", uint32(k)); err != nil {
+		return fmt.Errorf("key: writing output: %w", err)
+	}
 	return nil
 }

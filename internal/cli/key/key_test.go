@@ -1,6 +1,7 @@
 package key
 
 import (
+	"syscall"
 	"testing"
 
 	"github.com/ipcctl/ipcctl/internal/cli/cmdutil"
@@ -45,5 +46,20 @@ func TestKeyRun(t *testing.T) {
 	err := keyRun(&Options{IO: ios, Path: "/no/such/path", Proj: "1"})
 	if cmdutil.ExitCode(err) != cmdutil.ExitNotFound {
 		t.Errorf("missing path: %v exits %d, want 3", err, cmdutil.ExitCode(err))
+	}
+}
+
+type fullWriter struct{}
+
+func (fullWriter) Write([]byte) (int, error) { return 0, syscall.ENOSPC }
+
+// A key that cannot be written out is a failure: a script reading it
+// would get nothing and go on.
+func TestKeyOutputLost(t *testing.T) {
+	ios, _, _, _ := iostreams.Test()
+	ios.Out = fullWriter{}
+	err := keyRun(&Options{IO: ios, Path: t.TempDir(), Proj: "1"})
+	if err == nil || cmdutil.ExitCode(err) != cmdutil.ExitError {
+		t.Errorf("keyRun to a full output: %v (exit %d), want exit 1", err, cmdutil.ExitCode(err))
 	}
 }

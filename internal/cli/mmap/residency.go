@@ -28,8 +28,9 @@ func NewCmdResidency(f *cmdutil.Factory, runF func(*ResidencyOptions) error) *co
 	cmd := &cobra.Command{
 		Use:   "residency FILE|DIR...",
 		Short: "Show how much of files is in the page cache (like fincore)",
-		Long: `Show how much of each file is in the page cache: resident bytes, pages,
-resident pages, percent, size. Replaces fincore. The counts come from
+		Long: `Show how much of each file is in the page cache: resident bytes (RES),
+resident pages (PAGES, as fincore's), the pages the file spans (TOTAL),
+percent, size. Replaces fincore. The counts come from
 cachestat(2), one call a file (Linux 6.5+), or else, and for --map, from
 mincore(2) on a mapping that faults nothing in.
 

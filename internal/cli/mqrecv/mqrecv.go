@@ -11,17 +11,16 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"os/signal"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 	"unicode/utf8"
 
 	"github.com/ipcctl/ipcctl/internal/cli/cmdutil"
 	"github.com/ipcctl/ipcctl/internal/iostreams"
+	"github.com/ipcctl/ipcctl/internal/outfile"
 	"github.com/ipcctl/ipcctl/pkg/ipc"
 	"github.com/spf13/cobra"
 )
@@ -188,13 +187,13 @@ func mqRecvRun(opts *Options) error {
 	return nil
 }
 
-func sysvRecv(opts *Options) error {
+func sysvRecv(opts *Options) (err error) {
 	c := opts.Factory.IPC()
-	out, closeOut, err := openOutput(opts)
+	out, err := openOutput(opts)
 	if err != nil {
 		return err
 	}
-	defer closeOut()
+	defer func() { err = out.finish(err) }()
 	maxSize := 0
 	if opts.MaxSize != nil {
 		maxSize = *opts.MaxSize
@@ -240,28 +239,63 @@ func sysvRecv(opts *Options) error {
 			return err
 		}
 		mtype := m.Type
-		if err := writeMessage(out, received{Type: &mtype, Body: m.Body}, opts.JSON); err != nil {
+		if err := out.write(received{Type: &mtype, Body: m.Body}, opts.JSON); err != nil {
 			return lostOutput(c, opts, m, err)
 		}
 	}
-	return closeOut()
+	return nil
 }
 
-// openOutput opens --out FILE, or gives stdout; closeOut may be called
-// more than once and reports the first close's error.
-func openOutput(opts *Options) (out io.Writer, closeOut func() error, err error) {
+// output is where messages go: stdout, or --out FILE through a temporary
+// file that replaces FILE when the run ends.
+type output struct {
+	w     io.Writer
+	file  *outfile.File // nil for stdout
+	wrote int           // messages written
+}
+
+// openOutput prepares --out FILE, or gives stdout. A --out that cannot be
+// made fails here, before any message is taken.
+func openOutput(opts *Options) (*output, error) {
 	// A closed pipe must fail the write, not kill ipcctl holding a message.
 	signal.Ignore(syscall.SIGPIPE)
 	if opts.Out == "" {
-		return opts.IO.Out, func() error { return nil }, nil
+		return &output{w: opts.IO.Out}, nil
 	}
-	f, err := os.OpenFile(opts.Out, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o666)
+	f, err := outfile.Create(opts.Out)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	var once sync.Once
-	var cerr error
-	return f, func() error { once.Do(func() { cerr = f.Close() }); return cerr }, nil
+	return &output{w: f, file: f}, nil
+}
+
+func (o *output) write(m received, asJSON bool) error {
+	if err := writeMessage(o.w, m, asJSON); err != nil {
+		return err
+	}
+	o.wrote++
+	return nil
+}
+
+// finish ends the run whose outcome is err. --out FILE is replaced when
+// messages were written, even if the run then failed (they were taken
+// from the queue and live only there); with none written, an existing
+// FILE is left as it was.
+func (o *output) finish(err error) error {
+	if o.file == nil {
+		return err
+	}
+	if o.wrote == 0 && err != nil {
+		o.file.Abort()
+		return err
+	}
+	if cerr := o.file.Commit(); cerr != nil {
+		if o.wrote > 0 {
+			cerr = fmt.Errorf("%s received but not saved: %w", cmdutil.Plural(o.wrote, "message"), cerr)
+		}
+		return errors.Join(err, cerr)
+	}
+	return err
 }
 
 // budget is what is left of --timeout, which bounds the wait for all the

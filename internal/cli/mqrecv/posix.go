@@ -52,12 +52,12 @@ func refusePosixFlags(cmd *cobra.Command) error {
 	return nil
 }
 
-func posixRecv(opts *Options) error {
-	out, closeOut, err := openOutput(opts)
+func posixRecv(opts *Options) (err error) {
+	out, err := openOutput(opts)
 	if err != nil {
 		return err
 	}
-	defer closeOut()
+	defer func() { err = out.finish(err) }()
 	q, err := openForReceive(opts.Factory.IPC(), opts.Name)
 	if err != nil {
 		return err
@@ -73,20 +73,20 @@ func posixRecv(opts *Options) error {
 		n, prio, err := receiveOne(opts, q, buf, budget, i == 0)
 		switch {
 		case opts.All && errors.Is(err, ipc.ErrWouldBlock):
-			return closeOut()
+			return nil
 		case errors.Is(err, ipc.ErrWouldBlock):
 			return fmt.Errorf("no message: %w", ipc.ErrWouldBlock)
 		case err != nil:
 			return err
 		}
 		body := buf[:n]
-		if err := writeMessage(out, received{Priority: &prio, Body: body}, opts.JSON); err != nil {
+		if err := out.write(received{Priority: &prio, Body: body}, opts.JSON); err != nil {
 			return keepMessage(fmt.Sprintf("the message of priority %d (%d bytes)", prio, n), body, err,
 				fmt.Sprintf("it was sent back to the queue with priority %d (after the messages of that priority already there)", prio),
 				func() error { return q.Send(body, prio, ipc.NoWait) })
 		}
 	}
-	return closeOut()
+	return nil
 }
 
 // openForReceive opens the queue read-write, so that a message that

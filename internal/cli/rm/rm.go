@@ -8,7 +8,6 @@ package rm
 
 import (
 	"fmt"
-	"os"
 	"strings"
 	"sync"
 
@@ -409,13 +408,8 @@ func contains(ks []*kinds.Kind, k *kinds.Kind) bool {
 }
 
 // processGone reports whether process pid no longer exists in our view
-// of /proc; Orphan never asks about a pid it cannot see (0).
-func processGone(f *cmdutil.Factory) func(pid int) bool {
-	return func(pid int) bool {
-		_, err := os.Lstat(f.FS.Path("proc", fmt.Sprint(pid)))
-		return os.IsNotExist(err)
-	}
-}
+// of /proc (procfs.FS.PidGone: pid 0, not visible from here, never is).
+func processGone(f *cmdutil.Factory) func(pid int) bool { return f.FS.PidGone }
 
 // confirm shows what a selection would remove and asks, on a terminal,
 // unless --yes. Objects named one by one are removed without asking.

@@ -1,21 +1,29 @@
 package semop
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io/fs"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
 
 	"github.com/ipcctl/ipcctl/internal/cli/cmdutil"
 	"github.com/ipcctl/ipcctl/internal/columns"
 	"github.com/ipcctl/ipcctl/internal/table"
 	"github.com/ipcctl/ipcctl/pkg/ipc"
 	"github.com/spf13/cobra"
+	"golang.org/x/sys/unix"
 )
 
 const posixHelp = `For POSIX named semaphore /NAME (glibc's /dev/shm/sem.NAME, shared
 with C programs that use sem_open) give one verb:
 
-  wait      decrement, blocking while the value is 0 (sem_wait); a signal
-            does not end the wait, --timeout bounds it (exit 6)
+  wait      decrement, blocking while the value is 0 (sem_wait); --timeout
+            bounds it (exit 6); SIGINT or SIGTERM ends it with exit 130 or
+            143, and the semaphore's count of waiters is as it was
   trywait   decrement, or exit 6 at once when the value is 0 (sem_trywait)
   post      increment and wake a waiter (sem_post); --count N posts N
             times, refused whole if it would pass SEM_VALUE_MAX (2147483647)
@@ -111,7 +119,7 @@ func posixOp(opts *Options) error {
 		if opts.Timeout > 0 {
 			timeout = opts.Timeout
 		}
-		return s.Wait(timeout)
+		return waitInterruptible(s, timeout)
 	case "trywait":
 		return s.TryWait()
 	}
@@ -119,6 +127,36 @@ func posixOp(opts *Options) error {
 	// process posts at the same time.
 	return s.PostN(uint32(opts.Count))
 }
+
+// waitInterruptible waits until the semaphore is taken, the timeout
+// passes, or SIGINT or SIGTERM comes. A signal ends the wait cleanly
+// (this process leaves the semaphore's waiter count) and the exit status
+// is 128 plus its number, as a shell reports a process a signal ended.
+func waitInterruptible(s *ipc.PosixSem, timeout time.Duration) error {
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	go func() {
+		select {
+		case sig := <-sigs:
+			cancel(&interrupted{sig.(syscall.Signal)})
+		case <-ctx.Done():
+		}
+	}()
+	err := s.WaitContext(ctx, timeout)
+	var intr *interrupted
+	if errors.As(err, &intr) {
+		return &cmdutil.SilentExit{Code: 128 + int(intr.sig)}
+	}
+	return err
+}
+
+// interrupted is the cause of a wait a signal ended.
+type interrupted struct{ sig syscall.Signal }
+
+func (e *interrupted) Error() string { return "interrupted by " + unix.SignalName(e.sig) }
 
 // posixGet prints the semaphore's row through the psem columns of ls.
 func posixGet(opts *Options) error {

@@ -4,6 +4,7 @@
 package semop
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/ipcctl/ipcctl/internal/columns"
 	"github.com/ipcctl/ipcctl/internal/iostreams"
 	"github.com/ipcctl/ipcctl/internal/table"
+	"github.com/ipcctl/ipcctl/pkg/errclass"
 	"github.com/ipcctl/ipcctl/pkg/ipc"
 	"github.com/spf13/cobra"
 )
@@ -232,6 +234,10 @@ func semOpRun(opts *Options) error {
 		return posixRun(opts)
 	}
 	if err := sysvRun(opts); err != nil {
+		if errors.Is(err, errclass.Usage) {
+			// Refused for what was asked (too many operations), before any change.
+			err = cmdutil.FlagErrorWrap(err)
+		}
 		return fmt.Errorf("sem-op sem %d: %w", opts.ID, err)
 	}
 	return nil

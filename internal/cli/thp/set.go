@@ -66,7 +66,10 @@ func setRun(opts *SetOptions) error {
 	fs := opts.Factory.FS
 	if opts.DryRun {
 		for _, w := range writes {
-			fmt.Fprintf(opts.IO.Out, "dry run: would write %s to %s (now %s)\n", w.Value, fs.Path(w.File), w.Current.Value)
+			// The plan is all a dry run gives: output that is lost is a failure.
+			if _, err := fmt.Fprintf(opts.IO.Out, "dry run: would write %s to %s (now %s)\n", w.Value, fs.Path(w.File), w.Current.Value); err != nil {
+				return fmt.Errorf("thp set --dry-run: writing output: %w", err)
+			}
 		}
 		return nil
 	}

@@ -164,6 +164,19 @@ func TestSetRefusesBeforeWriting(t *testing.T) {
 	}
 }
 
+// A dry run whose plan cannot be written out fails, and changes nothing.
+func TestSetDryRunOutputLost(t *testing.T) {
+	fs := hptest.Copy(t, "numa2")
+	before := hptest.ReadFile(t, fs, thpDir+"enabled")
+	r := hptest.RunTo(t, hptest.FullWriter{}, fs, "thp", "set", "enabled=never", "--dry-run")
+	if r.Code != 1 || !strings.Contains(r.Stderr, "no space left") {
+		t.Errorf("exit %d %q, want 1 saying the output was lost", r.Code, r.Stderr)
+	}
+	if got := hptest.ReadFile(t, fs, thpDir+"enabled"); got != before {
+		t.Errorf("a dry run changed enabled to %q", got)
+	}
+}
+
 func TestMissingTHPIsUnsupported(t *testing.T) {
 	fs := hptest.Copy(t, "numa2")
 	os.RemoveAll(fs.Path(thpDir))

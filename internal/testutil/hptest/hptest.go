@@ -5,10 +5,12 @@ package hptest
 
 import (
 	"flag"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"syscall"
 	"testing"
 	"time"
 
@@ -47,12 +49,27 @@ type Result struct {
 // Run runs an ipcctl command line in-process over fs, as the binary would.
 func Run(t testing.TB, fs procfs.FS, args ...string) Result {
 	t.Helper()
+	return RunTo(t, nil, fs, args...)
+}
+
+// RunTo is Run with stdout going to w (nil: a buffer returned in Stdout),
+// for commands whose output cannot be written.
+func RunTo(t testing.TB, w io.Writer, fs procfs.FS, args ...string) Result {
+	t.Helper()
 	ios, _, out, errOut := iostreams.Test()
+	if w != nil {
+		ios.Out = w
+	}
 	f := &cmdutil.Factory{IOStreams: ios, FS: fs, Version: "test",
 		Now: func() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC) }}
 	code := cli.Run(f, args)
 	return Result{Stdout: out.String(), Stderr: errOut.String(), Code: code}
 }
+
+// FullWriter fails every write like /dev/full.
+type FullWriter struct{}
+
+func (FullWriter) Write([]byte) (int, error) { return 0, syscall.ENOSPC }
 
 // Golden compares got with testdata/golden/NAME, or rewrites it with -update.
 func Golden(t testing.TB, name, got string) {

@@ -10,7 +10,9 @@
 // test binary with CLONE_NEWUSER|CLONE_NEWIPC|CLONE_NEWNS. Inside, it makes
 // mounts private, lays a private tmpfs over /dev (bind-mounting the usual
 // device nodes back), and mounts a fresh tmpfs on /dev/shm and a fresh
-// mqueue filesystem on /dev/mqueue. Where namespaces cannot be made the
+// mqueue filesystem on /dev/mqueue. TMPDIR points at a private tmpfs too,
+// so t.TempDir(), decoys and symlink targets live in the test's own
+// memory, never in a host directory. Where namespaces cannot be made the
 // tests run outside and Require skips them with the reason.
 package nstest
 
@@ -29,6 +31,7 @@ import (
 const (
 	envInside = "IPCCTL_NSTEST_INSIDE"
 	envSkip   = "IPCCTL_NSTEST_SKIP"
+	envTmp    = "IPCCTL_NSTEST_TMP" // the directory the private tmpfs goes on
 )
 
 // Main runs the tests of m inside private namespaces and exits.
@@ -38,7 +41,7 @@ func Main(m *testing.M) {
 
 func run(m *testing.M) int {
 	if os.Getenv(envInside) == "1" {
-		if err := setupInside(); err != nil {
+		if err := setupInside(os.Getenv(envTmp)); err != nil {
 			fmt.Fprintf(os.Stderr, "nstest: setting up the namespace: %v\n", err)
 			return 1
 		}
@@ -51,9 +54,16 @@ func run(m *testing.M) int {
 	if err != nil {
 		return skipAll(m, err.Error())
 	}
+	// An empty directory of the host's /tmp that only the namespace's
+	// private tmpfs ever fills; removed when the tests are done.
+	tmp, err := os.MkdirTemp("", "nstest-tmp-")
+	if err != nil {
+		return skipAll(m, err.Error())
+	}
+	defer os.Remove(tmp)
 	cmd := exec.Command(exe, os.Args[1:]...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
-	cmd.Env = append(os.Environ(), envInside+"=1")
+	cmd.Env = append(os.Environ(), envInside+"=1", envTmp+"="+tmp)
 	cmd.SysProcAttr = &syscall.SysProcAttr{
 		Cloneflags: syscall.CLONE_NEWUSER | syscall.CLONE_NEWIPC | syscall.CLONE_NEWNS,
 		Pdeathsig:  syscall.SIGKILL,
@@ -126,7 +136,7 @@ func AsUser(cmd *exec.Cmd, uid, gid uint32) {
 // deviceNodes are bind-mounted from the host's /dev into the private one.
 var deviceNodes = []string{"null", "zero", "full", "random", "urandom", "tty"}
 
-func setupInside() error {
+func setupInside(tmp string) error {
 	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
 		return fmt.Errorf("make mounts private: %w", err)
 	}
@@ -181,5 +191,14 @@ func setupInside() error {
 	if err := unix.Unmount(old, unix.MNT_DETACH); err != nil {
 		return fmt.Errorf("detach old /dev: %w", err)
 	}
-	return os.Remove(old)
+	if err := os.Remove(old); err != nil {
+		return err
+	}
+	if tmp == "" {
+		return errors.New("no directory for the private TMPDIR")
+	}
+	if err := unix.Mount("tmpfs", tmp, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, "mode=1777"); err != nil {
+		return fmt.Errorf("tmpfs on %s: %w", tmp, err)
+	}
+	return os.Setenv("TMPDIR", tmp)
 }

@@ -5,6 +5,8 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 func TestMain(m *testing.M) { Main(m) }
@@ -38,6 +40,15 @@ func TestInsidePrivateNamespaces(t *testing.T) {
 	}
 	if err := os.WriteFile("/dev/null", []byte("x"), 0); err != nil {
 		t.Errorf("/dev/null: %v", err)
+	}
+	// Temp files (decoys, symlink targets) live on a tmpfs of the
+	// namespace's own, not in a host directory.
+	var st unix.Statfs_t
+	if err := unix.Statfs(os.TempDir(), &st); err != nil || st.Type != unix.TMPFS_MAGIC {
+		t.Errorf("TMPDIR %s: statfs type %#x, err %v; want a private tmpfs", os.TempDir(), st.Type, err)
+	}
+	if hostMounts, err := os.ReadFile("/proc/1/mounts"); err == nil && strings.Contains(string(hostMounts), " "+os.TempDir()+" ") {
+		t.Errorf("TMPDIR %s is a mount the host sees", os.TempDir())
 	}
 	if out, err := exec.Command("ipcs", "-m").CombinedOutput(); err == nil && strings.Count(string(out), "0x") != 0 {
 		t.Errorf("ipcs sees segments in a fresh namespace:\n%s", out)
