@@ -6,7 +6,8 @@ import (
 
 // Client reads IPC state through a procfs.FS and changes it with system calls.
 type Client struct {
-	fs procfs.FS
+	fs     procfs.FS
+	source ListSource // where System V listings read; SourceAuto by default
 }
 
 // New returns a client reading through fs (procfs.DefaultFS for the live system).

@@ -24,7 +24,9 @@ func init() {
 				if err != nil {
 					return nil, err
 				}
-				all, err := opts.Factory.IPC().ShmList()
+				_, rss := sel.Lookup("rss")
+				_, swap := sel.Lookup("swap")
+				all, err := opts.Factory.IPC().ShmListNeeds(ipc.ListNeeds{RSS: rss || swap})
 				if err != nil {
 					return nil, err
 				}
@@ -47,7 +49,7 @@ func init() {
 				if err != nil {
 					return nil, err
 				}
-				all, err := opts.Factory.IPC().SemList()
+				all, err := opts.Factory.IPC().SemListNeeds(ipc.ListNeeds{})
 				if err != nil {
 					return nil, err
 				}
@@ -70,13 +72,10 @@ func init() {
 				if err != nil {
 					return nil, err
 				}
-				c := opts.Factory.IPC()
-				all, err := c.MsgList()
+				_, qbytes := sel.Lookup("qbytes")
+				all, err := opts.Factory.IPC().MsgListNeeds(ipc.ListNeeds{QBytes: qbytes})
 				if err != nil {
 					return nil, err
-				}
-				if _, ok := sel.Lookup("qbytes"); ok { // IPC_STAT per queue: only when shown
-					all = c.MsgFillQBytes(all)
 				}
 				rows := all[:0]
 				for _, m := range all {
