@@ -12,11 +12,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
+
+	"golang.org/x/sys/unix"
 )
 
 // FS is a filesystem root: "/" for the live system, or a fixture directory.
@@ -47,18 +50,43 @@ const lineBufSize = 64 << 10
 // /proc files report size 0 and arrive a page or a buffer at a time; they
 // are streamed, never read whole.
 func (f FS) eachLine(rel string, scan func(*lineReader) error) error {
-	fh, err := os.Open(f.Path(rel))
+	path := f.Path(rel)
+	// A raw descriptor, not an os.File: /proc files are not pollable, and
+	// an os.File would set up the runtime's poller (epoll, eventfd) and
+	// register with it, for nothing, in a command that runs for a millisecond.
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return err
+		return &fs.PathError{Op: "open", Path: path, Err: err}
 	}
-	defer fh.Close()
+	defer unix.Close(fd)
 	bp := lineBufs.Get().(*[]byte)
-	lr := &lineReader{r: fh, buf: *bp}
+	lr := &lineReader{r: fdReader{fd: fd, path: path}, buf: *bp}
 	err = scan(lr)
 	if cap(lr.buf) == lineBufSize { // not a buffer grown for an odd long line
 		lineBufs.Put(bp)
 	}
 	return err
+}
+
+// fdReader reads a raw file descriptor.
+type fdReader struct {
+	fd   int
+	path string
+}
+
+func (r fdReader) Read(p []byte) (int, error) {
+	for {
+		n, err := unix.Read(r.fd, p)
+		switch {
+		case err == unix.EINTR:
+			continue
+		case err != nil:
+			return 0, &fs.PathError{Op: "read", Path: r.path, Err: err}
+		case n == 0 && len(p) > 0:
+			return 0, io.EOF
+		}
+		return n, nil
+	}
 }
 
 // lineReader splits a stream, or a byte slice, into lines.
