@@ -190,8 +190,8 @@ func (c *Client) listSysv(k sysvSpec, start func(n int)) error {
 // choose picks the source of one listing. On the live system it is the
 // walk unless the caller needs what only /proc has, or unused indexes
 // below the highest in use outnumber the objects more than
-// k.emptyPerUsed times: walking each costs about 1/emptyPerUsed of what
-// /proc costs more than the walk for each object.
+// k.emptyPerUsed times (plus procFixedCost): walking each costs about
+// 1/emptyPerUsed of what /proc costs more than the walk for each object.
 func (c *Client) choose(k sysvSpec) (src ListSource, maxIdx, used int, err error) {
 	if !c.live() {
 		if c.source == SourceStat {
@@ -207,7 +207,7 @@ func (c *Client) choose(k sysvSpec) (src ListSource, maxIdx, used int, err error
 	if err != nil {
 		return 0, 0, 0, unsupportedIfNoSys(err)
 	}
-	if c.source == SourceAuto && !k.needStat && maxIdx+1-used > k.emptyPerUsed*used {
+	if c.source == SourceAuto && !k.needStat && maxIdx+1-used > k.emptyPerUsed*used+procFixedCost {
 		return SourceProc, maxIdx, used, nil
 	}
 	return SourceStat, maxIdx, used, nil
@@ -216,7 +216,12 @@ func (c *Client) choose(k sysvSpec) (src ListSource, maxIdx, used int, err error
 // The cost of /proc beyond the walk for each object, in unused indexes
 // walked (BenchmarkSysvSources measures both): shm lines cost the kernel
 // more than sem and msg lines (it sums each segment's rss and swap).
+//
+// procFixedCost is what opening and reading the header of a /proc file
+// costs, in unused indexes walked: an empty namespace (*_INFO says index
+// 0, none used) takes one system call, not a file.
 const (
+	procFixedCost   = 32
 	shmEmptyPerUsed = 8
 	semEmptyPerUsed = 6
 	msgEmptyPerUsed = 6

@@ -357,17 +357,20 @@ func TestSysvEachCopiesStayValid(t *testing.T) {
 func TestSysvChoose(t *testing.T) {
 	nstest.Require(t)
 	c := New(procfs.DefaultFS)
+	if src, maxIdx, used, _ := c.choose(sysvSpec{info: msgInfo, emptyPerUsed: msgEmptyPerUsed}); src != SourceStat {
+		t.Errorf("no queues (index %d, %d used): %v, want the walk of one index", maxIdx, used, src)
+	}
 	var ids []int
-	for range 40 {
+	for range 80 {
 		ids = append(ids, testMsg(t))
 	}
 	spec := func(needStat bool) sysvSpec {
 		return sysvSpec{info: msgInfo, emptyPerUsed: msgEmptyPerUsed, needStat: needStat}
 	}
-	if src, _, used, err := c.choose(spec(false)); err != nil || src != SourceStat || used < 40 {
-		t.Errorf("40 dense queues: %v, %d used, %v; want the walk", src, used, err)
+	if src, _, used, err := c.choose(spec(false)); err != nil || src != SourceStat || used < 80 {
+		t.Errorf("80 dense queues: %v, %d used, %v; want the walk", src, used, err)
 	}
-	for _, id := range ids[:39] {
+	for _, id := range ids[:79] {
 		sys.Msgctl(id, sys.IPC_RMID, nil)
 	}
 	if src, maxIdx, used, err := c.choose(spec(false)); err != nil || src != SourceProc {
