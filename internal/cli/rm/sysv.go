@@ -13,27 +13,20 @@ import (
 func init() {
 	removers[ipc.KindShm] = sysvRemover(ipc.KindShm,
 		func(opts *Options, flt *filter) ([]target, error) {
-			c := opts.Factory.IPC()
-			list := c.ShmListStat
-			if opts.DryRun {
-				list = c.ShmList // every column, RSS and swap too
-			}
-			all, err := list()
-			if err != nil {
-				return nil, err
-			}
-			ts := make([]target, 0, len(all))
-			for _, s := range all {
+			var ts []target
+			// --dry-run shows every column, RSS and swap too.
+			err := opts.Factory.IPC().ShmEach(ipc.ListNeeds{RSS: opts.DryRun}, func(s *ipc.Shm) error {
 				// A segment marked for removal is already going (and has lost its key).
 				if s.Dest() || !flt.matchOwnerAge(s.UID, s.CTime) {
-					continue
+					return nil
 				}
 				if flt.orphaned && (s.Nattch != 0 || !flt.procGone(s.CPID)) {
-					continue
+					return nil
 				}
-				ts = append(ts, sysvTarget(opts, s.Perm, s))
-			}
-			return ts, nil
+				ts = append(ts, sysvTarget(opts, s.Perm, *s))
+				return nil
+			})
+			return ts, err
 		},
 		func(ts []target, spec string, names *columns.Names) (*table.Table, error) {
 			return buildTable(columns.Shm(names), spec, ipc.KindShm, ls.TitleShm, ts)
@@ -41,22 +34,14 @@ func init() {
 		func(names *columns.Names) *table.Table { return columns.Shm(names).Catalog(string(ipc.KindShm)) })
 	removers[ipc.KindSem] = sysvRemover(ipc.KindSem,
 		func(opts *Options, flt *filter) ([]target, error) {
-			c := opts.Factory.IPC()
-			list := c.SemListStat
-			if opts.DryRun {
-				list = c.SemList // every column, RSS and swap too
-			}
-			all, err := list()
-			if err != nil {
-				return nil, err
-			}
-			ts := make([]target, 0, len(all))
-			for _, s := range all {
+			var ts []target
+			err := opts.Factory.IPC().SemEach(ipc.ListNeeds{}, func(s *ipc.Sem) error {
 				if flt.matchOwnerAge(s.UID, s.CTime) {
-					ts = append(ts, sysvTarget(opts, s.Perm, s))
+					ts = append(ts, sysvTarget(opts, s.Perm, *s))
 				}
-			}
-			return ts, nil
+				return nil
+			})
+			return ts, err
 		},
 		func(ts []target, spec string, names *columns.Names) (*table.Table, error) {
 			return buildTable(columns.Sem(names), spec, ipc.KindSem, ls.TitleSem, ts)
@@ -64,22 +49,15 @@ func init() {
 		func(names *columns.Names) *table.Table { return columns.Sem(names).Catalog(string(ipc.KindSem)) })
 	removers[ipc.KindMsg] = sysvRemover(ipc.KindMsg,
 		func(opts *Options, flt *filter) ([]target, error) {
-			c := opts.Factory.IPC()
-			list := c.MsgListStat
-			if opts.DryRun {
-				list = c.MsgList // every column, RSS and swap too
-			}
-			all, err := list()
-			if err != nil {
-				return nil, err
-			}
-			ts := make([]target, 0, len(all))
-			for _, m := range all {
+			var ts []target
+			// --dry-run shows every column, qbytes too.
+			err := opts.Factory.IPC().MsgEach(ipc.ListNeeds{QBytes: opts.DryRun}, func(m *ipc.Msg) error {
 				if flt.matchOwnerAge(m.UID, m.CTime) {
-					ts = append(ts, sysvTarget(opts, m.Perm, m))
+					ts = append(ts, sysvTarget(opts, m.Perm, *m))
 				}
-			}
-			return ts, nil
+				return nil
+			})
+			return ts, err
 		},
 		func(ts []target, spec string, names *columns.Names) (*table.Table, error) {
 			return buildTable(columns.Msg(names), spec, ipc.KindMsg, ls.TitleMsg, ts)
