@@ -387,6 +387,48 @@ func TestSysvChoose(t *testing.T) {
 	}
 }
 
+// Shared memory takes its highest index from IPC_INFO and, past
+// shmProbeFrom indexes, estimates the number in use from probes instead
+// of SHM_INFO (which sums every segment's rss): the estimate is close to
+// SHM_INFO's count, and chooses as the count would.
+func TestShmInfoEstimate(t *testing.T) {
+	nstest.Require(t)
+	makeSysv(t, 400, 400)
+	exact := func() (int, int) {
+		var info sys.ShmInfo
+		maxIdx, err := sys.Shmctl(0, sys.SHM_INFO, unsafe.Pointer(&info))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return maxIdx, int(info.UsedIDs)
+	}
+	c := New(procfs.DefaultFS)
+	spec := sysvSpec{info: shmInfo, emptyPerUsed: shmEmptyPerUsed}
+	maxIdx, used, err := shmInfo()
+	wantMax, wantUsed := exact()
+	if err != nil || maxIdx != wantMax || used < wantUsed*9/10 || used > wantUsed*11/10 {
+		t.Errorf("dense: shmInfo = %d, %d, %v; SHM_INFO says %d, %d", maxIdx, used, err, wantMax, wantUsed)
+	}
+	if src, _, _, _ := c.choose(spec); src != SourceStat {
+		t.Errorf("400 dense segments: %v, want the walk", src)
+	}
+	n := 0
+	c.ShmEach(ListNeeds{}, func(s *Shm) error {
+		if n++; n%20 != 1 {
+			unix.SysvShmCtl(s.ID, unix.IPC_RMID, nil)
+		}
+		return nil
+	})
+	maxIdx, used, _ = shmInfo()
+	wantMax, wantUsed = exact()
+	if maxIdx != wantMax || used > 3*wantUsed {
+		t.Errorf("sparse: shmInfo = %d, %d; SHM_INFO says %d, %d", maxIdx, used, wantMax, wantUsed)
+	}
+	if src, _, _, _ := c.choose(spec); src != SourceProc {
+		t.Errorf("%d segments over %d indexes: %v, want /proc", wantUsed, wantMax+1, src)
+	}
+}
+
 // A client rooted at a fixture tree lists the tree's files and never the
 // live kernel, even where the tree lacks a file and live objects exist.
 func TestFixtureRootNeverReadsLiveKernel(t *testing.T) {
