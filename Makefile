@@ -45,7 +45,7 @@ fuzz:
 # (needs root or unprivileged user namespaces), then the Go benchmarks.
 bench: build
 	IPCCTL=$(CURDIR)/$(BIN) ./scripts/bench-ls.sh
-	$(GO) test -run '^$$' -bench . -benchmem ./pkg/procfs ./internal/cli/ls
+	$(GO) test -run '^$$' -bench . -benchmem ./pkg/procfs ./pkg/ipc ./internal/cli/ls
 
 clean:
 	rm -rf bin
