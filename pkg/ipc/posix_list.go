@@ -1,10 +1,12 @@
 package ipc
 
 import (
+	"bytes"
 	"fmt"
 	"io/fs"
 	"slices"
 	"strings"
+	"sync"
 	"unsafe"
 
 	"github.com/ipcctl/ipcctl/pkg/ipc/internal/sys"
@@ -24,7 +26,6 @@ import (
 // so it is the object's name as is (a semaphore's after its "sem.").
 type dirEntry struct {
 	name string
-	typ  uint8 // d_type: unix.DT_REG, DT_DIR, DT_LNK... or DT_UNKNOWN
 }
 
 // file is the entry's name in the directory.
@@ -42,15 +43,21 @@ func openDir(dir string) (int, error) {
 	return fd, nil
 }
 
-// readDir returns the entries of directory fd sorted by name, except "."
-// and "..". The names share one string.
-func readDir(fd int, dir string) ([]dirEntry, error) {
-	var buf [32 << 10]byte
-	var arena []byte  // "/name" after "/name"...
-	var ends []int    // end of each name in arena
-	var types []uint8 // d_type of each
+// direntBufs recycles readDir's getdents buffers (32 KB: zeroing a fresh
+// one each time showed in profiles).
+var direntBufs = sync.Pool{New: func() any { return new([32 << 10]byte) }}
+
+// readDir returns the entries of directory fd that keep accepts (a
+// regular file, or a type the filesystem does not say), sorted by name.
+// The names share one string.
+func readDir(fd int, dir string, keep func(name []byte) bool) ([]dirEntry, error) {
+	bp := direntBufs.Get().(*[32 << 10]byte)
+	defer direntBufs.Put(bp)
+	buf := bp[:]
+	var arena []byte // "/name" after "/name"...
+	var ends []int   // end of each name in arena
 	for {
-		n, err := unix.Getdents(fd, buf[:])
+		n, err := unix.Getdents(fd, buf)
 		if err == unix.EINTR {
 			continue
 		}
@@ -70,11 +77,11 @@ func readDir(fd int, dir string) ([]dirEntry, error) {
 			if i := strings.IndexByte(unsafe.String(&name[0], len(name)), 0); i >= 0 {
 				name = name[:i]
 			}
-			if len(name) > 0 && string(name) != "." && string(name) != ".." {
+			if typ := b[18]; (typ == unix.DT_REG || typ == unix.DT_UNKNOWN) &&
+				len(name) > 0 && string(name) != "." && string(name) != ".." && keep(name) {
 				arena = append(arena, '/')
 				arena = append(arena, name...)
 				ends = append(ends, len(arena))
-				types = append(types, b[18])
 			}
 			b = b[reclen:]
 		}
@@ -83,16 +90,12 @@ func readDir(fd int, dir string) ([]dirEntry, error) {
 	out := make([]dirEntry, len(ends))
 	start := 0
 	for i, end := range ends {
-		out[i] = dirEntry{name: all[start:end], typ: types[i]}
+		out[i] = dirEntry{name: all[start:end]}
 		start = end
 	}
 	slices.SortFunc(out, func(a, b dirEntry) int { return strings.Compare(a.name, b.name) })
 	return out, nil
 }
-
-// maybeRegular reports whether an entry can be a POSIX object: a regular
-// file, or of a type the filesystem does not say. Nothing else is opened.
-func (e dirEntry) maybeRegular() bool { return e.typ == unix.DT_REG || e.typ == unix.DT_UNKNOWN }
 
 // fstatatRegular is lstatRegular relative to a directory descriptor.
 func fstatatRegular(dirfd int, dir, file string) (st unix.Stat_t, ok bool, err error) {
@@ -146,15 +149,12 @@ func (c *Client) PshmList() ([]Pshm, error) {
 		return nil, err
 	}
 	defer unix.Close(dirfd)
-	ents, err := readDir(dirfd, dir)
+	ents, err := readDir(dirfd, dir, func(n []byte) bool { return !bytes.HasPrefix(n, []byte(psemPrefix)) })
 	if err != nil {
 		return nil, err
 	}
 	out := make([]Pshm, 0, len(ents))
 	for _, e := range ents {
-		if strings.HasPrefix(e.file(), psemPrefix) || !e.maybeRegular() {
-			continue
-		}
 		st, ok, err := fstatatRegular(dirfd, dir, e.file())
 		if err != nil {
 			return nil, err
@@ -178,7 +178,9 @@ func (c *Client) PsemList() ([]Psem, error) {
 		return nil, err
 	}
 	defer unix.Close(dirfd)
-	ents, err := readDir(dirfd, dir)
+	ents, err := readDir(dirfd, dir, func(n []byte) bool {
+		return len(n) > len(psemPrefix) && bytes.HasPrefix(n, []byte(psemPrefix))
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -187,9 +189,6 @@ func (c *Client) PsemList() ([]Psem, error) {
 	var img [psemSize + 1]byte // one byte more, to see a file that grew since its fstat
 	for _, e := range ents {
 		file := e.file()
-		if !strings.HasPrefix(file, psemPrefix) || file == psemPrefix || !e.maybeRegular() {
-			continue
-		}
 		name := "/" + file[len(psemPrefix):]
 		fd, st, ok, denied, err := openEntry(dirfd, dir, file)
 		if err != nil {
@@ -266,7 +265,7 @@ func (c *Client) MqList() ([]Mq, error) {
 		}
 		return nil, err
 	}
-	ents, err := readDir(dirfd, dir)
+	ents, err := readDir(dirfd, dir, func([]byte) bool { return true })
 	if err != nil {
 		return nil, err
 	}
@@ -274,9 +273,6 @@ func (c *Client) MqList() ([]Mq, error) {
 	var extras []mqExtra // Status and attributes, allocated in chunks
 	var buf [256]byte
 	for _, e := range ents {
-		if !e.maybeRegular() {
-			continue
-		}
 		fd, st, ok, denied, err := openEntry(dirfd, dir, e.file())
 		if err != nil {
 			return nil, err
