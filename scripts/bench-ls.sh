@@ -18,6 +18,9 @@
 # to the cat floor and to the C walk, and peak RSS (scripts/bench-spawn.c
 # runs each command).
 #
+# It starts with the start-up: ipcctl --version and ls of the empty
+# namespace against ipcs -V (target: within 2x).
+#
 # Targets (issue 13): at 96 000 objects ipcctl ls and ls --json <= 0.8x the
 # cat floor in CPU and <= 25 MiB peak RSS; at 6000, <= 1.0x in CPU and in
 # wall; sparse <= 1.3x; >= 5x faster than ipcs -a. A benchmark, not a test:
@@ -86,6 +89,17 @@ check() { # N: every object is listed
   n=$("$IPCCTL" ls shm sem msg --raw -n | wc -l)
   [ "$n" = $((3 * $1)) ] || { echo "bench-ls: ipcctl lists $n objects, want $((3 * $1))" >&2; exit 1; }
 }
+
+# Start-up, in the empty namespace: --version and ls of nothing.
+base=()
+[ -n "$IPCCTL_BASE" ] && base=("base --version=$IPCCTL_BASE --version" "base ls (empty)=$IPCCTL_BASE ls")
+echo
+$PY "$ROOT/scripts/benchrun.py" --spawn "$WORK/bench-spawn" --rounds "$((RUNS * 3))" --vs "ipcs -V" \
+  --title "== start-up: an empty namespace" \
+  --target "ipcctl --version: cpu <= 2 ipcs -V" --target "ipcctl --version: wall <= 2 ipcs -V" \
+  --target "ipcctl ls (empty): cpu <= 2 ipcs -V" --target "ipcctl ls (empty): wall <= 2 ipcs -V" \
+  "ipcs -V=ipcs -V" "ipcctl --version=$IPCCTL --version" "ipcs -a (empty)=ipcs -a" \
+  "ipcctl ls (empty)=$IPCCTL ls" "${base[@]}"
 
 have=0
 for n in $SIZES; do

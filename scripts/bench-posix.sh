@@ -11,8 +11,8 @@
 #      Target (issue 13): ipcctl <= 1.0x ls -l.
 # Figures are medians (part 1: go test and a C loop, 5 runs each).
 # Usage: scripts/bench-posix.sh [N]   (IPCCTL=binary to time, else built
-#        into a temp dir; RUNS=rounds of part 2, default 21; PART=2 skips
-#        part 1)
+#        into a temp dir; IPCCTL_BASE=a second binary for part 2;
+#        RUNS=rounds of part 2, default 21; PART=2 skips part 1)
 set -euo pipefail
 N=${1:-2000}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -133,7 +133,8 @@ echo "objects: $(ls /dev/shm | grep -vc '^sem\.') pshm, $(ls /dev/shm | grep -c 
   --target "ipcctl ls pshm psem mq: cpu <= 1.0 ls -l" --target "ipcctl ls pshm psem mq: wall <= 1.0 ls -l" \
   "ls -l=ls -l /dev/shm /dev/mqueue" \
   "ipcctl ls pshm psem mq=$WORK/ipcctl ls pshm psem mq" \
-  "ipcctl ls ... --json=$WORK/ipcctl ls pshm psem mq --json"
+  "ipcctl ls ... --json=$WORK/ipcctl ls pshm psem mq --json" \
+  ${IPCCTL_BASE:+"base ls pshm psem mq=$IPCCTL_BASE ls pshm psem mq"}
 command -v hyperfine >/dev/null || exit 0
 for k in pshm psem mq; do
   set -- hyperfine -N -w 2 -r 10 "$WORK/ipcctl ls $k --json"
@@ -142,4 +143,4 @@ for k in pshm psem mq; do
   "$@" 2>&1 | grep -E 'Time|±|faster|Benchmark'
 done
 SH
-POSIX_LSIPC=${posix_opts[*]:-} unshare -Urim sh "$WORK/inner.sh" "$WORK" "$N" "$ROOT" "${RUNS:-21}"
+IPCCTL_BASE=${IPCCTL_BASE:-} POSIX_LSIPC=${posix_opts[*]:-} unshare -Urim sh "$WORK/inner.sh" "$WORK" "$N" "$ROOT" "${RUNS:-21}"
