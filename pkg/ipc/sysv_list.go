@@ -145,7 +145,7 @@ type sysvSpec struct {
 
 // listSysv lists one kind from the source choose picks. start, if not
 // nil, is called before the first object with the number *_INFO counts
-// (a capacity for the caller's slice) when the walk lists.
+// (a capacity for the caller's slice), when *_INFO was asked.
 func (c *Client) listSysv(k sysvSpec, start func(n int)) error {
 	src, maxIdx, used, err := c.choose(k)
 	if err != nil {
@@ -161,6 +161,9 @@ func (c *Client) listSysv(k sysvSpec, start func(n int)) error {
 		if c.source == SourceStat {
 			return errclass.Errorf(errclass.Unsupported, "list %s: this kernel has no *_STAT_ANY", k.file)
 		}
+	}
+	if start != nil && src == SourceProc && used > 0 {
+		start(used) // from *_INFO, when it was asked
 	}
 	err = k.proc()
 	switch {
