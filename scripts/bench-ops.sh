@@ -7,8 +7,10 @@
 #
 # Part 1: `ipcctl rm --all --yes` vs `ipcrm -a` removing 6000 objects
 # (PER_KIND=2000 each of shm, sem, msg), recreated before every run (not
-# timed), inside a private user + IPC namespace so the host's objects are
-# never touched. Target (issue 13): ipcctl <= 1.1x ipcrm -a.
+# timed; then a pause, so that the kernel's deferred freeing of the last
+# run's objects is not charged to the next command), inside a private
+# user + IPC namespace so the host's objects are never touched. Target
+# (issue 13): ipcctl <= 1.1x ipcrm -a.
 #
 # Usage: scripts/bench-ops.sh [RUNS]   (IPCCTL=binary to time, default
 #        bin/ipcctl, built if missing; IPCCTL_BASE=a second binary to time)
@@ -42,7 +44,7 @@ n=$(count)
 cmds=("ipcctl rm --all=$IPCCTL rm --all --yes" "ipcrm -a=ipcrm -a")
 [ -n "$IPCCTL_BASE" ] && cmds+=("base rm --all=$IPCCTL_BASE rm --all --yes")
 /usr/bin/python3 "$ROOT/scripts/benchrun.py" --spawn "$WORK/bench-spawn" --rounds "$RUNS" \
-  --prepare "$WORK/bench-sysv mk $PER_KIND" --vs "ipcrm -a" \
+  --prepare "sh -c '$WORK/bench-sysv mk $PER_KIND && sleep 0.1'" --vs "ipcrm -a" \
   --target "ipcctl rm --all: wall <= 1.1 ipcrm -a" --target "ipcctl rm --all: cpu <= 1.1 ipcrm -a" \
   "${cmds[@]}"
 left=$(count)
