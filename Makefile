@@ -47,7 +47,7 @@ fuzz:
 # (needs root or unprivileged user namespaces), then the Go benchmarks.
 bench: build
 	IPCCTL=$(CURDIR)/$(BIN) ./scripts/bench-ls.sh
-	$(GO) test -run '^$$' -bench . -benchmem ./pkg/procfs ./internal/cli/ls
+	$(GO) test -run '^$$' -bench . -benchmem ./pkg/procfs ./pkg/ipc ./internal/cli/ls
 
 # The util-linux front-ends: ipcctl plus the links ipcs, ipcrm, ipcmk and
 # lsipc in $(PREFIX)/bin. Refuses the system's own bin directories and any

@@ -14,10 +14,9 @@ import (
 // shmLock is SHM_LOCK from include/uapi/linux/shm.h (x/sys lacks it).
 const shmLock = 11
 
-// Without /proc/sysvipc (a root with no proc in it), listing falls back to
-// the *_INFO + *_STAT_ANY loops. Both paths must agree on every field the
-// system calls can fill: rss and swap come only from /proc, qbytes only
-// from msgctl.
+// The two sources of a System V listing, /proc/sysvipc and the *_INFO +
+// *_STAT_ANY loops, must agree on every field the system calls can fill:
+// rss and swap come only from /proc, qbytes only from msgctl.
 func TestListFallbackMatchesProc(t *testing.T) {
 	nstest.Require(t)
 	if _, err := exec.LookPath("ipcmk"); err != nil {
@@ -53,7 +52,8 @@ func TestListFallbackMatchesProc(t *testing.T) {
 		exec.Command("ipcrm", "-s", semID, "-q", msgID, "-m", shmID).Run()
 	})
 
-	proc, syscalls := ipc.New(procfs.DefaultFS), ipc.New(procfs.FS(t.TempDir()))
+	proc := ipc.New(procfs.DefaultFS).WithListSource(ipc.SourceProc)
+	syscalls := ipc.New(procfs.DefaultFS).WithListSource(ipc.SourceStat)
 
 	fromProc, fromSys := listBoth(t, proc.ShmList, syscalls.ShmList)
 	for i := range fromProc {
@@ -83,7 +83,9 @@ func TestListFallbackMatchesProc(t *testing.T) {
 		t.Errorf("sem:\n/proc    %+v\nsyscalls %+v", semProc, semSys)
 	}
 
-	msgProc, msgSys := listBoth(t, proc.MsgList, syscalls.MsgList)
+	msgProc, msgSys := listBoth(t, proc.MsgList, func() ([]ipc.Msg, error) {
+		return syscalls.MsgListNeeds(ipc.ListNeeds{QBytes: true})
+	})
 	for i := range msgSys {
 		if msgSys[i].QBytes == nil || *msgSys[i].QBytes == 0 {
 			t.Errorf("msgctl gave no qbytes for queue %d", msgSys[i].ID)

@@ -3,11 +3,16 @@
 #   1. psem post/wait and mq send/receive round trips: Go benchmarks
 #      (pkg/ipc, in a private namespace) vs the same loops in C with glibc.
 #      Target: Go within 1.3x of C.
-#   2. `ipcctl ls pshm|psem|mq` with N (2000) objects of each kind, in a
-#      private user+IPC+mount namespace, vs util-linux `lsipc -M|-S|-Q`
-#      where this lsipc has them (util-linux >= 2.40). Target: faster.
-# Figures are medians of several runs (hyperfine; installed if missing).
-# Usage: scripts/bench-posix.sh [N]
+#   2. `ipcctl ls pshm psem mq` with N (2000) objects of each kind, in a
+#      private user+IPC+mount namespace, vs `ls -l /dev/shm /dev/mqueue`
+#      (which reads no semaphore value and opens no queue), in wall and CPU
+#      time, alternating rounds (scripts/benchrun.py), and each kind alone
+#      vs util-linux `lsipc -M|-S|-Q` where this lsipc has them (>= 2.40).
+#      Target (issue 13): ipcctl <= 1.0x ls -l.
+# Figures are medians (part 1: go test and a C loop, 5 runs each).
+# Usage: scripts/bench-posix.sh [N]   (IPCCTL=binary to time, else built
+#        into a temp dir; IPCCTL_BASE=a second binary for part 2;
+#        RUNS=rounds of part 2, default 21; PART=2 skips part 1)
 set -euo pipefail
 N=${1:-2000}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -20,8 +25,14 @@ if ! command -v hyperfine >/dev/null; then
     apt-get install -y -qq hyperfine >/dev/null || true
   fi
 fi
-CGO_ENABLED=0 go build -trimpath -o "$WORK/ipcctl" ./cmd/ipcctl
+if [ -n "${IPCCTL:-}" ]; then
+  cp "$IPCCTL" "$WORK/ipcctl"
+else
+  CGO_ENABLED=0 go build -trimpath -o "$WORK/ipcctl" ./cmd/ipcctl
+fi
+gcc -O2 -o "$WORK/bench-spawn" scripts/bench-spawn.c
 
+if [ "${PART:-all}" != 2 ]; then
 echo "== round trips: Go (pkg/ipc) vs C (glibc), ns/op, lower is better"
 cat > "$WORK/rt.c" <<'C'
 #include <fcntl.h>
@@ -75,14 +86,16 @@ for op in PsemPostWait PsemPingPong MqSendReceive; do
   printf '%-16s %10s %10s %8s\n' "$op" "$g" "$c" "$(awk -v g="$g" -v c="$c" 'BEGIN {printf "%.2f", g / c}')"
 done
 
+fi
+
 echo
 echo "== listing $N objects of each kind (private namespace)"
 posix_opts=()
 lsipc --help 2>/dev/null | grep -q -- '--posix-shmems' && posix_opts=(-M -S -Q)
-[ ${#posix_opts[@]} -eq 0 ] && echo "(this lsipc has no POSIX options -M/-S/-Q: ipcctl timed alone)"
+[ ${#posix_opts[@]} -eq 0 ] && echo "(this lsipc has no POSIX options -M/-S/-Q: each kind is timed alone after the comparison with ls -l)"
 cat > "$WORK/inner.sh" <<'SH'
 set -eu
-WORK=$1 N=$2; shift 2
+WORK=$1 N=$2 ROOT=$3 RUNS=$4; shift 4
 # A private /dev with its own /dev/shm and mqueue, like the test harness.
 mount --make-rprivate /
 mkdir "$WORK/olddev" && mount --rbind /dev "$WORK/olddev"
@@ -116,6 +129,13 @@ C
 gcc -O2 -o "$WORK/mk" "$WORK/mk.c" -lrt -pthread
 "$WORK/mk" "$N"
 echo "objects: $(ls /dev/shm | grep -vc '^sem\.') pshm, $(ls /dev/shm | grep -c '^sem\.') psem, $(ls /dev/mqueue | wc -l) mq"
+/usr/bin/python3 "$ROOT/scripts/benchrun.py" --spawn "$WORK/bench-spawn" --rounds "$RUNS" --vs "ls -l" \
+  --target "ipcctl ls pshm psem mq: cpu <= 1.0 ls -l" --target "ipcctl ls pshm psem mq: wall <= 1.0 ls -l" \
+  "ls -l=ls -l /dev/shm /dev/mqueue" \
+  "ipcctl ls pshm psem mq=$WORK/ipcctl ls pshm psem mq" \
+  "ipcctl ls ... --json=$WORK/ipcctl ls pshm psem mq --json" \
+  ${IPCCTL_BASE:+"base ls pshm psem mq=$IPCCTL_BASE ls pshm psem mq"}
+command -v hyperfine >/dev/null || exit 0
 for k in pshm psem mq; do
   set -- hyperfine -N -w 2 -r 10 "$WORK/ipcctl ls $k --json"
   case $k in pshm) o=-M ;; psem) o=-S ;; mq) o=-Q ;; esac
@@ -123,4 +143,4 @@ for k in pshm psem mq; do
   "$@" 2>&1 | grep -E 'Time|±|faster|Benchmark'
 done
 SH
-POSIX_LSIPC=${posix_opts[*]:-} unshare -Urim sh "$WORK/inner.sh" "$WORK" "$N"
+IPCCTL_BASE=${IPCCTL_BASE:-} POSIX_LSIPC=${posix_opts[*]:-} unshare -Urim sh "$WORK/inner.sh" "$WORK" "$N" "$ROOT" "${RUNS:-21}"

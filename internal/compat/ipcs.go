@@ -583,9 +583,11 @@ func (p *prog) ipcsMsgDetails(id int32, unit sizeUnit) {
 		p.warnx("id %d not found", id)
 		return
 	}
-	var qbytes uint64 // ipcs shows 0 when IPC_STAT is refused
-	if m.QBytes != nil {
-		qbytes = *m.QBytes
+	// ipcs asks IPC_STAT, and shows 0 when it is refused (the listing's
+	// MSG_STAT_ANY would tell, but ipcs does not ask it).
+	var qbytes uint64
+	if q, err := ipc.MsgQBytes(m.ID); err == nil {
+		qbytes = q
 	}
 	p.printf("\nMessage Queue msqid=%d\n", id)
 	p.printf("uid=%d\tgid=%d\tcuid=%d\tcgid=%d\tmode=%s\n", m.UID, m.GID, m.CUID, m.CGID, octalAlt(m.Mode))

@@ -35,11 +35,7 @@ func init() {
 		columns: columns.Msg,
 		views:   sysvViews([]string{"lspid", "lrpid"}, []string{"stime", "rtime", "ctime"}),
 		all: func(c *ipc.Client, cols []string) ([]ipc.Msg, error) {
-			all, err := c.MsgList()
-			if err == nil && slices.Contains(cols, "qbytes") { // IPC_STAT per queue: only when shown
-				all = c.MsgFillQBytes(all)
-			}
-			return all, err
+			return c.MsgListNeeds(ipc.ListNeeds{QBytes: slices.Contains(cols, "qbytes")})
 		},
 		stat: func(f *cmdutil.Factory, t Target) (ipc.Msg, error) { return f.IPC().MsgStat(t.ID) },
 		object: func(m ipc.Msg) Object {

@@ -33,7 +33,7 @@ func init() {
 		kind:    semKind,
 		columns: columns.Sem,
 		views:   sysvViews([]string{"otime"}, []string{"otime", "ctime"}),
-		all:     func(c *ipc.Client, _ []string) ([]ipc.Sem, error) { return c.SemList() },
+		all:     func(c *ipc.Client, _ []string) ([]ipc.Sem, error) { return c.SemListNeeds(ipc.ListNeeds{}) },
 		stat:    func(f *cmdutil.Factory, t Target) (ipc.Sem, error) { return f.IPC().SemStat(t.ID) },
 		object: func(s ipc.Sem) Object {
 			o := sysvObject(s.Perm)

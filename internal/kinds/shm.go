@@ -3,6 +3,7 @@ package kinds
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -56,8 +57,11 @@ func init() {
 		kind:    shmKind,
 		columns: columns.Shm,
 		views:   sysvViews([]string{"cpid", "lpid"}, []string{"atime", "dtime", "ctime"}),
-		all:     func(c *ipc.Client, _ []string) ([]ipc.Shm, error) { return c.ShmList() },
-		stat:    func(f *cmdutil.Factory, t Target) (ipc.Shm, error) { return f.IPC().ShmStat(t.ID) },
+		all: func(c *ipc.Client, cols []string) ([]ipc.Shm, error) {
+			// rss and swap exist only in /proc/sysvipc: read it only when shown.
+			return c.ShmListNeeds(ipc.ListNeeds{RSS: slices.Contains(cols, "rss") || slices.Contains(cols, "swap")})
+		},
+		stat: func(f *cmdutil.Factory, t Target) (ipc.Shm, error) { return f.IPC().ShmStat(t.ID) },
 		object: func(s ipc.Shm) Object {
 			o := sysvObject(s.Perm)
 			o.CTime, o.CPID, o.LPID, o.Nattch, o.Dest = s.CTime, s.CPID, s.LPID, s.Nattch, s.Dest()

@@ -6,9 +6,10 @@ import (
 
 // Client reads IPC state through a procfs.FS and changes it with system calls.
 type Client struct {
-	fs   procfs.FS
-	ns   *nsTarget // another IPC namespace (NewNS); nil for the caller's
-	onNS bool      // this copy runs on a thread of ns (see nsCall)
+	fs     procfs.FS
+	ns     *nsTarget  // another IPC namespace (NewNS); nil for the caller's
+	onNS   bool       // this copy runs on a thread of ns (see nsCall)
+	source ListSource // where System V listings read; SourceAuto by default
 }
 
 // New returns a client reading through fs (procfs.DefaultFS for the live system).

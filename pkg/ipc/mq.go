@@ -107,40 +107,6 @@ func (c *Client) MqueueEnsureMounted() (bool, error) {
 	return true, nil
 }
 
-// MqList lists POSIX message queues from /dev/mqueue: stat and the QSIZE
-// line for each, plus mq_getsetattr's maxmsg, msgsize and curmsgs where
-// the queue can be opened for reading. A queue removed while listing is
-// skipped. Without the mqueue mount it fails with ErrUnsupported.
-// Equivalent to: `ls -l /dev/mqueue` plus `cat /dev/mqueue/*`.
-func (c *Client) MqList() ([]Mq, error) {
-	if c.remote() {
-		return nsCall(c, (*Client).MqList)
-	}
-	ok, err := c.MqueueMounted()
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		return nil, errMqueueNotMounted
-	}
-	names, err := readDirNames(c.mqDir())
-	if err != nil {
-		return nil, err
-	}
-	var out []Mq
-	for _, n := range names {
-		q, err := c.mqStat("/" + n)
-		if errors.Is(err, ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, q)
-	}
-	return out, nil
-}
-
 // MqStat returns one queue; ErrNotFound when there is none. Without the
 // mqueue mount only the attributes are known (no file, owner or QSIZE).
 func (c *Client) MqStat(name string) (Mq, error) {

@@ -141,19 +141,6 @@ func (c *Client) mqDir() string {
 	return c.fs.Path("dev/mqueue")
 }
 
-// readDirNames lists a directory; a missing directory is empty.
-func readDirNames(dir string) ([]string, error) {
-	f, err := os.Open(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return f.Readdirnames(-1)
-}
-
 // lstatRegular lstats dir/file; ok is false for anything but a regular
 // file (a symlink, directory, fifo... is never a POSIX object) and for a
 // file removed meanwhile.

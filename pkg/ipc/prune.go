@@ -290,7 +290,8 @@ func (c *Client) ShmRemoveIfSame(s Shm) error {
 	if _, err := sys.Shmctl(s.ID, sys.IPC_STAT, unsafe.Pointer(&ds)); err != nil {
 		return fmt.Errorf("shm %d: %w", s.ID, sysvErr(KindShm, s.ID, err))
 	}
-	now := shmFromDs(&ds, s.ID)
+	var now Shm
+	shmFromDs(&ds, s.ID, &now)
 	if now.Key != s.Key || !now.CTime.Equal(s.CTime) || now.CPID != s.CPID || now.LPID != s.LPID || now.Nattch != s.Nattch {
 		return fmt.Errorf("shm %d (key 0x%08x, created %s by %d, nattch %d) is now key 0x%08x, created %s by %d, nattch %d: %w",
 			s.ID, uint32(s.Key), s.CTime.Format(time.RFC3339), s.CPID, s.Nattch,

@@ -138,40 +138,6 @@ func readPsemImage(f *os.File) ([]byte, error) {
 	return buf[:n], nil
 }
 
-// PsemList lists glibc named semaphores: every regular file sem.* in
-// /dev/shm. A file of the wrong size or layout is listed with Status
-// invalid, one this process cannot read with Status unreadable; neither is
-// mapped. A file removed while listing is skipped.
-func (c *Client) PsemList() ([]Psem, error) {
-	if err := c.posixErr(); err != nil {
-		return nil, err
-	}
-	dir := c.shmDir()
-	names, err := readDirNames(dir)
-	if err != nil {
-		return nil, err
-	}
-	var out []Psem
-	for _, n := range names {
-		if !strings.HasPrefix(n, psemPrefix) || n == psemPrefix {
-			continue
-		}
-		st, ok, err := lstatRegular(dir, n)
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			continue
-		}
-		p, err := psemRead(dir+"/"+n, "/"+strings.TrimPrefix(n, psemPrefix), &st)
-		if errors.Is(err, ErrNotFound) {
-			continue
-		}
-		out = append(out, p)
-	}
-	return out, nil
-}
-
 // psemPath validates name and returns its file, /dev/shm/sem.NAME.
 func (c *Client) psemPath(name string) (string, error) {
 	if err := c.posixErr(); err != nil {

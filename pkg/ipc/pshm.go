@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"strings"
 
 	"github.com/ipcctl/ipcctl/pkg/mmaputil"
 	"golang.org/x/sys/unix"
@@ -15,36 +14,6 @@ import (
 // glibc's shm_open("/NAME") makes) that is not a semaphore (sem.*).
 type Pshm struct {
 	PosixFile
-}
-
-// PshmList lists POSIX shared memory objects from lstat of each file in
-// /dev/shm: objects this process cannot open are listed too. Symlinks,
-// directories and other non-regular files are not objects; a file removed
-// while listing is skipped.
-// Equivalent to: `ls -l /dev/shm`.
-func (c *Client) PshmList() ([]Pshm, error) {
-	if err := c.posixErr(); err != nil {
-		return nil, err
-	}
-	dir := c.shmDir()
-	names, err := readDirNames(dir)
-	if err != nil {
-		return nil, err
-	}
-	var out []Pshm
-	for _, n := range names {
-		if strings.HasPrefix(n, psemPrefix) {
-			continue
-		}
-		st, ok, err := lstatRegular(dir, n)
-		if err != nil {
-			return nil, err
-		}
-		if ok {
-			out = append(out, Pshm{posixFileFromStat("/"+n, &st)})
-		}
-	}
-	return out, nil
 }
 
 // pshmPath validates name and returns its file in /dev/shm.

@@ -1,31 +1,44 @@
 package ipc
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+)
 
 // SysvIDByKey finds the id of the System V object of kind k with key.
 // Keys are unique among a namespace's live objects of one kind, except
 // IPC_PRIVATE (0), which names no single object and matches nothing here.
 func (c *Client) SysvIDByKey(k Kind, key int32) (int, error) {
+	if key == 0 {
+		return 0, ErrNotFound
+	}
+	id := -1
+	match := func(p *Perm) error {
+		if p.Key == key {
+			id = p.ID
+			return errFound
+		}
+		return nil
+	}
+	var err error
 	switch k {
 	case KindShm:
-		return idByKey(c.ShmList, func(o Shm) Perm { return o.Perm }, key)
+		err = c.ShmEach(ListNeeds{}, func(s *Shm) error { return match(&s.Perm) })
 	case KindSem:
-		return idByKey(c.SemList, func(o Sem) Perm { return o.Perm }, key)
+		err = c.SemEach(ListNeeds{}, func(s *Sem) error { return match(&s.Perm) })
 	case KindMsg:
-		return idByKey(c.MsgList, func(o Msg) Perm { return o.Perm }, key)
+		err = c.MsgEach(ListNeeds{}, func(m *Msg) error { return match(&m.Perm) })
+	default:
+		return 0, fmt.Errorf("%s objects have no key: %w", k, ErrUnsupported)
 	}
-	return 0, fmt.Errorf("%s objects have no key: %w", k, ErrUnsupported)
-}
-
-func idByKey[T any](list func() ([]T, error), perm func(T) Perm, key int32) (int, error) {
-	all, err := list()
-	if err != nil {
+	if err != nil && !errors.Is(err, errFound) {
 		return 0, err
 	}
-	for _, o := range all {
-		if p := perm(o); p.Key == key && key != 0 {
-			return p.ID, nil
-		}
+	if id < 0 {
+		return 0, ErrNotFound
 	}
-	return 0, ErrNotFound
+	return id, nil
 }
+
+// errFound stops a listing at the object sought.
+var errFound = errors.New("found")

@@ -6,22 +6,32 @@ import (
 	"unsafe"
 
 	"github.com/ipcctl/ipcctl/pkg/ipc/internal/sys"
-	"golang.org/x/sys/unix"
 )
 
 // ShmStat returns one shared memory segment by id.
 // Equivalent to: `ipcs -m -i ID`.
 func (c *Client) ShmStat(id int) (Shm, error) {
-	all, err := c.ShmList()
-	if err != nil {
-		return Shm{}, err
-	}
-	for _, s := range all {
-		if s.ID == id {
-			return s, nil
+	var found Shm
+	err := c.ShmEach(ListNeeds{RSS: true}, func(s *Shm) error {
+		if s.ID != id {
+			return nil
 		}
+		found = *s
+		return errFound
+	})
+	return found, foundOr(err)
+}
+
+// foundOr turns what a listing stopped at errFound returned into the
+// result of a lookup: nil when found, ErrNotFound when the listing ended.
+func foundOr(err error) error {
+	switch {
+	case errors.Is(err, errFound):
+		return nil
+	case err == nil:
+		return ErrNotFound
 	}
-	return Shm{}, ErrNotFound
+	return err
 }
 
 // SemStat returns one semaphore set by id, with each semaphore's value,
@@ -34,21 +44,23 @@ func (c *Client) SemStat(id int) (Sem, error) {
 	if c.remote() {
 		return nsCall(c, func(c *Client) (Sem, error) { return c.SemStat(id) })
 	}
-	all, err := c.SemList()
-	if err != nil {
+	var s Sem
+	err := c.SemEach(ListNeeds{}, func(o *Sem) error {
+		if o.ID != id {
+			return nil
+		}
+		s = *o
+		return errFound
+	})
+	if err := foundOr(err); err != nil {
 		return Sem{}, err
 	}
-	for _, s := range all {
-		if s.ID == id {
-			if !c.live() {
-				s.SemsErr = fmt.Errorf("semaphore values: %w", ErrUnsupported)
-				return s, nil
-			}
-			s.Sems, s.SemsErr = SemValues(id, int(s.NSems))
-			return s, nil
-		}
+	if !c.live() {
+		s.SemsErr = fmt.Errorf("semaphore values: %w", ErrUnsupported)
+		return s, nil
 	}
-	return Sem{}, ErrNotFound
+	s.Sems, s.SemsErr = SemValues(id, int(s.NSems))
+	return s, nil
 }
 
 // SemValues reads every semaphore of set id: GETALL for the values, then
@@ -79,30 +91,21 @@ func SemValues(id, nsems int) ([]Semaphore, error) {
 }
 
 // MsgStat returns one message queue by id, with its capacity (QBytes)
-// when the caller may read the queue (and the client reads the live system).
+// when the client reads the live system (see MsgEach).
 // Equivalent to: `ipcs -q -i ID`.
 func (c *Client) MsgStat(id int) (Msg, error) {
-	if c.remote() {
-		return nsCall(c, func(c *Client) (Msg, error) { return c.MsgStat(id) })
-	}
-	all, err := c.MsgList()
-	if err != nil {
+	var m Msg
+	err := c.MsgEach(ListNeeds{QBytes: true}, func(o *Msg) error {
+		if o.ID != id {
+			return nil
+		}
+		m = *o
+		return errFound
+	})
+	if err := foundOr(err); err != nil {
 		return Msg{}, err
 	}
-	for _, m := range all {
-		if m.ID == id {
-			if m.QBytes == nil && c.live() {
-				q, err := MsgQBytes(id)
-				if err == nil {
-					m.QBytes = &q
-				} else if !errors.Is(err, unix.EACCES) {
-					return Msg{}, err
-				}
-			}
-			return m, nil
-		}
-	}
-	return Msg{}, ErrNotFound
+	return m, nil
 }
 
 // MsgQBytes reads the capacity in bytes of queue id with IPC_STAT, which
@@ -116,8 +119,11 @@ func MsgQBytes(id int) (uint64, error) {
 }
 
 // MsgFillQBytes sets QBytes of each queue the caller may read (IPC_STAT
-// per queue: only worth it when the capacity is shown). Queues it may not
-// read keep a nil QBytes; queues removed since the listing are dropped.
+// per queue). Queues it may not read keep a nil QBytes; queues removed
+// since the listing are dropped.
+//
+// Deprecated: list with MsgEach or MsgListNeeds and ListNeeds{QBytes: true},
+// which has every queue's capacity from the listing itself.
 func (c *Client) MsgFillQBytes(msgs []Msg) []Msg {
 	if c.remote() {
 		out, _ := nsCall(c, func(c *Client) ([]Msg, error) { return c.MsgFillQBytes(msgs), nil })

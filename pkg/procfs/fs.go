@@ -8,15 +8,18 @@
 package procfs
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
+
+	"golang.org/x/sys/unix"
 )
 
 // FS is a filesystem root: "/" for the live system, or a fixture directory.
@@ -35,54 +38,121 @@ func (f FS) ReadFile(elem ...string) ([]byte, error) {
 	return os.ReadFile(f.Path(elem...))
 }
 
-// largeBufs recycles readLarge's buffers: `ls` reads three listings of
-// up to megabytes each, and zeroing fresh buffers showed in profiles.
-// A new buffer is large: memory fresh from the kernel costs a page fault
-// only where it is written, so the unused part is free, while growing
-// by doubling copies the listing (and faults it in) again and again.
-var largeBufs = sync.Pool{New: func() any { b := make([]byte, 0, largeBufSize); return &b }}
+// lineBufs recycles the buffers eachLine streams files through.
+var lineBufs = sync.Pool{New: func() any { b := make([]byte, lineBufSize); return &b }}
 
-const largeBufSize = 1 << 20
+// lineBufSize holds a few hundred /proc/sysvipc rows: a read of a seq_file
+// returns as many whole rows as fit, so a larger buffer only saves system
+// calls that cost little next to formatting the rows.
+const lineBufSize = 64 << 10
 
-// parseLarge reads a /proc file that may be megabytes long and hands its
-// content to parse, which must not keep it. Such files report size 0 and
-// arrive a page per read; os.ReadFile's 512-byte first buffer and append
-// growth would copy a listing of thousands of objects many times over (a
-// quarter of `ipcctl ls` in profiles).
-func parseLarge[T any](f FS, rel string, parse func([]byte) (T, error)) (T, error) {
-	bp := largeBufs.Get().(*[]byte)
-	defer largeBufs.Put(bp)
-	b, err := f.readLarge(rel, (*bp)[:0])
-	*bp = b[:0]
+// eachLine opens the file rel and hands scan a reader of its lines.
+// /proc files report size 0 and arrive a page or a buffer at a time; they
+// are streamed, never read whole.
+func (f FS) eachLine(rel string, scan func(*lineReader) error) error {
+	path := f.Path(rel)
+	// A raw descriptor, not an os.File: /proc files are not pollable, and
+	// an os.File would set up the runtime's poller (epoll, eventfd) and
+	// register with it, for nothing, in a command that runs for a millisecond.
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
-		var zero T
-		return zero, err
+		return &fs.PathError{Op: "open", Path: path, Err: err}
 	}
-	return parse(b)
+	defer unix.Close(fd)
+	bp := lineBufs.Get().(*[]byte)
+	lr := &lineReader{r: fdReader{fd: fd, path: path}, buf: *bp}
+	err = scan(lr)
+	if cap(lr.buf) == lineBufSize { // not a buffer grown for an odd long line
+		lineBufs.Put(bp)
+	}
+	return err
 }
 
-// readLarge reads the file rel into b, growing it by doubling.
-func (f FS) readLarge(rel string, b []byte) ([]byte, error) {
-	fh, err := os.Open(f.Path(rel))
-	if err != nil {
-		return b, err
-	}
-	defer fh.Close()
-	if cap(b) == 0 {
-		b = make([]byte, 0, largeBufSize)
-	}
+// fdReader reads a raw file descriptor.
+type fdReader struct {
+	fd   int
+	path string
+}
+
+func (r fdReader) Read(p []byte) (int, error) {
 	for {
-		if len(b) == cap(b) {
-			b = slices.Grow(b, cap(b)) // double
+		n, err := unix.Read(r.fd, p)
+		switch {
+		case err == unix.EINTR:
+			continue
+		case err != nil:
+			return 0, &fs.PathError{Op: "read", Path: r.path, Err: err}
+		case n == 0 && len(p) > 0:
+			return 0, io.EOF
 		}
-		n, err := fh.Read(b[len(b):cap(b)])
-		b = b[:len(b)+n]
-		if err == io.EOF {
-			return b, nil
+		return n, nil
+	}
+}
+
+// lineReader splits a stream, or a byte slice, into lines.
+type lineReader struct {
+	r          io.Reader // nil when buf holds all the input
+	buf        []byte
+	start, end int // the unread bytes are buf[start:end]
+	line       int // number of the line next returned, from 1
+	err        error
+}
+
+// bytesLines reads the lines of b.
+func bytesLines(b []byte) *lineReader { return &lineReader{buf: b, end: len(b)} }
+
+// rowsHint is how many lines the input has at most, when it is all in
+// memory; 0 for a stream.
+func (lr *lineReader) rowsHint() int {
+	if lr.r != nil {
+		return 0
+	}
+	return bytes.Count(lr.buf[lr.start:lr.end], []byte{'\n'}) + 1
+}
+
+// next returns the next line without its newline; it is valid until the
+// following call. At the end of the input, or on a read error (in
+// lr.err), ok is false.
+func (lr *lineReader) next() (line []byte, ok bool) {
+	for {
+		if i := bytes.IndexByte(lr.buf[lr.start:lr.end], '\n'); i >= 0 {
+			line = lr.buf[lr.start : lr.start+i]
+			lr.start += i + 1
+			lr.line++
+			return line, true
 		}
-		if err != nil {
-			return b, err
+		if lr.err != nil {
+			return nil, false
 		}
+		if lr.r == nil {
+			if lr.start < lr.end { // the last line has no newline
+				line = lr.buf[lr.start:lr.end]
+				lr.start = lr.end
+				lr.line++
+				return line, true
+			}
+			return nil, false
+		}
+		lr.fill()
+	}
+}
+
+// fill reads more input after the unread bytes, moving them to the front
+// of the buffer, or growing it for a line longer than the buffer.
+func (lr *lineReader) fill() {
+	if lr.start > 0 {
+		lr.end = copy(lr.buf, lr.buf[lr.start:lr.end])
+		lr.start = 0
+	}
+	if lr.end == len(lr.buf) {
+		lr.buf = append(lr.buf, make([]byte, len(lr.buf))...)
+	}
+	n, err := lr.r.Read(lr.buf[lr.end:])
+	lr.end += n
+	if err == io.EOF {
+		lr.r = nil
+	} else if err != nil {
+		lr.err = err
 	}
 }
 

@@ -1,7 +1,6 @@
 package procfs
 
 import (
-	"bytes"
 	"fmt"
 	"strconv"
 )
@@ -52,44 +51,111 @@ const (
 
 // SysvShm lists System V shared memory segments from /proc/sysvipc/shm.
 func (f FS) SysvShm() ([]SysvShm, error) {
-	return parseLarge(f, sysvShmFile, ParseSysvShm)
+	out := []SysvShm{}
+	err := f.SysvShmEach(func(s *SysvShm) error { out = append(out, *s); return nil })
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // SysvSem lists System V semaphore sets from /proc/sysvipc/sem.
 func (f FS) SysvSem() ([]SysvSem, error) {
-	return parseLarge(f, sysvSemFile, ParseSysvSem)
+	out := []SysvSem{}
+	err := f.SysvSemEach(func(s *SysvSem) error { out = append(out, *s); return nil })
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // SysvMsg lists System V message queues from /proc/sysvipc/msg.
 func (f FS) SysvMsg() ([]SysvMsg, error) {
-	return parseLarge(f, sysvMsgFile, ParseSysvMsg)
+	out := []SysvMsg{}
+	err := f.SysvMsgEach(func(m *SysvMsg) error { out = append(out, *m); return nil })
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// The *Each methods stream a /proc/sysvipc file through a small buffer
+// and call fn with each row in turn, so that a listing of tens of
+// thousands of objects is never held in memory, as text or as rows. fn
+// gets the same struct every time, overwritten for the next row, and
+// copies what it keeps; the RSS and Swap values a row points to are never
+// overwritten, so a copy of the struct may be kept as it is. An error
+// from fn ends the listing and is returned as it is.
+
+// SysvShmEach calls fn with each line of /proc/sysvipc/shm.
+func (f FS) SysvShmEach(fn func(*SysvShm) error) error {
+	return f.eachLine(sysvShmFile, func(lr *lineReader) error { return eachShm(lr, fn) })
+}
+
+// SysvSemEach calls fn with each line of /proc/sysvipc/sem.
+func (f FS) SysvSemEach(fn func(*SysvSem) error) error {
+	return f.eachLine(sysvSemFile, func(lr *lineReader) error { return eachSem(lr, fn) })
+}
+
+// SysvMsgEach calls fn with each line of /proc/sysvipc/msg.
+func (f FS) SysvMsgEach(fn func(*SysvMsg) error) error {
+	return f.eachLine(sysvMsgFile, func(lr *lineReader) error { return eachMsg(lr, fn) })
 }
 
 // ParseSysvShm parses the content of /proc/sysvipc/shm.
 func ParseSysvShm(b []byte) ([]SysvShm, error) {
-	t, err := newSysvTable(sysvShmFile, b, "key", "shmid", "perms", "size", "cpid", "lpid",
-		"nattch", "uid", "gid", "cuid", "cgid", "atime", "dtime", "ctime")
-	if err != nil {
+	lr := bytesLines(b)
+	out := make([]SysvShm, 0, lr.rowsHint())
+	if err := eachShm(lr, func(s *SysvShm) error { out = append(out, *s); return nil }); err != nil {
 		return nil, err
 	}
+	return out, nil
+}
+
+// ParseSysvSem parses the content of /proc/sysvipc/sem.
+func ParseSysvSem(b []byte) ([]SysvSem, error) {
+	lr := bytesLines(b)
+	out := make([]SysvSem, 0, lr.rowsHint())
+	if err := eachSem(lr, func(s *SysvSem) error { out = append(out, *s); return nil }); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// ParseSysvMsg parses the content of /proc/sysvipc/msg.
+func ParseSysvMsg(b []byte) ([]SysvMsg, error) {
+	lr := bytesLines(b)
+	out := make([]SysvMsg, 0, lr.rowsHint())
+	if err := eachMsg(lr, func(m *SysvMsg) error { out = append(out, *m); return nil }); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// The columns each file must have, in the order the row parsers address them.
+var (
+	shmCols = []string{"key", "shmid", "perms", "size", "cpid", "lpid",
+		"nattch", "uid", "gid", "cuid", "cgid", "atime", "dtime", "ctime"}
+	semCols = []string{"key", "semid", "perms", "nsems",
+		"uid", "gid", "cuid", "cgid", "otime", "ctime"}
+	msgCols = []string{"key", "msqid", "perms", "cbytes", "qnum",
+		"lspid", "lrpid", "uid", "gid", "cuid", "cgid", "stime", "rtime", "ctime"}
+)
+
+func eachShm(lr *lineReader, fn func(*SysvShm) error) error {
+	t, err := newSysvTable(sysvShmFile, lr, shmCols)
+	if err != nil {
+		return err
+	}
 	rssCol, swapCol := t.optional("rss"), t.optional("swap")
-	// rss and swap values live in one slab rather than one allocation each;
-	// rowsHint (the number of newlines) bounds the rows, so it never moves.
-	var slab []uint64
-	if rssCol >= 0 || swapCol >= 0 {
-		slab = make([]uint64, 0, 2*(t.rowsHint+1))
+	var slab uintSlab
+	if rssCol >= 0 && swapCol >= 0 {
+		slab.hint = 2 * lr.rowsHint()
+	} else {
+		slab.hint = lr.rowsHint()
 	}
-	opt := func(col int) *uint64 {
-		if len(slab) == cap(slab) {
-			v := t.uintAt(col)
-			return &v
-		}
-		slab = append(slab, t.uintAt(col))
-		return &slab[len(slab)-1]
-	}
-	out := make([]SysvShm, 0, t.rowsHint)
+	var s SysvShm
 	for t.next() {
-		var s SysvShm
 		s.Key = t.key(0)
 		s.ID = t.id(1)
 		s.Mode = t.perms(2)
@@ -98,30 +164,30 @@ func ParseSysvShm(b []byte) ([]SysvShm, error) {
 		s.Nattch = t.uint(6)
 		s.UID, s.GID, s.CUID, s.CGID = t.uid(7), t.uid(8), t.uid(9), t.uid(10)
 		s.ATime, s.DTime, s.CTime = t.time(11), t.time(12), t.time(13)
+		s.RSS, s.Swap = nil, nil
 		if rssCol >= 0 {
-			s.RSS = opt(rssCol)
+			s.RSS = slab.put(t.uintAt(rssCol))
 		}
 		if swapCol >= 0 {
-			s.Swap = opt(swapCol)
+			s.Swap = slab.put(t.uintAt(swapCol))
 		}
 		if t.err != nil {
-			return nil, t.err
+			return t.err
 		}
-		out = append(out, s)
+		if err := fn(&s); err != nil {
+			return err
+		}
 	}
-	return out, t.err
+	return t.err
 }
 
-// ParseSysvSem parses the content of /proc/sysvipc/sem.
-func ParseSysvSem(b []byte) ([]SysvSem, error) {
-	t, err := newSysvTable(sysvSemFile, b, "key", "semid", "perms", "nsems",
-		"uid", "gid", "cuid", "cgid", "otime", "ctime")
+func eachSem(lr *lineReader, fn func(*SysvSem) error) error {
+	t, err := newSysvTable(sysvSemFile, lr, semCols)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	out := make([]SysvSem, 0, t.rowsHint)
+	var s SysvSem
 	for t.next() {
-		var s SysvSem
 		s.Key = t.key(0)
 		s.ID = t.id(1)
 		s.Mode = t.perms(2)
@@ -129,23 +195,22 @@ func ParseSysvSem(b []byte) ([]SysvSem, error) {
 		s.UID, s.GID, s.CUID, s.CGID = t.uid(4), t.uid(5), t.uid(6), t.uid(7)
 		s.OTime, s.CTime = t.time(8), t.time(9)
 		if t.err != nil {
-			return nil, t.err
+			return t.err
 		}
-		out = append(out, s)
+		if err := fn(&s); err != nil {
+			return err
+		}
 	}
-	return out, t.err
+	return t.err
 }
 
-// ParseSysvMsg parses the content of /proc/sysvipc/msg.
-func ParseSysvMsg(b []byte) ([]SysvMsg, error) {
-	t, err := newSysvTable(sysvMsgFile, b, "key", "msqid", "perms", "cbytes", "qnum",
-		"lspid", "lrpid", "uid", "gid", "cuid", "cgid", "stime", "rtime", "ctime")
+func eachMsg(lr *lineReader, fn func(*SysvMsg) error) error {
+	t, err := newSysvTable(sysvMsgFile, lr, msgCols)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	out := make([]SysvMsg, 0, t.rowsHint)
+	var m SysvMsg
 	for t.next() {
-		var m SysvMsg
 		m.Key = t.key(0)
 		m.ID = t.id(1)
 		m.Mode = t.perms(2)
@@ -154,76 +219,93 @@ func ParseSysvMsg(b []byte) ([]SysvMsg, error) {
 		m.UID, m.GID, m.CUID, m.CGID = t.uid(7), t.uid(8), t.uid(9), t.uid(10)
 		m.STime, m.RTime, m.CTime = t.time(11), t.time(12), t.time(13)
 		if t.err != nil {
-			return nil, t.err
+			return t.err
 		}
-		out = append(out, m)
+		if err := fn(&m); err != nil {
+			return err
+		}
 	}
-	return out, t.err
+	return t.err
+}
+
+// uintSlab hands out pointers to values kept in chunks that are never
+// moved or overwritten: one allocation per chunk, not one per value.
+type uintSlab struct {
+	chunk []uint64
+	hint  int // how many values to expect; caps the first chunk
+}
+
+func (s *uintSlab) put(v uint64) *uint64 {
+	if len(s.chunk) == cap(s.chunk) {
+		n := 1024
+		if s.hint > 0 && s.hint < n {
+			n = s.hint
+		}
+		s.chunk = make([]uint64, 0, n)
+	}
+	s.chunk = append(s.chunk, v)
+	return &s.chunk[len(s.chunk)-1]
 }
 
 // sysvTable walks the lines of a /proc/sysvipc file. Required columns are
 // addressed by their position in the want list; cols maps them to the
 // position in the file.
 type sysvTable struct {
-	file     string
-	rest     []byte
-	line     int
-	ncols    int
-	cols     []int // want index -> field index
-	header   [][]byte
-	fields   [][]byte
-	rowsHint int
-	err      error
+	file   string
+	lines  *lineReader
+	ncols  int
+	cols   []int    // want index -> field index
+	header []string // column names, copied out of the reader's buffer
+	fields [][]byte
+	err    error
 }
 
-func newSysvTable(file string, b []byte, want ...string) (*sysvTable, error) {
-	t := &sysvTable{file: file, rest: b}
-	var head []byte
-	for len(t.rest) > 0 && len(bytes.TrimSpace(head)) == 0 {
-		head = t.nextLine()
+func newSysvTable(file string, lr *lineReader, want []string) (*sysvTable, error) {
+	t := &sysvTable{file: file, lines: lr}
+	var head [][]byte
+	for len(head) == 0 {
+		l, ok := lr.next()
+		if !ok {
+			if lr.err != nil {
+				return nil, lr.err
+			}
+			return nil, &ParseError{File: file, Msg: "no header line"}
+		}
+		head = splitFields(nil, l)
 	}
-	t.header = bytes.Fields(head)
-	if len(t.header) == 0 {
-		return nil, &ParseError{File: file, Msg: "no header line"}
+	t.header = make([]string, len(head))
+	for i, h := range head {
+		t.header[i] = string(h)
 	}
 	t.ncols = len(t.header)
 	t.cols = make([]int, len(want))
 	for i, name := range want {
 		t.cols[i] = t.optional(name)
 		if t.cols[i] < 0 {
-			return nil, &ParseError{File: file, Line: t.line, Msg: fmt.Sprintf("header has no %q column", name)}
+			return nil, &ParseError{File: file, Line: lr.line, Msg: fmt.Sprintf("header has no %q column", name)}
 		}
 	}
-	t.rowsHint = bytes.Count(t.rest, []byte{'\n'})
 	t.fields = make([][]byte, 0, t.ncols)
 	return t, nil
 }
 
 func (t *sysvTable) optional(name string) int {
 	for i, h := range t.header {
-		if string(h) == name {
+		if h == name {
 			return i
 		}
 	}
 	return -1
 }
 
-func (t *sysvTable) nextLine() []byte {
-	t.line++
-	i := bytes.IndexByte(t.rest, '\n')
-	var l []byte
-	if i < 0 {
-		l, t.rest = t.rest, nil
-	} else {
-		l, t.rest = t.rest[:i], t.rest[i+1:]
-	}
-	return l
-}
-
 // next advances to the next non-blank line and splits it into fields.
 func (t *sysvTable) next() bool {
-	for t.err == nil && len(t.rest) > 0 {
-		l := t.nextLine()
+	for t.err == nil {
+		l, ok := t.lines.next()
+		if !ok {
+			t.err = t.lines.err
+			return false
+		}
 		t.fields = splitFields(t.fields[:0], l)
 		if len(t.fields) == 0 {
 			continue
@@ -262,7 +344,7 @@ func (t *sysvTable) fail(col, msg string) {
 	if col != "" {
 		msg = col + ": " + msg
 	}
-	t.err = &ParseError{File: t.file, Line: t.line, Msg: msg}
+	t.err = &ParseError{File: t.file, Line: t.lines.line, Msg: msg}
 }
 
 func (t *sysvTable) field(i int) []byte { return t.fields[t.cols[i]] }
@@ -270,7 +352,7 @@ func (t *sysvTable) field(i int) []byte { return t.fields[t.cols[i]] }
 func (t *sysvTable) parseUint(f []byte, col int, bits int) uint64 {
 	v, ok := atou(f)
 	if !ok || (bits < 64 && v>>uint(bits) != 0) {
-		t.fail(string(t.header[col]), fmt.Sprintf("not an unsigned %d-bit number: %q", bits, truncate(string(f))))
+		t.fail(t.header[col], fmt.Sprintf("not an unsigned %d-bit number: %q", bits, truncate(string(f))))
 	}
 	return v
 }
@@ -313,7 +395,7 @@ func (t *sysvTable) time(i int) int64 {
 	f := t.field(i)
 	v, err := strconv.ParseInt(string(f), 10, 64)
 	if err != nil {
-		t.fail(string(t.header[t.cols[i]]), fmt.Sprintf("not a time: %q", truncate(string(f))))
+		t.fail(t.header[t.cols[i]], fmt.Sprintf("not a time: %q", truncate(string(f))))
 	}
 	return v
 }

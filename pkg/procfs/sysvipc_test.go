@@ -1,11 +1,14 @@
 package procfs
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"reflect"
 	"strings"
 	"testing"
+	"testing/iotest"
 )
 
 func ptr64(v uint64) *uint64 { return &v }
@@ -202,5 +205,54 @@ func TestSysvShmLargeFile(t *testing.T) {
 	}
 	if len(rows) != n || rows[n-1].ID != n-1 || *rows[n-1].RSS != n-1 || *rows[0].Swap != 0 {
 		t.Fatalf("%d rows, last %+v", len(rows), rows[len(rows)-1])
+	}
+}
+
+// Streaming gives the rows ParseSysv* gives, however the reads split the
+// file: a byte at a time, lines longer than the buffer, no final newline.
+func TestSysvStreamMatchesParse(t *testing.T) {
+	const row = "1508647886          0   644                  4096 11774     0      0     0     0     0     0          0          0 1795460454 8192 4096"
+	var b strings.Builder
+	b.WriteString("\n" + shmHead16)
+	for i := 0; i < 50; i++ {
+		b.WriteString(setField(row, 1, fmt.Sprint(i)) + "\n")
+		if i%7 == 0 {
+			b.WriteString("  \n")
+		}
+	}
+	b.WriteString(strings.Repeat(" ", 3*lineBufSize) + setField(row, 1, "50")) // longer than the buffer, no newline
+	in := []byte(b.String())
+	want, err := ParseSysvShm(in)
+	if err != nil || len(want) != 51 {
+		t.Fatalf("ParseSysvShm: %d rows, %v", len(want), err)
+	}
+	for name, r := range map[string]io.Reader{
+		"one byte": iotest.OneByteReader(bytes.NewReader(in)),
+		"half":     iotest.HalfReader(bytes.NewReader(in)),
+		"whole":    bytes.NewReader(in),
+	} {
+		t.Run(name, func(t *testing.T) {
+			lr := &lineReader{r: r, buf: make([]byte, 100)}
+			var got []SysvShm
+			err := eachShm(lr, func(s *SysvShm) error { got = append(got, *s); return nil })
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("streamed rows differ:\ngot  %+v\nwant %+v", got[len(got)-1], want[len(want)-1])
+			}
+		})
+	}
+	// A read error ends the listing with that error, not a parse error.
+	lr := &lineReader{r: iotest.TimeoutReader(iotest.HalfReader(bytes.NewReader(in))), buf: make([]byte, 4096)}
+	if err := eachShm(lr, func(*SysvShm) error { return nil }); !errors.Is(err, iotest.ErrTimeout) {
+		t.Fatalf("read error: got %v, want %v", err, iotest.ErrTimeout)
+	}
+	// An error from the callback stops the listing at once.
+	stop := errors.New("stop")
+	n := 0
+	err = eachShm(bytesLines(in), func(*SysvShm) error { n++; return stop })
+	if err != stop || n != 1 {
+		t.Fatalf("callback error: got %v after %d rows", err, n)
 	}
 }

@@ -90,6 +90,14 @@ type ShmInfo struct {
 	SwapSuccesses uint64
 }
 
+// ShmLimits is struct shminfo64 (include/uapi/asm-generic/shmbuf.h),
+// filled by shmctl(IPC_INFO), which returns the highest index in use as
+// SHM_INFO does, without SHM_INFO's walk over every segment.
+type ShmLimits struct {
+	Shmmax, Shmmin, Shmmni, Shmseg, Shmall uint64
+	_                                      [4]uint64
+}
+
 // SemInfo is struct seminfo, filled by SEM_INFO and IPC_INFO.
 type SemInfo struct {
 	Semmap, Semmni, Semmns, Semmnu, Semmsl, Semopm, Semume, Semusz, Semvmx, Semaem int32
