@@ -199,3 +199,63 @@ print -r -- "$out"; zpty -d z`
 		t.Errorf("zsh completion of `ipcctl rm shm <TAB>` does not show segment %s:\n%s", id, out)
 	})
 }
+
+// sem-op completes semaphore numbers with their values (read through the
+// kernel, set here by semctl), hugepage sizes come from the kernel's
+// pools and THP settings from its files.
+func TestCompletionOfNumbersSizesAndSettings(t *testing.T) {
+	nstest.Require(t)
+	sem := newSem(t, 3, 0o600)
+	semctl(t, sem, 1, setVal, 7)
+	sid := strconv.Itoa(sem)
+	if got, d := completions(t, "sem-op", sid, ""); !slices.Equal(got, []string{"0:", "1:", "2:"}) || d != ":6" {
+		t.Errorf("__complete sem-op %s = %q %s", sid, got, d)
+	}
+	r := testutil.Run(t, "", "__complete", "sem-op", sid, "--set", "")
+	if !strings.Contains(r.Stdout, "1=\tvalue 7,") {
+		t.Errorf("__complete sem-op --set: %q", r.Stdout)
+	}
+	if got, _ := completions(t, "sem-op", ""); !slices.Contains(got, sid) {
+		t.Errorf("__complete sem-op = %q, want set %s", got, sid)
+	}
+	ipcctlOK(t, "create", "psem", "/e2e-cs")
+	t.Cleanup(func() { os.Remove("/dev/shm/sem.e2e-cs") })
+	if got, _ := completions(t, "sem-op", "/"); !slices.Equal(got, []string{"/e2e-cs"}) {
+		t.Errorf("__complete sem-op / = %q", got)
+	}
+	if got, _ := completions(t, "sem-op", "/e2e-cs", ""); !slices.Equal(got, []string{"wait", "trywait", "post", "get"}) {
+		t.Errorf("__complete sem-op /NAME = %q", got)
+	}
+
+	ents, _ := os.ReadDir("/sys/kernel/mm/hugepages")
+	var sizes []string
+	for _, e := range ents {
+		kb, _ := strconv.ParseUint(strings.TrimSuffix(strings.TrimPrefix(e.Name(), "hugepages-"), "kB"), 10, 64)
+		switch {
+		case kb >= 1<<20 && kb%(1<<20) == 0:
+			sizes = append(sizes, strconv.FormatUint(kb>>20, 10)+"G")
+		case kb >= 1<<10:
+			sizes = append(sizes, strconv.FormatUint(kb>>10, 10)+"M")
+		}
+	}
+	if got, _ := completions(t, "hugepage", "set", ""); len(sizes) > 0 && !slices.Equal(slices.Sorted(slices.Values(got)), slices.Sorted(slices.Values(sizes))) {
+		t.Errorf("__complete hugepage set = %q, the kernel has %q", got, sizes)
+	}
+	if got, _ := completions(t, "create", "shm", "--hugepage-size", ""); len(sizes) > 0 && len(got) != len(sizes) {
+		t.Errorf("__complete create shm --hugepage-size = %q", got)
+	}
+	enabled, err := os.ReadFile("/sys/kernel/mm/transparent_hugepage/enabled")
+	if err != nil {
+		t.Skip("no THP here")
+	}
+	if got, _ := completions(t, "thp", "set", ""); !slices.Contains(got, "enabled=") || !slices.Contains(got, "khugepaged.pages_to_scan=") {
+		t.Errorf("__complete thp set = %q", got)
+	}
+	var want []string
+	for _, c := range strings.Fields(string(enabled)) {
+		want = append(want, "enabled="+strings.Trim(c, "[]"))
+	}
+	if got, _ := completions(t, "thp", "set", "enabled="); !slices.Equal(got, want) {
+		t.Errorf("__complete thp set enabled= = %q, the kernel offers %q", got, want)
+	}
+}

@@ -35,13 +35,14 @@ func TestSemOpPosix(t *testing.T) {
 	expectRun(t, testutil.Run(t, "", "sem-op", "/e2e-s", "wait", "--timeout", "10s"), 0)
 	check("wait --timeout", 3, 0)
 
-	// get: typed JSON, the table, and -o.
+	// get: typed JSON under "semaphores", as sem-op --get and show sem
+	// give System V values; the table, and -o.
 	r := testutil.Run(t, "", "sem-op", "/e2e-s", "get", "--json")
 	var got map[string][]map[string]any
-	if err := json.Unmarshal([]byte(r.Stdout), &got); err != nil || len(got["psem"]) != 1 {
+	if err := json.Unmarshal([]byte(r.Stdout), &got); err != nil || len(got["semaphores"]) != 1 {
 		t.Fatalf("get --json: %v %q %s", err, r.Stdout, r.Stderr)
 	}
-	if row := got["psem"][0]; row["name"] != "/e2e-s" || row["value"] != float64(3) || row["waiters"] != float64(0) || row["status"] != "ok" {
+	if row := got["semaphores"][0]; row["name"] != "/e2e-s" || row["value"] != float64(3) || row["waiters"] != float64(0) || row["status"] != "ok" {
 		t.Errorf("get --json = %v", row)
 	}
 	if r := testutil.Run(t, "", "sem-op", "/e2e-s", "get", "-o", "value,waiters", "--raw", "-n"); r.Stdout != "3 0\n" {

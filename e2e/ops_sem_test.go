@@ -73,7 +73,7 @@ func TestSemOpSetGetAndOps(t *testing.T) {
 	// --get: every semaphore, typed JSON.
 	r := run("--get", "--json")
 	var got struct {
-		Semaphore []map[string]any `json:"semaphore"`
+		Semaphore []map[string]any `json:"semaphores"` // the key of show sem's values too
 	}
 	if err := json.Unmarshal([]byte(r.Stdout), &got); r.Code != 0 || err != nil || len(got.Semaphore) != 3 {
 		t.Fatalf("--get --json: exit %d, %v: %s", r.Code, err, r.Stdout)

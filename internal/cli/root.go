@@ -48,7 +48,10 @@ func Version() string {
 }
 
 // NewCmdRoot builds the whole command tree.
-func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
+func NewCmdRoot(f *cmdutil.Factory) *cobra.Command { return newCmdRoot(f, "") }
+
+// newCmdRoot builds the root with every verb, or only the one named.
+func newCmdRoot(f *cmdutil.Factory, only string) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "ipcctl",
 		Short: "Inspect and manage Linux IPC objects, huge pages and mappings",
@@ -74,29 +77,66 @@ whatever the terminal; the plain table is for people.`,
 	root.SetOut(f.IOStreams.Out)
 	root.SetErr(f.IOStreams.ErrOut)
 
-	root.AddCommand(
-		ls.NewCmdLs(f, nil),
-		show.NewCmdShow(f, nil),
-		limits.NewCmdLimits(f, nil),
-		create.NewCmdCreate(f, nil),
-		rm.NewCmdRm(f, nil),
-		set.NewCmdSet(f, nil),
-		key.NewCmdKey(f, nil),
-		hugepage.NewCmdHugepage(f, nil),
-		thp.NewCmdTHP(f, nil),
-		attach.NewCmdAttach(f, nil),
-		semop.NewCmdSemOp(f, nil),
-		mqsend.NewCmdMqSend(f, nil),
-		mqrecv.NewCmdMqRecv(f, nil),
-		mmap.NewCmdMmap(f, nil),
-		metrics.NewCmdMetrics(f, nil),
-		serve.NewCmdServe(f, nil),
-		prune.NewCmdPrune(f, nil),
-		compat.NewCmdCompat(f.IOStreams.In, f.IOStreams.Out, f.IOStreams.ErrOut, f.Version,
-			func(code int) error { return &cmdutil.SilentExit{Code: code} }),
-		versioncmd.NewCmdVersion(f, nil),
-	)
+	for _, v := range verbs {
+		if only == "" || v.name == only {
+			root.AddCommand(v.build(f))
+		}
+	}
 	return root
+}
+
+// verbs are the commands of the tree, each built when it is needed: a run
+// builds only the one it invokes (see invoked), which spares start-up the
+// flags, help and completion of all the others.
+var verbs = []struct {
+	name  string
+	build func(f *cmdutil.Factory) *cobra.Command
+}{
+	{"ls", func(f *cmdutil.Factory) *cobra.Command { return ls.NewCmdLs(f, nil) }},
+	{"show", func(f *cmdutil.Factory) *cobra.Command { return show.NewCmdShow(f, nil) }},
+	{"limits", func(f *cmdutil.Factory) *cobra.Command { return limits.NewCmdLimits(f, nil) }},
+	{"create", func(f *cmdutil.Factory) *cobra.Command { return create.NewCmdCreate(f, nil) }},
+	{"rm", func(f *cmdutil.Factory) *cobra.Command { return rm.NewCmdRm(f, nil) }},
+	{"set", func(f *cmdutil.Factory) *cobra.Command { return set.NewCmdSet(f, nil) }},
+	{"key", func(f *cmdutil.Factory) *cobra.Command { return key.NewCmdKey(f, nil) }},
+	{"hugepage", func(f *cmdutil.Factory) *cobra.Command { return hugepage.NewCmdHugepage(f, nil) }},
+	{"thp", func(f *cmdutil.Factory) *cobra.Command { return thp.NewCmdTHP(f, nil) }},
+	{"attach", func(f *cmdutil.Factory) *cobra.Command { return attach.NewCmdAttach(f, nil) }},
+	{"sem-op", func(f *cmdutil.Factory) *cobra.Command { return semop.NewCmdSemOp(f, nil) }},
+	{"mq-send", func(f *cmdutil.Factory) *cobra.Command { return mqsend.NewCmdMqSend(f, nil) }},
+	{"mq-recv", func(f *cmdutil.Factory) *cobra.Command { return mqrecv.NewCmdMqRecv(f, nil) }},
+	{"mmap", func(f *cmdutil.Factory) *cobra.Command { return mmap.NewCmdMmap(f, nil) }},
+	{"metrics", func(f *cmdutil.Factory) *cobra.Command { return metrics.NewCmdMetrics(f, nil) }},
+	{"serve", func(f *cmdutil.Factory) *cobra.Command { return serve.NewCmdServe(f, nil) }},
+	{"prune", func(f *cmdutil.Factory) *cobra.Command { return prune.NewCmdPrune(f, nil) }},
+	{"compat", func(f *cmdutil.Factory) *cobra.Command {
+		return compat.NewCmdCompat(f.IOStreams.In, f.IOStreams.Out, f.IOStreams.ErrOut, f.Version,
+			func(code int) error { return &cmdutil.SilentExit{Code: code} })
+	}},
+	{"version", func(f *cmdutil.Factory) *cobra.Command { return versioncmd.NewCmdVersion(f, nil) }},
+}
+
+// noVerb is what invoked says of a run that needs no command of the tree
+// (ipcctl --version).
+const noVerb = "-"
+
+// invoked names the one verb args run, when that is certain: the first
+// word is a verb's name, or the only argument is --version. Anything else
+// (help, completion, a typo that deserves a suggestion, a flag first) gets
+// the whole tree ("").
+func invoked(args []string) string {
+	if len(args) == 1 && args[0] == "--version" {
+		return noVerb
+	}
+	if len(args) == 0 {
+		return ""
+	}
+	for _, v := range verbs {
+		if v.name == args[0] {
+			return v.name
+		}
+	}
+	return ""
 }
 
 // Main runs ipcctl with argv (argv[0] is the program name) and returns
@@ -120,7 +160,7 @@ func Main(argv []string) int {
 // Run executes the command tree over f's streams and returns the exit status.
 func Run(f *cmdutil.Factory, args []string) int {
 	defer f.Close()
-	root := NewCmdRoot(f)
+	root := newCmdRoot(f, invoked(args))
 	root.SetArgs(args)
 	cmd, err := root.ExecuteC()
 	if err == nil {

@@ -13,9 +13,10 @@ import (
 // kind's own.
 type Create struct {
 	Use, Short, Long, Example string
-	// Flags registers the kind's own flags on cmd and returns the function
-	// that makes the object once they are parsed.
-	Flags func(cmd *cobra.Command) Maker
+	// Flags registers the kind's own flags on cmd (with their completion
+	// through f) and returns the function that makes the object once they
+	// are parsed.
+	Flags func(cmd *cobra.Command, f *cmdutil.Factory) Maker
 }
 
 // Maker makes one object as r asks, or with r.Reuse finds the existing

@@ -54,7 +54,7 @@ most msg_max and msgsize_max. An existing name exits 5; --reuse prints
 it and leaves it as it is.`,
 	Example: `  ipcctl create mq /events --maxmsg 10 --msgsize 8K
   ipcctl create mq /events --mode 0620 --reuse`,
-	Flags: func(cmd *cobra.Command) Maker {
+	Flags: func(cmd *cobra.Command, f *cmdutil.Factory) Maker {
 		var maxMsg, msgSize string
 		cmd.Flags().StringVar(&maxMsg, "maxmsg", "", "most messages in the queue")
 		cmd.Flags().StringVar(&msgSize, "msgsize", "", "largest message in bytes, or with K, M...")

@@ -64,7 +64,7 @@ var msgCreate = &Create{
 capacity in bytes (default msgmnb); above msgmnb needs CAP_SYS_RESOURCE.`,
 	Example: `  ipcctl create msg
   ipcctl create msg --qbytes 64K --key 0x1234`,
-	Flags: func(cmd *cobra.Command) Maker {
+	Flags: func(cmd *cobra.Command, f *cmdutil.Factory) Maker {
 		var qbytes string
 		cmd.Flags().StringVar(&qbytes, "qbytes", "", "queue capacity in bytes, or with K, M...")
 		cmd.MarkFlagsMutuallyExclusive("reuse", "qbytes")

@@ -53,7 +53,7 @@ name exits 5 and is never reinitialised; --reuse prints it and leaves
 its value as it is.`, ipc.SemValueMax),
 	Example: `  ipcctl create psem /lock --value 1
   ipcctl create psem /jobs --mode 0660 --reuse`,
-	Flags: func(cmd *cobra.Command) Maker {
+	Flags: func(cmd *cobra.Command, f *cmdutil.Factory) Maker {
 		var value string
 		cmd.Flags().StringVar(&value, "value", "0", "initial value")
 		return func(f *cmdutil.Factory, r Request) (Made, error) {

@@ -51,7 +51,7 @@ An existing name exits 5 and is never truncated; --reuse prints it and
 leaves it as it is.`,
 	Example: `  ipcctl create pshm /cache --size 64M
   ipcctl create pshm /cache --size 64M --mode 0660 --reuse`,
-	Flags: func(cmd *cobra.Command) Maker {
+	Flags: func(cmd *cobra.Command, f *cmdutil.Factory) Maker {
 		var size string
 		cmd.Flags().StringVar(&size, "size", "", "object size in bytes, or with K, M, G... (required)")
 		return func(f *cmdutil.Factory, r Request) (Made, error) {

@@ -69,7 +69,7 @@ var semCreate = &Create{
 is created owner-only, set with SETALL, then given --mode.`,
 	Example: `  ipcctl create sem --nsems 1 --value 1
   ipcctl create sem --nsems 3 --values 1,0,5 --key 0x1234 --mode 0660`,
-	Flags: func(cmd *cobra.Command) Maker {
+	Flags: func(cmd *cobra.Command, f *cmdutil.Factory) Maker {
 		var nsems, value, values string
 		fl := cmd.Flags()
 		fl.StringVar(&nsems, "nsems", "", "number of semaphores in the set (required)")

@@ -84,7 +84,7 @@ var shmCreate = &Create{
 (SHM_NORESERVE) does not reserve swap or huge pages up front.`,
 	Example: `  ipcctl create shm --size 1M
   ipcctl create shm --size 64M --hugetlb --hugepage-size 2M --key 0x5eed`,
-	Flags: func(cmd *cobra.Command) Maker {
+	Flags: func(cmd *cobra.Command, f *cmdutil.Factory) Maker {
 		var size, hugePageSize string
 		var hugeTLB, noReserve bool
 		fl := cmd.Flags()
@@ -92,6 +92,7 @@ var shmCreate = &Create{
 		fl.BoolVar(&hugeTLB, "hugetlb", false, "back the segment with huge pages (SHM_HUGETLB)")
 		fl.StringVar(&hugePageSize, "hugepage-size", "", "huge page `SIZE`, e.g. 2M or 1G (implies --hugetlb)")
 		fl.BoolVar(&noReserve, "noreserve", false, "do not reserve swap or huge pages (SHM_NORESERVE)")
+		_ = cmd.RegisterFlagCompletionFunc("hugepage-size", cmdutil.CompleteHugePageSizes(f))
 		return func(f *cmdutil.Factory, r Request) (Made, error) {
 			if size == "" {
 				return Made{}, cmdutil.FlagErrorf("create shm: --size is required")

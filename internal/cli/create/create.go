@@ -128,7 +128,7 @@ func newKindCmd(f *cmdutil.Factory, k *kinds.Kind, runF func(*Options) error) *c
 	}
 	cmd.MarkFlagsMutuallyExclusive("exclusive", "reuse")
 	cmdutil.AddNSFlag(cmd, f)
-	opts.Make = c.Flags(cmd)
+	opts.Make = c.Flags(cmd, f)
 	return cmd
 }
 

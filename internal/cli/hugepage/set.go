@@ -52,7 +52,8 @@ status is 8. --dry-run prints the exact writes, each line starting with
   ipcctl hugepage set default --min 1G --max 2G
   ipcctl hugepage set 1G --min +2 --node 1
   ipcctl hugepage set 2M --min 0 --dry-run`,
-		Args: cmdutil.ExactArgs(1, "a page SIZE"),
+		Args:              cmdutil.ExactArgs(1, "a page SIZE"),
+		ValidArgsFunction: cmdutil.CompleteHugePageSizes(f),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Size = args[0]
 			if opts.Min == "" && opts.Max == "" {

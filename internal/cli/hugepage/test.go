@@ -44,6 +44,7 @@ kernel's refusal.`,
 		},
 	}
 	cmd.Flags().StringVar(&opts.Size, "size", "default", "huge page `SIZE` (2M, 1G, default)")
+	_ = cmd.RegisterFlagCompletionFunc("size", cmdutil.CompleteHugePageSizes(f, "default"))
 	cmd.Flags().Uint64Var(&opts.Count, "count", 1, "number of pages to map (`N`)")
 	return cmd
 }

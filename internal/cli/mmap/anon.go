@@ -70,6 +70,7 @@ sizes it does. An empty or too small pool exits 7 and says how to fill it.
 	fl.StringVar(&opts.Size, "size", "", "`SIZE` to map, e.g. 64M (required)")
 	fl.BoolVar(&opts.HugeTLB, "hugetlb", false, "MAP_HUGETLB: back the mapping with pages from a huge page pool")
 	fl.StringVar(&opts.HugePageSize, "hugepage-size", "", "huge page `SIZE`, e.g. 2M or 1G (implies --hugetlb)")
+	_ = cmd.RegisterFlagCompletionFunc("hugepage-size", cmdutil.CompleteHugePageSizes(f))
 	fl.BoolVar(&opts.Populate, "populate", false, "MAP_POPULATE: fault every page in at map time")
 	fl.StringVar(&opts.Advise, "advise", "", "madvise before faulting pages in: "+strings.Join(adviceNames, ", "))
 	_ = cmd.RegisterFlagCompletionFunc("advise", cobra.FixedCompletions(adviceNames, cobra.ShellCompDirectiveNoFileComp))

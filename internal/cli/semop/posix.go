@@ -169,7 +169,7 @@ func posixGet(opts *Options) error {
 		return err
 	}
 	if opts.Output.ListColumns {
-		return table.Render(opts.IO.Out, ropts, cols.Catalog(string(ipc.KindPsem)))
+		return table.Render(opts.IO.Out, ropts, cols.Catalog("semaphores"))
 	}
 	p, err := opts.Factory.IPC().PsemStat(opts.Name)
 	if err != nil {
@@ -181,5 +181,5 @@ func posixGet(opts *Options) error {
 	case ipc.PsemUnreadable:
 		return fmt.Errorf("cannot read the semaphore (%s): %w", p.Reason, fs.ErrPermission)
 	}
-	return table.Render(opts.IO.Out, ropts, cols.Build(string(ipc.KindPsem), "POSIX Named Semaphore "+opts.Name, []ipc.Psem{p}))
+	return table.Render(opts.IO.Out, ropts, cols.Build("semaphores", "POSIX Named Semaphore "+opts.Name, []ipc.Psem{p}))
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/ipcctl/ipcctl/internal/cli/cmdutil"
 	"github.com/ipcctl/ipcctl/internal/columns"
 	"github.com/ipcctl/ipcctl/internal/iostreams"
+	"github.com/ipcctl/ipcctl/internal/kinds"
 	"github.com/ipcctl/ipcctl/internal/table"
 	"github.com/ipcctl/ipcctl/pkg/errclass"
 	"github.com/ipcctl/ipcctl/pkg/ipc"
@@ -76,6 +77,9 @@ A signal that interrupts a wait does not end it; --timeout bounds it.
   ipcctl sem-op 7 --set-all 1,0,3 --get --json
 ` + posixExample,
 		Args: cmdutil.MinimumArgs(1, "a semaphore set id or a POSIX semaphore name"),
+		ValidArgsFunction: func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			return complete(f, args, toComplete)
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Args = args[1:]
 			if strings.HasPrefix(args[0], "/") {
@@ -123,6 +127,9 @@ A signal that interrupts a wait does not end it; --timeout bounds it.
 	cmd.MarkFlagsMutuallyExclusive("nowait", "timeout")
 	cmd.MarkFlagsMutuallyExclusive("set", "set-all")
 	addPosixFlags(cmd, opts)
+	_ = cmd.RegisterFlagCompletionFunc("set", func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		return semaphoreNumbers(f, args, "=")
+	})
 	cmdutil.AddNSFlag(cmd, f)
 	return cmd
 }
@@ -256,7 +263,7 @@ func sysvRun(opts *Options) error {
 			return err
 		}
 		if opts.Output.ListColumns {
-			return table.Render(opts.IO.Out, ropts, cols.Catalog("semaphore"))
+			return table.Render(opts.IO.Out, ropts, cols.Catalog("semaphores"))
 		}
 	}
 	nsems, err := c.SemNsems(opts.ID)
@@ -312,5 +319,51 @@ func sysvRun(opts *Options) error {
 	if err != nil {
 		return err
 	}
-	return table.Render(opts.IO.Out, ropts, cols.Build("semaphore", fmt.Sprintf("Semaphores of set %d", opts.ID), sems))
+	return table.Render(opts.IO.Out, ropts, cols.Build("semaphores", fmt.Sprintf("Semaphores of set %d", opts.ID), sems))
+}
+
+// complete offers what sem-op takes at each place: the live semaphore
+// sets (and, after "/", the POSIX semaphores); then the set's semaphore
+// numbers as N: with each one's value, or a POSIX semaphore's verbs.
+func complete(f *cmdutil.Factory, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	if len(args) == 0 {
+		k := kinds.MustGet(ipc.KindSem)
+		if strings.HasPrefix(toComplete, "/") {
+			k = kinds.MustGet(ipc.KindPsem)
+		}
+		return kinds.CompleteTargets(f, k, toComplete)
+	}
+	if strings.HasPrefix(args[0], "/") {
+		if len(args) > 1 {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		return []cobra.Completion{"wait", "trywait", "post", "get"}, cobra.ShellCompDirectiveNoFileComp
+	}
+	return semaphoreNumbers(f, args, ":")
+}
+
+// semaphoreNumbers offers N<sep> for each semaphore of the set args[0],
+// with its value and waiters.
+func semaphoreNumbers(f *cmdutil.Factory, args []string, sep string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	none := cobra.ShellCompDirectiveNoFileComp
+	if len(args) == 0 {
+		return nil, none
+	}
+	id, err := cmdutil.ParseID(args[0])
+	if err != nil {
+		return nil, none
+	}
+	s, err := f.IPC().SemStat(id)
+	if err != nil {
+		return nil, none
+	}
+	var out []cobra.Completion
+	for n := 0; n < int(s.NSems); n++ {
+		desc := "semaphore " + strconv.Itoa(n)
+		if n < len(s.Sems) {
+			desc = fmt.Sprintf("value %d, %d waiting to decrease, %d for zero", s.Sems[n].Value, s.Sems[n].NCnt, s.Sems[n].ZCnt)
+		}
+		out = append(out, cobra.CompletionWithDesc(strconv.Itoa(n)+sep, desc))
+	}
+	return out, none | cobra.ShellCompDirectiveNoSpace
 }

@@ -47,6 +47,10 @@ the kernel refuses a value. --dry-run prints each write, starting with
 	}
 	cmd.Flags().StringVar(&opts.Size, "size", "", "set enabled/shmem_enabled of the multi-size THP `SIZE` (64K, 2M, ...)")
 	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "print the writes and change nothing")
+	cmd.ValidArgsFunction = cmdutil.CompleteTHPSettings(f, func() uint64 {
+		size, _ := cmdutil.ParseSize(opts.Size)
+		return size
+	})
 	return cmd
 }
 
