@@ -31,11 +31,11 @@ func TestCacheChangeDelta(t *testing.T) {
 		After:  mmaputil.Residency{Size: int64(4 * page), Pages: 4, Resident: 1},
 	}
 	ev, _ := CacheChanges("evicted").Lookup("evicted")
-	if v := ev.Value(c); v.Uint != 3*page {
+	if v := ev.Value(&c); v.Uint != 3*page {
 		t.Errorf("evicted = %d, want %d", v.Uint, 3*page)
 	}
 	ld, _ := CacheChanges("loaded").Lookup("loaded")
-	if v := ld.Value(c); v.Uint != 0 {
+	if v := ld.Value(&c); v.Uint != 0 {
 		t.Errorf("loaded = %d when pages left, want 0", v.Uint)
 	}
 }

@@ -11,7 +11,7 @@ type col[T any] = table.Column[T]
 
 // permColumns are the ipc_perm columns every System V kind has; perm gets
 // a row's Perm, and def names the ones shown by default.
-func permColumns[T any](names *Names, perm func(T) ipc.Perm, def ...string) table.Columns[T] {
+func permColumns[T any](names *Names, perm func(*T) ipc.Perm, def ...string) table.Columns[T] {
 	isDef := func(name string) bool {
 		for _, d := range def {
 			if d == name {
@@ -22,29 +22,29 @@ func permColumns[T any](names *Names, perm func(T) ipc.Perm, def ...string) tabl
 	}
 	cols := table.Columns[T]{
 		{Name: "key", Help: "System V key (0x00000000 is IPC_PRIVATE)", Type: table.Key,
-			Value: func(r T) table.Value { return table.KeyV(perm(r).Key) }},
+			Value: func(r *T) table.Value { return table.KeyV(perm(r).Key) }},
 		{Name: "id", Help: "object id", Right: true, Type: table.Int,
-			Value: func(r T) table.Value { return table.IntV(int64(perm(r).ID)) }},
+			Value: func(r *T) table.Value { return table.IntV(int64(perm(r).ID)) }},
 		{Name: "owner", Help: "owner's user name", Type: table.String,
-			Value: func(r T) table.Value { return table.Str(names.User(perm(r).UID)) }},
+			Value: func(r *T) table.Value { return table.Str(names.User(perm(r).UID)) }},
 		{Name: "perms", Help: "permissions (rw-r-----, or octal with --numeric-perms)", Type: table.Perms,
-			Value: func(r T) table.Value { return table.PermsV(perm(r).Mode) }},
+			Value: func(r *T) table.Value { return table.PermsV(perm(r).Mode) }},
 		{Name: "mode", Help: "permissions as octal, e.g. 0640", Type: table.Mode,
-			Value: func(r T) table.Value { return table.ModeV(perm(r).Mode & 0o777) }},
+			Value: func(r *T) table.Value { return table.ModeV(perm(r).Mode & 0o777) }},
 		{Name: "uid", Help: "owner's uid", Right: true, Type: table.Uint,
-			Value: func(r T) table.Value { return table.UintV(uint64(perm(r).UID)) }},
+			Value: func(r *T) table.Value { return table.UintV(uint64(perm(r).UID)) }},
 		{Name: "gid", Help: "owner's gid", Right: true, Type: table.Uint,
-			Value: func(r T) table.Value { return table.UintV(uint64(perm(r).GID)) }},
+			Value: func(r *T) table.Value { return table.UintV(uint64(perm(r).GID)) }},
 		{Name: "group", Help: "owner's group name", Type: table.String,
-			Value: func(r T) table.Value { return table.Str(names.Group(perm(r).GID)) }},
+			Value: func(r *T) table.Value { return table.Str(names.Group(perm(r).GID)) }},
 		{Name: "cuid", Help: "creator's uid", Right: true, Type: table.Uint,
-			Value: func(r T) table.Value { return table.UintV(uint64(perm(r).CUID)) }},
+			Value: func(r *T) table.Value { return table.UintV(uint64(perm(r).CUID)) }},
 		{Name: "cuser", Help: "creator's user name", Type: table.String,
-			Value: func(r T) table.Value { return table.Str(names.User(perm(r).CUID)) }},
+			Value: func(r *T) table.Value { return table.Str(names.User(perm(r).CUID)) }},
 		{Name: "cgid", Help: "creator's gid", Right: true, Type: table.Uint,
-			Value: func(r T) table.Value { return table.UintV(uint64(perm(r).CGID)) }},
+			Value: func(r *T) table.Value { return table.UintV(uint64(perm(r).CGID)) }},
 		{Name: "cgroup", Help: "creator's group name", Type: table.String,
-			Value: func(r T) table.Value { return table.Str(names.Group(perm(r).CGID)) }},
+			Value: func(r *T) table.Value { return table.Str(names.Group(perm(r).CGID)) }},
 	}
 	for i := range cols {
 		cols[i].Default = isDef(cols[i].Name)
@@ -52,22 +52,22 @@ func permColumns[T any](names *Names, perm func(T) ipc.Perm, def ...string) tabl
 	return cols
 }
 
-func intCol[T any](name, help string, def bool, get func(T) int) col[T] {
+func intCol[T any](name, help string, def bool, get func(*T) int) col[T] {
 	return col[T]{Name: name, Help: help, Right: true, Default: def, Type: table.Int,
-		Value: func(r T) table.Value { return table.IntV(int64(get(r))) }}
+		Value: func(r *T) table.Value { return table.IntV(int64(get(r))) }}
 }
 
-func uintCol[T any](name, help string, def bool, get func(T) uint64) col[T] {
+func uintCol[T any](name, help string, def bool, get func(*T) uint64) col[T] {
 	return col[T]{Name: name, Help: help, Right: true, Default: def, Type: table.Uint,
-		Value: func(r T) table.Value { return table.UintV(get(r)) }}
+		Value: func(r *T) table.Value { return table.UintV(get(r)) }}
 }
 
-func sizeCol[T any](name, help string, def bool, get func(T) uint64) col[T] {
+func sizeCol[T any](name, help string, def bool, get func(*T) uint64) col[T] {
 	return col[T]{Name: name, Help: help, Right: true, Default: def, Type: table.Size,
-		Value: func(r T) table.Value { return table.SizeV(get(r)) }}
+		Value: func(r *T) table.Value { return table.SizeV(get(r)) }}
 }
 
-func timeCol[T any](name, help string, def bool, get func(T) table.Value) col[T] {
+func timeCol[T any](name, help string, def bool, get func(*T) table.Value) col[T] {
 	return col[T]{Name: name, Help: help, Default: def, Type: table.Time, Value: get}
 }
 
@@ -91,31 +91,31 @@ func reorder[T any](cols table.Columns[T], order ...string) table.Columns[T] {
 
 // Shm is the column list of System V shared memory segments.
 func Shm(names *Names) table.Columns[ipc.Shm] {
-	perm := func(s ipc.Shm) ipc.Perm { return s.Perm }
+	perm := func(s *ipc.Shm) ipc.Perm { return s.Perm }
 	cols := permColumns(names, perm, "key", "id", "owner", "perms")
 	cols = append(cols,
-		sizeCol("size", "segment size", true, func(s ipc.Shm) uint64 { return s.Size }),
-		uintCol("nattch", "number of attached processes", true, func(s ipc.Shm) uint64 { return s.Nattch }),
+		sizeCol("size", "segment size", true, func(s *ipc.Shm) uint64 { return s.Size }),
+		uintCol("nattch", "number of attached processes", true, func(s *ipc.Shm) uint64 { return s.Nattch }),
 		col[ipc.Shm]{Name: "status", Help: "dest (removed at last detach), locked", Default: true, Type: table.String,
-			Value: func(s ipc.Shm) table.Value { return shmStatus(s) }},
+			Value: func(s *ipc.Shm) table.Value { return shmStatus(s) }},
 		col[ipc.Shm]{Name: "dest", Help: "marked for removal at last detach", Type: table.Bool,
-			Value: func(s ipc.Shm) table.Value { return table.BoolV(s.Dest()) }},
+			Value: func(s *ipc.Shm) table.Value { return table.BoolV(s.Dest()) }},
 		col[ipc.Shm]{Name: "locked", Help: "locked in memory (SHM_LOCK)", Type: table.Bool,
-			Value: func(s ipc.Shm) table.Value { return table.BoolV(s.Locked()) }},
-		intCol("cpid", "creator's pid", true, func(s ipc.Shm) int { return s.CPID }),
-		intCol("lpid", "pid of the last shmat/shmdt", true, func(s ipc.Shm) int { return s.LPID }),
-		timeCol("atime", "last attach", false, func(s ipc.Shm) table.Value { return table.TimeV(s.ATime) }),
-		timeCol("dtime", "last detach", false, func(s ipc.Shm) table.Value { return table.TimeV(s.DTime) }),
-		timeCol("ctime", "last change", true, func(s ipc.Shm) table.Value { return table.TimeV(s.CTime) }),
+			Value: func(s *ipc.Shm) table.Value { return table.BoolV(s.Locked()) }},
+		intCol("cpid", "creator's pid", true, func(s *ipc.Shm) int { return s.CPID }),
+		intCol("lpid", "pid of the last shmat/shmdt", true, func(s *ipc.Shm) int { return s.LPID }),
+		timeCol("atime", "last attach", false, func(s *ipc.Shm) table.Value { return table.TimeV(s.ATime) }),
+		timeCol("dtime", "last detach", false, func(s *ipc.Shm) table.Value { return table.TimeV(s.DTime) }),
+		timeCol("ctime", "last change", true, func(s *ipc.Shm) table.Value { return table.TimeV(s.CTime) }),
 		col[ipc.Shm]{Name: "rss", Help: "resident bytes", Right: true, Type: table.Size,
-			Value: func(s ipc.Shm) table.Value { return table.OptUint(table.Size, s.RSS) }},
+			Value: func(s *ipc.Shm) table.Value { return table.OptUint(table.Size, s.RSS) }},
 		col[ipc.Shm]{Name: "swap", Help: "swapped-out bytes", Right: true, Type: table.Size,
-			Value: func(s ipc.Shm) table.Value { return table.OptUint(table.Size, s.Swap) }},
+			Value: func(s *ipc.Shm) table.Value { return table.OptUint(table.Size, s.Swap) }},
 	)
 	return reorder(cols, "key", "id", "owner", "perms", "mode", "size", "nattch", "status")
 }
 
-func shmStatus(s ipc.Shm) table.Value {
+func shmStatus(s *ipc.Shm) table.Value {
 	var parts []string
 	if s.Dest() {
 		parts = append(parts, "dest")
@@ -131,12 +131,12 @@ func shmStatus(s ipc.Shm) table.Value {
 
 // Sem is the column list of System V semaphore sets.
 func Sem(names *Names) table.Columns[ipc.Sem] {
-	perm := func(s ipc.Sem) ipc.Perm { return s.Perm }
+	perm := func(s *ipc.Sem) ipc.Perm { return s.Perm }
 	cols := permColumns(names, perm, "key", "id", "owner", "perms")
 	cols = append(cols,
-		uintCol("nsems", "number of semaphores", true, func(s ipc.Sem) uint64 { return s.NSems }),
-		timeCol("otime", "last semop", true, func(s ipc.Sem) table.Value { return table.TimeV(s.OTime) }),
-		timeCol("ctime", "last change", true, func(s ipc.Sem) table.Value { return table.TimeV(s.CTime) }),
+		uintCol("nsems", "number of semaphores", true, func(s *ipc.Sem) uint64 { return s.NSems }),
+		timeCol("otime", "last semop", true, func(s *ipc.Sem) table.Value { return table.TimeV(s.OTime) }),
+		timeCol("ctime", "last change", true, func(s *ipc.Sem) table.Value { return table.TimeV(s.CTime) }),
 	)
 	return reorder(cols, "key", "id", "owner", "perms", "mode", "nsems")
 }
@@ -144,28 +144,28 @@ func Sem(names *Names) table.Columns[ipc.Sem] {
 // Semaphore is the column list of the semaphores of one set (show sem, sem-op --get).
 func Semaphore() table.Columns[ipc.Semaphore] {
 	return table.Columns[ipc.Semaphore]{
-		intCol("semnum", "semaphore number", true, func(s ipc.Semaphore) int { return s.Num }),
-		intCol("value", "current value", true, func(s ipc.Semaphore) int { return s.Value }),
-		intCol("ncnt", "processes waiting for an increase", true, func(s ipc.Semaphore) int { return s.NCnt }),
-		intCol("zcnt", "processes waiting for zero", true, func(s ipc.Semaphore) int { return s.ZCnt }),
-		intCol("pid", "last process to operate on it", true, func(s ipc.Semaphore) int { return s.PID }),
+		intCol("semnum", "semaphore number", true, func(s *ipc.Semaphore) int { return s.Num }),
+		intCol("value", "current value", true, func(s *ipc.Semaphore) int { return s.Value }),
+		intCol("ncnt", "processes waiting for an increase", true, func(s *ipc.Semaphore) int { return s.NCnt }),
+		intCol("zcnt", "processes waiting for zero", true, func(s *ipc.Semaphore) int { return s.ZCnt }),
+		intCol("pid", "last process to operate on it", true, func(s *ipc.Semaphore) int { return s.PID }),
 	}
 }
 
 // Msg is the column list of System V message queues.
 func Msg(names *Names) table.Columns[ipc.Msg] {
-	perm := func(m ipc.Msg) ipc.Perm { return m.Perm }
+	perm := func(m *ipc.Msg) ipc.Perm { return m.Perm }
 	cols := permColumns(names, perm, "key", "id", "owner", "perms")
 	cols = append(cols,
-		sizeCol("used_bytes", "bytes in the queue", true, func(m ipc.Msg) uint64 { return m.CBytes }),
-		uintCol("messages", "messages in the queue", true, func(m ipc.Msg) uint64 { return m.QNum }),
+		sizeCol("used_bytes", "bytes in the queue", true, func(m *ipc.Msg) uint64 { return m.CBytes }),
+		uintCol("messages", "messages in the queue", true, func(m *ipc.Msg) uint64 { return m.QNum }),
 		col[ipc.Msg]{Name: "qbytes", Help: "queue capacity in bytes (IPC_STAT per queue; null without read permission)", Right: true, Type: table.Size,
-			Value: func(m ipc.Msg) table.Value { return table.OptUint(table.Size, m.QBytes) }},
-		intCol("lspid", "last sender's pid", true, func(m ipc.Msg) int { return m.LSPID }),
-		intCol("lrpid", "last receiver's pid", true, func(m ipc.Msg) int { return m.LRPID }),
-		timeCol("stime", "last send", false, func(m ipc.Msg) table.Value { return table.TimeV(m.STime) }),
-		timeCol("rtime", "last receive", false, func(m ipc.Msg) table.Value { return table.TimeV(m.RTime) }),
-		timeCol("ctime", "last change", true, func(m ipc.Msg) table.Value { return table.TimeV(m.CTime) }),
+			Value: func(m *ipc.Msg) table.Value { return table.OptUint(table.Size, m.QBytes) }},
+		intCol("lspid", "last sender's pid", true, func(m *ipc.Msg) int { return m.LSPID }),
+		intCol("lrpid", "last receiver's pid", true, func(m *ipc.Msg) int { return m.LRPID }),
+		timeCol("stime", "last send", false, func(m *ipc.Msg) table.Value { return table.TimeV(m.STime) }),
+		timeCol("rtime", "last receive", false, func(m *ipc.Msg) table.Value { return table.TimeV(m.RTime) }),
+		timeCol("ctime", "last change", true, func(m *ipc.Msg) table.Value { return table.TimeV(m.CTime) }),
 	)
 	return reorder(cols, "key", "id", "owner", "perms", "mode", "used_bytes", "messages", "qbytes")
 }

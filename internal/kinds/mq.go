@@ -33,14 +33,15 @@ func init() {
 		views:   posixViews("notify_pid"),
 		all:     func(c *ipc.Client, _ []string) ([]ipc.Mq, error) { return c.MqList() },
 		stat:    func(f *cmdutil.Factory, t Target) (ipc.Mq, error) { return f.IPC().MqStat(t.Name) },
-		object:  func(q ipc.Mq) Object { return posixObject(q.PosixFile) },
-		describe: func(q ipc.Mq) string {
+		ident:   func(q *ipc.Mq) (int, string) { return -1, q.Name },
+		object:  func(q *ipc.Mq) Object { return posixObject(q.PosixFile) },
+		describe: func(q *ipc.Mq) string {
 			if q.CurMsgs == nil {
 				return "queue"
 			}
 			return fmt.Sprintf("%d messages", *q.CurMsgs)
 		},
-		holding: posixHolding(func(q ipc.Mq) ipc.PosixFile { return q.PosixFile }),
+		holding: posixHolding(func(q *ipc.Mq) ipc.PosixFile { return q.PosixFile }),
 	}
 }
 

@@ -37,13 +37,14 @@ func init() {
 		all: func(c *ipc.Client, cols []string) ([]ipc.Msg, error) {
 			return c.MsgListNeeds(ipc.ListNeeds{QBytes: slices.Contains(cols, "qbytes")})
 		},
-		stat: func(f *cmdutil.Factory, t Target) (ipc.Msg, error) { return f.IPC().MsgStat(t.ID) },
-		object: func(m ipc.Msg) Object {
+		stat:  func(f *cmdutil.Factory, t Target) (ipc.Msg, error) { return f.IPC().MsgStat(t.ID) },
+		ident: func(m *ipc.Msg) (int, string) { return m.ID, "" },
+		object: func(m *ipc.Msg) Object {
 			o := sysvObject(m.Perm)
 			o.CTime = m.CTime
 			return o
 		},
-		describe: func(m ipc.Msg) string {
+		describe: func(m *ipc.Msg) string {
 			return fmt.Sprintf("key 0x%08x, %d messages", uint32(m.Key), m.QNum)
 		},
 	}

@@ -32,14 +32,15 @@ func init() {
 		views:   posixViews("waiters"),
 		all:     func(c *ipc.Client, _ []string) ([]ipc.Psem, error) { return c.PsemList() },
 		stat:    func(f *cmdutil.Factory, t Target) (ipc.Psem, error) { return f.IPC().PsemStat(t.Name) },
-		object:  func(p ipc.Psem) Object { return posixObject(p.PosixFile) },
-		describe: func(p ipc.Psem) string {
+		ident:   func(p *ipc.Psem) (int, string) { return -1, p.Name },
+		object:  func(p *ipc.Psem) Object { return posixObject(p.PosixFile) },
+		describe: func(p *ipc.Psem) string {
 			if p.Value == nil {
 				return string(p.Status)
 			}
 			return fmt.Sprintf("value %d", *p.Value)
 		},
-		holding: posixHolding(func(p ipc.Psem) ipc.PosixFile { return p.PosixFile }),
+		holding: posixHolding(func(p *ipc.Psem) ipc.PosixFile { return p.PosixFile }),
 	}
 }
 

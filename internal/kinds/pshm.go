@@ -34,11 +34,12 @@ func init() {
 		views:   posixViews(),
 		all:     func(c *ipc.Client, _ []string) ([]ipc.Pshm, error) { return c.PshmList() },
 		stat:    func(f *cmdutil.Factory, t Target) (ipc.Pshm, error) { return f.IPC().PshmStat(t.Name) },
-		object:  func(p ipc.Pshm) Object { return posixObject(p.PosixFile) },
-		describe: func(p ipc.Pshm) string {
+		ident:   func(p *ipc.Pshm) (int, string) { return -1, p.Name },
+		object:  func(p *ipc.Pshm) Object { return posixObject(p.PosixFile) },
+		describe: func(p *ipc.Pshm) string {
 			return table.HumanSize(p.Size)
 		},
-		holding: posixHolding(func(p ipc.Pshm) ipc.PosixFile { return p.PosixFile }),
+		holding: posixHolding(func(p *ipc.Pshm) ipc.PosixFile { return p.PosixFile }),
 	}
 }
 

@@ -35,12 +35,13 @@ func init() {
 		views:   sysvViews([]string{"otime"}, []string{"otime", "ctime"}),
 		all:     func(c *ipc.Client, _ []string) ([]ipc.Sem, error) { return c.SemListNeeds(ipc.ListNeeds{}) },
 		stat:    func(f *cmdutil.Factory, t Target) (ipc.Sem, error) { return f.IPC().SemStat(t.ID) },
-		object: func(s ipc.Sem) Object {
+		ident:   func(s *ipc.Sem) (int, string) { return s.ID, "" },
+		object: func(s *ipc.Sem) Object {
 			o := sysvObject(s.Perm)
 			o.CTime = s.CTime
 			return o
 		},
-		nested: func(s ipc.Sem) []*table.Table {
+		nested: func(s *ipc.Sem) []*table.Table {
 			t := columns.Semaphore().Build("semaphores", "Semaphores", s.Sems)
 			if s.Sems == nil && s.NSems > 0 {
 				t.Absent = true
@@ -51,7 +52,7 @@ func init() {
 			return []*table.Table{t}
 		},
 		nestedSets: []*table.Set{columns.Semaphore().Set("semaphores")},
-		describe: func(s ipc.Sem) string {
+		describe: func(s *ipc.Sem) string {
 			return fmt.Sprintf("key 0x%08x, %d semaphores", uint32(s.Key), s.NSems)
 		},
 	}

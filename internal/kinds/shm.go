@@ -61,14 +61,15 @@ func init() {
 			// rss and swap exist only in /proc/sysvipc: read it only when shown.
 			return c.ShmListNeeds(ipc.ListNeeds{RSS: slices.Contains(cols, "rss") || slices.Contains(cols, "swap")})
 		},
-		stat: func(f *cmdutil.Factory, t Target) (ipc.Shm, error) { return f.IPC().ShmStat(t.ID) },
-		object: func(s ipc.Shm) Object {
+		stat:  func(f *cmdutil.Factory, t Target) (ipc.Shm, error) { return f.IPC().ShmStat(t.ID) },
+		ident: func(s *ipc.Shm) (int, string) { return s.ID, "" },
+		object: func(s *ipc.Shm) Object {
 			o := sysvObject(s.Perm)
 			o.CTime, o.CPID, o.LPID, o.Nattch, o.Dest = s.CTime, s.CPID, s.LPID, s.Nattch, s.Dest()
 			o.ATime, o.DTime = s.ATime, s.DTime
 			return o
 		},
-		describe: func(s ipc.Shm) string {
+		describe: func(s *ipc.Shm) string {
 			return fmt.Sprintf("key 0x%08x, %s, %d attached", uint32(s.Key), table.HumanSize(s.Size), s.Nattch)
 		},
 		holding: shmHolding,

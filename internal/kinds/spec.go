@@ -1,8 +1,8 @@
 package kinds
 
 import (
-	"cmp"
 	"slices"
+	"sort"
 	"strconv"
 
 	"github.com/ipcctl/ipcctl/internal/cli/cmdutil"
@@ -42,13 +42,16 @@ type spec[T any] struct {
 	// stat reads one object, every field.
 	stat func(f *cmdutil.Factory, t Target) (T, error)
 	// object is what the row says of the object's identity.
-	object func(T) Object
+	object func(*T) Object
+	// ident is the row's place in the kind's order: its System V id, or
+	// its POSIX name (cheaper than object, for sorting thousands).
+	ident func(*T) (id int, name string)
 	// nested are the tables that follow an object's record (show).
-	nested func(T) []*table.Table
+	nested func(*T) []*table.Table
 	// nestedSets are their column sets, for show --list-columns.
 	nestedSets []*table.Set
 	// describe is the one-line description of an object for completion.
-	describe func(T) string
+	describe func(*T) string
 	// holding finds who holds an object (nil: the kind has no holders).
 	holding *holding[T]
 }
@@ -97,22 +100,27 @@ func (s *spec[T]) listed(f *cmdutil.Factory, flt *Filter, cols []string) ([]T, e
 	if err != nil {
 		return nil, err
 	}
-	rows := all[:0]
-	for i := range all {
-		o := s.object(all[i])
-		if flt.Match(&o) {
-			rows = append(rows, all[i])
+	rows := all
+	if flt.Uses() != 0 || flt.Removable {
+		rows = all[:0]
+		for i := range all {
+			if o := s.object(&all[i]); flt.Match(&o) {
+				rows = append(rows, all[i])
+			}
 		}
 	}
-	byIdentity := func(a, b T) int {
-		oa, ob := s.object(a), s.object(b)
-		if c := cmp.Compare(oa.ID, ob.ID); c != 0 {
-			return c
-		}
-		return cmp.Compare(oa.Name, ob.Name)
+	// Compare through pointers into rows: a row passed by value to a
+	// function value would be copied to the heap at every comparison.
+	less := func(i, j int) bool {
+		ida, namea := s.ident(&rows[i])
+		idb, nameb := s.ident(&rows[j])
+		return ida < idb || ida == idb && namea < nameb
 	}
-	if !slices.IsSortedFunc(rows, byIdentity) {
-		slices.SortFunc(rows, byIdentity)
+	for i := 1; i < len(rows); i++ {
+		if less(i, i-1) {
+			sort.SliceStable(rows, less)
+			break
+		}
 	}
 	return rows, nil
 }
@@ -147,12 +155,13 @@ func (s *spec[T]) targets(f *cmdutil.Factory, flt *Filter, keepRows bool) ([]Tar
 		return nil, err
 	}
 	ts := make([]Target, len(rows))
-	for i, r := range rows {
+	for i := range rows {
+		r := &rows[i]
 		o := s.object(r)
 		ts[i] = Target{ID: o.ID, Name: o.Name, Listed: &o, Owner: flt.UID}
 		ts[i].Label = label(&o)
 		if keepRows {
-			ts[i].row = r
+			ts[i].row = *r
 		}
 	}
 	return ts, nil
@@ -183,12 +192,12 @@ func (s *spec[T]) record(f *cmdutil.Factory, t Target, cols []string) (*table.Ta
 	}
 	rec := s.colsWith(f, pv).Pick(cols).Record(string(s.kind.Name), s.kind.Object+" "+t.Label, obj)
 	if s.nested != nil {
-		rec.Nested = s.nested(obj)
+		rec.Nested = s.nested(&obj)
 	}
 	if s.holding != nil {
 		var hs []ipc.Holder
 		if pv.h != nil {
-			hs = s.holding.of(pv.h, obj)
+			hs = s.holding.of(pv.h, &obj)
 		}
 		ht := holderColumns().Build("holders", "Holders", hs)
 		ht.Absent = pv.h == nil
@@ -204,10 +213,10 @@ func (s *spec[T]) objects(f *cmdutil.Factory) ([]Object, []string, error) {
 	}
 	objs := make([]Object, len(rows))
 	descs := make([]string, len(rows))
-	for i, r := range rows {
-		objs[i] = s.object(r)
+	for i := range rows {
+		objs[i] = s.object(&rows[i])
 		if s.describe != nil {
-			descs[i] = s.describe(r)
+			descs[i] = s.describe(&rows[i])
 		}
 	}
 	return objs, descs, nil

@@ -3,7 +3,7 @@ package table
 import (
 	"cmp"
 	"fmt"
-	"slices"
+	"sort"
 	"strings"
 )
 
@@ -16,7 +16,7 @@ type Column[T any] struct {
 	Wrap    bool   // free text that may wrap to fit a terminal
 	Default bool   // shown when --output is not given
 	Type    Type   // type of every value in the column
-	Value   func(T) Value
+	Value   func(*T) Value
 }
 
 // Header is the column's heading in the human and raw tables.
@@ -107,7 +107,7 @@ func (cs Columns[T]) Build(name, title string, rows []T) *Table {
 	}
 	t.fill = func(r int, dst []Value) {
 		for i, c := range cs {
-			dst[i] = c.Value(rows[r])
+			dst[i] = c.Value(&rows[r])
 		}
 	}
 	return t
@@ -148,16 +148,15 @@ func (cs Columns[T]) Sort(rows []T, keys []SortKey) {
 	if len(ks) == 0 {
 		return
 	}
-	slices.SortStableFunc(rows, func(a, b T) int {
+	// Compare through pointers into rows: a row passed by value to a
+	// Value function would be copied to the heap at every comparison.
+	sort.SliceStable(rows, func(i, j int) bool {
 		for _, k := range ks {
-			if c := Compare(k.col.Value(a), k.col.Value(b)); c != 0 {
-				if k.desc {
-					return -c
-				}
-				return c
+			if c := Compare(k.col.Value(&rows[i]), k.col.Value(&rows[j])); c != 0 {
+				return c < 0 != k.desc
 			}
 		}
-		return 0
+		return false
 	})
 }
 

@@ -12,9 +12,9 @@ import (
 // on a terminal narrower than the table, only free-text columns (Col.Wrap)
 // wrap onto more lines; ids, keys, numbers, names and commands are never
 // cut, and a table that still does not fit runs past the edge.
-func writeHuman(w *bufio.Writer, t *Table, opts *Options) {
+func writeHuman(w *bufio.Writer, t *Table, opts *Options, buf *humanBuf) {
 	if t.Vertical {
-		writeVertical(w, t, opts)
+		writeVertical(w, t, opts, buf)
 		return
 	}
 	if !opts.NoHeadings && t.Title != "" {
@@ -34,7 +34,7 @@ func writeHuman(w *bufio.Writer, t *Table, opts *Options) {
 	if topts.TimeFormat == "" {
 		topts.TimeFormat = TimeShort
 	}
-	arena, ends := cellText(t, &topts)
+	arena, ends := buf.cells(t, &topts)
 	ncol := len(t.Cols)
 	widths := make([]int, ncol)
 	if !opts.NoHeadings {
@@ -43,7 +43,8 @@ func writeHuman(w *bufio.Writer, t *Table, opts *Options) {
 		}
 	}
 	start := 0
-	for k, end := range ends {
+	for k, e := range ends {
+		end := int(e)
 		if n := displayWidth(arena[start:end]); n > widths[k%ncol] {
 			widths[k%ncol] = n
 		}
@@ -67,7 +68,8 @@ func writeHuman(w *bufio.Writer, t *Table, opts *Options) {
 	}
 	row := make([][]byte, ncol)
 	start = 0
-	for k, end := range ends {
+	for k, e := range ends {
+		end := int(e)
 		row[k%ncol] = arena[start:end]
 		if k%ncol == ncol-1 {
 			if r := k / ncol; r < len(t.Marks) {
@@ -193,9 +195,14 @@ func (l *layout) cell(i int, text []byte) {
 	}
 }
 
+// spaces pads cells: one write per pad, not one per space.
+var spaces = []byte("                                                                ")
+
 func (l *layout) pad(n int) {
-	for ; n > 0; n-- {
-		l.w.WriteByte(' ')
+	for n > 0 {
+		k := min(n, len(spaces))
+		l.w.Write(spaces[:k])
+		n -= k
 	}
 }
 
@@ -270,7 +277,7 @@ func wrapText(text []byte, width int) [][]byte {
 // writeVertical writes a record: its fields as "NAME  value" lines, names
 // aligned, then its nested tables. Times are in full unless asked
 // otherwise: a record is read closely, not scanned.
-func writeVertical(w *bufio.Writer, t *Table, opts *Options) {
+func writeVertical(w *bufio.Writer, t *Table, opts *Options, buf *humanBuf) {
 	ropts := *opts
 	if ropts.TimeFormat == "" {
 		ropts.TimeFormat = TimeFull
@@ -309,22 +316,32 @@ func writeVertical(w *bufio.Writer, t *Table, opts *Options) {
 	})
 	for _, n := range t.Nested {
 		w.WriteByte('\n')
-		writeHuman(w, n, &ropts)
+		writeHuman(w, n, &ropts, buf)
 	}
 }
 
-// cellText renders every cell of t into one arena, returning the arena and
-// the end offset of each cell (row-major), so large listings do not
-// allocate a string per cell.
-func cellText(t *Table, opts *Options) ([]byte, []int) {
-	arena := make([]byte, 0, t.Len()*len(t.Cols)*8)
-	ends := make([]int, 0, t.Len()*len(t.Cols))
+// humanBuf holds the text of every cell of a table while it is laid out
+// (widths first, then the rows), reused from one table to the next so a
+// listing of several large kinds allocates it once.
+type humanBuf struct {
+	arena []byte
+	ends  []int32 // end offset of each cell in arena, row-major
+}
+
+// cells renders every cell of t into the arena.
+func (b *humanBuf) cells(t *Table, opts *Options) ([]byte, []int32) {
+	if n := t.Len() * len(t.Cols); cap(b.ends) < n {
+		b.ends = make([]int32, 0, n)
+		b.arena = make([]byte, 0, n*12)
+	}
+	arena, ends := b.arena[:0], b.ends[:0]
 	t.each(func(row []Value) {
 		for _, v := range row {
 			arena = AppendText(arena, v, opts)
-			ends = append(ends, len(arena))
+			ends = append(ends, int32(len(arena)))
 		}
 	})
+	b.arena, b.ends = arena, ends
 	return arena, ends
 }
 

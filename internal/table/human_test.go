@@ -14,9 +14,9 @@ type finding struct {
 
 func findings() Columns[finding] {
 	return Columns[finding]{
-		{Name: "id", Right: true, Type: Int, Value: func(f finding) Value { return IntV(f.id) }},
-		{Name: "finding", Wrap: true, Type: String, Value: func(f finding) Value { return Str(f.text) }},
-		{Name: "fix", Type: String, Value: func(f finding) Value { return Str(f.fix) }},
+		{Name: "id", Right: true, Type: Int, Value: func(f *finding) Value { return IntV(f.id) }},
+		{Name: "finding", Wrap: true, Type: String, Value: func(f *finding) Value { return Str(f.text) }},
+		{Name: "fix", Type: String, Value: func(f *finding) Value { return Str(f.fix) }},
 	}
 }
 

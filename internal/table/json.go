@@ -1,7 +1,6 @@
 package table
 
 import (
-	"bufio"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -169,34 +168,4 @@ func appendJSONValue(b []byte, t *Table, indent string, flush func([]byte) []byt
 		return appendJSONRecord(b, t, indent)
 	}
 	return appendJSONArray(b, t, indent, flush)
-}
-
-// writeJSON writes one object keyed by table name; a lone record is the
-// object itself.
-func writeJSON(w *bufio.Writer, tables []*Table) {
-	b := make([]byte, 0, 64<<10)
-	if len(tables) == 1 && tables[0].Vertical {
-		b = appendJSONRecord(b, tables[0], "")
-		w.Write(append(b, '\n'))
-		return
-	}
-	flush := func(b []byte) []byte {
-		w.Write(b)
-		return b[:0]
-	}
-	b = append(b, '{')
-	for i, t := range tables {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, "\n  "...)
-		b = AppendJSONString(b, t.Name)
-		b = append(b, ':', ' ')
-		b = appendJSONValue(b, t, "  ", flush)
-	}
-	if len(tables) > 0 {
-		b = append(b, '\n')
-	}
-	b = append(b, "}\n"...)
-	w.Write(b)
 }

@@ -18,15 +18,15 @@ type part struct{ n, v int64 }
 
 func testRecord(absent bool) *Table {
 	cols := Columns[item]{
-		{Name: "name", Type: String, Value: func(i item) Value { return Str(i.name) }},
-		{Name: "size", Right: true, Type: Size, Value: func(i item) Value { return SizeV(i.size) }},
-		{Name: "use_percent", Head: "USE%", Type: Percent, Value: func(i item) Value { return PercentV(1, 3) }},
-		{Name: "when", Type: Time, Value: func(i item) Value { return TimeV(i.when) }},
+		{Name: "name", Type: String, Value: func(i *item) Value { return Str(i.name) }},
+		{Name: "size", Right: true, Type: Size, Value: func(i *item) Value { return SizeV(i.size) }},
+		{Name: "use_percent", Head: "USE%", Type: Percent, Value: func(i *item) Value { return PercentV(1, 3) }},
+		{Name: "when", Type: Time, Value: func(i *item) Value { return TimeV(i.when) }},
 	}
 	rec := cols.Record("item", "Item a b", item{"a b", 2048, time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)})
 	parts := Columns[part]{
-		{Name: "n", Right: true, Type: Int, Value: func(p part) Value { return IntV(p.n) }},
-		{Name: "v", Right: true, Type: Int, Value: func(p part) Value { return IntV(p.v) }},
+		{Name: "n", Right: true, Type: Int, Value: func(p *part) Value { return IntV(p.n) }},
+		{Name: "v", Right: true, Type: Int, Value: func(p *part) Value { return IntV(p.v) }},
 	}
 	t := parts.Build("parts", "Parts", []part{{0, 10}, {1, 200}})
 	if absent {
@@ -141,8 +141,8 @@ func TestPercentV(t *testing.T) {
 
 func TestSelectDropsRepeats(t *testing.T) {
 	cols := Columns[item]{
-		{Name: "name", Default: true, Value: func(i item) Value { return Str(i.name) }},
-		{Name: "size", Value: func(i item) Value { return SizeV(i.size) }},
+		{Name: "name", Default: true, Value: func(i *item) Value { return Str(i.name) }},
+		{Name: "size", Value: func(i *item) Value { return SizeV(i.size) }},
 	}
 	for spec, want := range map[string]string{"+name,size": "name,size", "size,size,name": "size,name"} {
 		sel, err := cols.Select(spec)

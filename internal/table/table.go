@@ -164,22 +164,50 @@ func (t *Table) Marked(rows [][]Value, marks []Mark) *Table {
 }
 
 // Render writes tables in the chosen format; it is the package's only way
-// out. Tables made with Later are built first, all at once (each lists a
-// part of the system, and the kernel's side of that is most of a large
-// listing's time); if any build fails nothing is written. JSON writes one
-// object keyed by table name (a lone record is the object itself); the
-// other formats write the tables one after another.
+// out. JSON writes one object keyed by table name (a lone record is the
+// object itself); the other formats write the tables one after another.
+//
+// Tables made with Later are built in order, each while the one before it
+// is written: a listing of several kinds overlaps the kernel's work for
+// one with the formatting of another, and holds the rows of two kinds at
+// most. A build that fails ends the output there (what was written stays
+// written) and Render returns its error.
 func Render(w io.Writer, opts Options, tables ...*Table) error {
-	tables, err := buildAll(tables)
-	if err != nil {
-		return err
-	}
 	opts.setDefaults()
 	bw := bufio.NewWriterSize(w, 64<<10)
-	if err := encode(bw, tables, &opts); err != nil {
-		return err
+	enc := encoder{w: bw, opts: &opts, lone: len(tables) == 1}
+	type built struct {
+		t   *Table
+		err error
 	}
-	return bw.Flush()
+	next := make(chan built)
+	go func() {
+		defer close(next)
+		for _, t := range tables {
+			b := built{t: t}
+			if t.later != nil {
+				b.t, b.err = t.later()
+			}
+			next <- b
+			if b.err != nil {
+				return
+			}
+		}
+	}()
+	var err error
+	for b := range next {
+		if err != nil {
+			continue // drain: the builder stops after an error
+		}
+		if err = b.err; err == nil && b.t != nil {
+			enc.table(b.t)
+		}
+	}
+	enc.end()
+	if ferr := bw.Flush(); err == nil {
+		err = ferr
+	}
+	return err
 }
 
 // buildAll builds the Later tables concurrently and returns the tables
@@ -216,33 +244,74 @@ func buildAll(tables []*Table) ([]*Table, error) {
 	return kept, nil
 }
 
-// encode is the one switch on the format.
-func encode(w *bufio.Writer, tables []*Table, opts *Options) error {
-	switch opts.Format {
+// encoder writes tables one after another: the one switch on the format.
+type encoder struct {
+	w      *bufio.Writer
+	opts   *Options
+	lone   bool // the only table: a lone record is the JSON object itself
+	record bool // it was: no object of tables to close
+	n      int  // tables written
+	human  bool // a human table was printed (the next is a blank line away)
+	json   []byte
+	layout humanBuf
+}
+
+func (e *encoder) table(t *Table) {
+	defer func() { e.n++ }()
+	switch e.opts.Format {
 	case JSON:
-		writeJSON(w, tables)
+		if e.lone && t.Vertical {
+			b := appendJSONRecord(e.json[:0], t, "")
+			e.w.Write(append(b, '\n'))
+			e.record = true
+			return
+		}
+		b := e.json[:0]
+		if e.n == 0 {
+			b = append(b, '{')
+		} else {
+			b = append(b, ',')
+		}
+		b = append(b, "\n  "...)
+		b = AppendJSONString(b, t.Name)
+		b = append(b, ':', ' ')
+		flush := func(b []byte) []byte {
+			e.w.Write(b)
+			return b[:0]
+		}
+		b = appendJSONValue(b, t, "  ", flush)
+		e.w.Write(b)
+		e.json = b[:0]
 	case Raw, Export:
-		for _, t := range flatten(tables) {
-			if opts.Format == Raw {
-				writeRaw(w, t, opts)
+		for _, x := range flatten([]*Table{t}) {
+			if e.opts.Format == Raw {
+				writeRaw(e.w, x, e.opts)
 			} else {
-				writeExport(w, t, opts)
+				writeExport(e.w, x, e.opts)
 			}
 		}
 	default:
-		wrote := false
-		for _, t := range tables {
-			if !opts.printsHuman(t) {
-				continue
-			}
-			if wrote {
-				w.WriteByte('\n')
-			}
-			wrote = true
-			writeHuman(w, t, opts)
+		if !e.opts.printsHuman(t) {
+			return
 		}
+		if e.human {
+			e.w.WriteByte('\n')
+		}
+		e.human = true
+		writeHuman(e.w, t, e.opts, &e.layout)
 	}
-	return nil
+}
+
+// end closes what the tables opened: the JSON object.
+func (e *encoder) end() {
+	if e.opts.Format != JSON || e.record {
+		return
+	}
+	if e.n == 0 {
+		e.w.WriteString("{}\n")
+		return
+	}
+	e.w.WriteString("\n}\n")
 }
 
 // flatten lists each record's fields (a one-row table) followed by its

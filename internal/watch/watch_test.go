@@ -19,8 +19,8 @@ type obj struct {
 
 func build(objs ...obj) *table.Table {
 	return table.Columns[obj]{
-		{Name: "id", Right: true, Type: table.Int, Value: func(o obj) table.Value { return table.IntV(o.id) }},
-		{Name: "size", Right: true, Type: table.Uint, Value: func(o obj) table.Value { return table.UintV(o.size) }},
+		{Name: "id", Right: true, Type: table.Int, Value: func(o *obj) table.Value { return table.IntV(o.id) }},
+		{Name: "size", Right: true, Type: table.Uint, Value: func(o *obj) table.Value { return table.UintV(o.size) }},
 	}.Build("shm", "Segments", objs)
 }
 

@@ -157,12 +157,20 @@ func lsRun(opts *Options) error {
 				return t, nil
 			})
 		}
-		return table.Build(tables...)
+		return tables, nil
 	}
 	if interval > 0 {
 		return watch.Run(context.Background(), watch.Options{IO: opts.IO, Render: out.Render, Interval: interval,
-			Title: fmt.Sprintf("Every %s: ipcctl ls %s", interval, strings.Join(kinds.Names(ks), " ")), Now: f.Now}, look)
+			Title: fmt.Sprintf("Every %s: ipcctl ls %s", interval, strings.Join(kinds.Names(ks), " ")), Now: f.Now},
+			func() ([]*table.Table, error) {
+				tables, err := look()
+				if err != nil {
+					return nil, err
+				}
+				return table.Build(tables...)
+			})
 	}
+	// The kinds are listed as they are written (see table.Render).
 	tables, err := look()
 	if err != nil {
 		return err

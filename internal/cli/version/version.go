@@ -127,17 +127,17 @@ func Columns() table.Columns[Build] {
 		return table.Str(s)
 	}
 	return table.Columns[Build]{
-		{Name: "version", Help: "module version (or the one set at link time)", Default: true, Type: table.String, Value: func(b Build) table.Value { return table.Str(b.Version) }},
-		{Name: "revision", Help: "version-control revision built from (null: not stamped)", Default: true, Type: table.String, Value: func(b Build) table.Value { return str(b.Revision) }},
-		{Name: "time", Help: "time of that revision's commit", Default: true, Type: table.Time, Value: func(b Build) table.Value { return table.TimeV(b.Time) }},
-		{Name: "modified", Help: "the checkout had uncommitted changes (null: unknown)", Default: true, Type: table.Bool, Value: func(b Build) table.Value {
+		{Name: "version", Help: "module version (or the one set at link time)", Default: true, Type: table.String, Value: func(b *Build) table.Value { return table.Str(b.Version) }},
+		{Name: "revision", Help: "version-control revision built from (null: not stamped)", Default: true, Type: table.String, Value: func(b *Build) table.Value { return str(b.Revision) }},
+		{Name: "time", Help: "time of that revision's commit", Default: true, Type: table.Time, Value: func(b *Build) table.Value { return table.TimeV(b.Time) }},
+		{Name: "modified", Help: "the checkout had uncommitted changes (null: unknown)", Default: true, Type: table.Bool, Value: func(b *Build) table.Value {
 			if b.Modified == nil {
 				return table.Null(table.Bool)
 			}
 			return table.BoolV(*b.Modified)
 		}},
-		{Name: "go", Help: "Go toolchain", Default: true, Type: table.String, Value: func(b Build) table.Value { return table.Str(b.Go) }},
-		{Name: "platform", Help: "GOOS/GOARCH", Default: true, Type: table.String, Value: func(b Build) table.Value { return table.Str(b.Platform) }},
+		{Name: "go", Help: "Go toolchain", Default: true, Type: table.String, Value: func(b *Build) table.Value { return table.Str(b.Go) }},
+		{Name: "platform", Help: "GOOS/GOARCH", Default: true, Type: table.String, Value: func(b *Build) table.Value { return table.Str(b.Platform) }},
 	}
 }
 
