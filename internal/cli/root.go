@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -139,6 +140,12 @@ func invoked(args []string) string {
 	return ""
 }
 
+// oneCore reports whether the verb runs on one P. A listing is one
+// sequential job: a second P (measured at 96 000 objects) saved 13% of
+// its wall time for 30% more CPU, spent by idle GC workers and by two
+// threads faulting in the heap at once. A busy host pays the CPU.
+func oneCore(verb string) bool { return verb == "ls" }
+
 // Main runs ipcctl with argv (argv[0] is the program name) and returns
 // the exit status. Called as ipcs, ipcrm, ipcmk or lsipc, it is that program.
 func Main(argv []string) int {
@@ -152,6 +159,9 @@ func Main(argv []string) int {
 	// environment wins.
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(400)
+	}
+	if os.Getenv("GOMAXPROCS") == "" && oneCore(invoked(args)) {
+		runtime.GOMAXPROCS(1)
 	}
 	f := cmdutil.New(Version())
 	return Run(f, args)

@@ -105,9 +105,14 @@ func (cs Columns[T]) Build(name, title string, rows []T) *Table {
 	for i, c := range cs {
 		t.Cols[i] = Col{Name: c.Name, Head: c.Head, Right: c.Right, Wrap: c.Wrap, Type: c.Type}
 	}
+	values := make([]func(*T) Value, len(cs))
+	for i := range cs {
+		values[i] = cs[i].Value
+	}
 	t.fill = func(r int, dst []Value) {
-		for i, c := range cs {
-			dst[i] = c.Value(&rows[r])
+		row := &rows[r]
+		for i, value := range values {
+			dst[i] = value(row)
 		}
 	}
 	return t

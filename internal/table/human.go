@@ -91,9 +91,11 @@ func writeTitle(w *bufio.Writer, title string) {
 }
 
 // layout writes rows of cells in columns of fixed widths, one space
-// apart; a left-aligned last column gets no trailing padding.
+// apart; a left-aligned last column gets no trailing padding. Each line
+// is put together in line and written at its end, in one call.
 type layout struct {
 	w      *bufio.Writer
+	line   []byte
 	cols   []Col
 	widths []int
 	lines  [][][]byte // per column, the lines of a wrapped cell
@@ -105,21 +107,22 @@ type layout struct {
 
 // begin starts a line: the gutter, and the color of the row's mark.
 func (l *layout) begin() {
+	l.line = l.line[:0]
 	if !l.gutter {
 		return
 	}
-	l.w.WriteString(l.mark.Gutter())
+	l.line = append(l.line, l.mark.Gutter()...)
 	if l.color && l.mark != Same {
-		l.w.WriteString(markColors[l.mark])
+		l.line = append(l.line, markColors[l.mark]...)
 	}
 }
 
 // end ends a line.
 func (l *layout) end() {
 	if l.color && l.mark != Same {
-		l.w.WriteString("\x1b[0m")
+		l.line = append(l.line, "\x1b[0m"...)
 	}
-	l.w.WriteByte('\n')
+	l.w.Write(append(l.line, '\n'))
 }
 
 func (l *layout) row(cells [][]byte) {
@@ -168,7 +171,7 @@ func (l *layout) row(cells [][]byte) {
 				c = l.lines[i][line]
 			}
 			if i == last && !l.cols[i].Right {
-				l.w.Write(c)
+				l.line = append(l.line, c...)
 				break
 			}
 			l.cell(i, c)
@@ -183,25 +186,25 @@ func (l *layout) cell(i int, text []byte) {
 	switch {
 	case l.cols[i].Right:
 		l.pad(pad)
-		l.w.Write(text)
+		l.line = append(l.line, text...)
 	case last:
-		l.w.Write(text)
+		l.line = append(l.line, text...)
 	default:
-		l.w.Write(text)
+		l.line = append(l.line, text...)
 		l.pad(pad)
 	}
 	if !last {
-		l.w.WriteByte(' ')
+		l.line = append(l.line, ' ')
 	}
 }
 
-// spaces pads cells: one write per pad, not one per space.
+// spaces pads cells: one append per pad, not one per space.
 var spaces = []byte("                                                                ")
 
 func (l *layout) pad(n int) {
 	for n > 0 {
 		k := min(n, len(spaces))
-		l.w.Write(spaces[:k])
+		l.line = append(l.line, spaces[:k]...)
 		n -= k
 	}
 }
