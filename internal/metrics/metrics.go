@@ -118,6 +118,7 @@ func Areas() []string {
 
 // Describe sends every family the collector may export.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
+	describeFamilies()
 	for _, f := range families {
 		ch <- f.desc
 	}
@@ -125,6 +126,7 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 
 // Collect reads the system, each area in its own goroutine.
 func (c *Collector) Collect(ch chan<- prometheus.Metric) {
+	describeFamilies()
 	s := &scrape{ch: ch, owners: &owners{names: map[uint32]string{}, lookup: c.lookupUser}}
 	s.gauge(collectTime, float64(time.Now().UnixNano())/1e9)
 	var wg sync.WaitGroup
@@ -190,9 +192,9 @@ func (o *owners) name(uid uint32) string {
 type Family struct {
 	Name   string // full name, with the ipcctl_ prefix
 	Help   string
-	Type   string   // "gauge" or "counter"
-	Labels []string // variable labels
-	desc   *prometheus.Desc
+	Type   string           // "gauge" or "counter"
+	Labels []string         // variable labels
+	desc   *prometheus.Desc // set by describeFamilies
 }
 
 // families is every family, in the order they are declared below.
@@ -200,10 +202,17 @@ var families []*Family
 
 func newFamily(typ, name, help string, labels ...string) *Family {
 	f := &Family{Name: "ipcctl_" + name, Help: help, Type: typ, Labels: labels}
-	f.desc = prometheus.NewDesc(f.Name, help, labels, nil)
 	families = append(families, f)
 	return f
 }
+
+// describeFamilies makes the families' descriptors on first use, not at
+// start-up: every run of ipcctl links this package, few collect.
+var describeFamilies = sync.OnceFunc(func() {
+	for _, f := range families {
+		f.desc = prometheus.NewDesc(f.Name, f.Help, f.Labels, nil)
+	}
+})
 
 func gaugeFamily(name, help string, labels ...string) *Family {
 	return newFamily("gauge", name, help, labels...)

@@ -70,7 +70,9 @@ type nsTarget struct {
 const unreachableDir = "/proc/self/fd/-1"
 
 // nsTargetPath matches /proc/PID/ns/ipc and /proc/PID/task/TID/ns/ipc.
-var nsTargetPath = regexp.MustCompile(`^/proc/(?:[0-9]+/task/)?([0-9]+|self)/ns/ipc$`)
+var nsTargetPath = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^/proc/(?:[0-9]+/task/)?([0-9]+|self)/ns/ipc$`)
+})
 
 // NewNS returns a client working in the IPC namespace, and for POSIX
 // objects the mount namespace, of target: a PID, a /proc/PID/ns/ipc
@@ -107,7 +109,7 @@ func NewNS(fsys procfs.FS, target string) (*Client, error) {
 
 // parseNSPID recognizes a PID or a /proc/PID/ns/ipc path.
 func parseNSPID(target string) (int, bool) {
-	if m := nsTargetPath.FindStringSubmatch(target); m != nil {
+	if m := nsTargetPath().FindStringSubmatch(target); m != nil {
 		target = m[1]
 		if target == "self" {
 			return unix.Getpid(), true

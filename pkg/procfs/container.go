@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Container is what a process's cgroup path says about the container it
@@ -56,26 +57,33 @@ const hex64 = `([0-9a-f]{64})`
 // runtimePatterns recognize container runtimes in cgroup paths, with
 // the systemd driver (a NAME-ID.scope unit) or the cgroupfs driver
 // (plain directories). Each has one group: the container id or name.
-var runtimePatterns = []struct {
+// Compiled on first use: most runs never look at a cgroup.
+var runtimePatterns = sync.OnceValue(func() []runtimePattern {
+	return []runtimePattern{
+		{"docker", regexp.MustCompile(`(?:^|/)docker[-/]` + hex64 + `(?:\.scope)?(?:/|$)`)},
+		{"containerd", regexp.MustCompile(`(?:^|/)cri-containerd-` + hex64 + `\.scope(?:/|$)`)},
+		{"cri-o", regexp.MustCompile(`(?:^|/)crio-` + hex64 + `(?:\.scope)?(?:/|$)`)},
+		{"podman", regexp.MustCompile(`(?:^|/)libpod-` + hex64 + `(?:\.scope)?(?:/|$)`)},
+		{"nerdctl", regexp.MustCompile(`(?:^|/)nerdctl-` + hex64 + `\.scope(?:/|$)`)},
+		{"nspawn", regexp.MustCompile(`(?:^|/)systemd-nspawn@([^/]+)\.service(?:/|$)`)},
+		{"machine", regexp.MustCompile(`(?:^|/)machine-([^/]+)\.scope(?:/|$)`)},
+		{"lxc", regexp.MustCompile(`(?:^|/)lxc\.payload[.]([^/]+)(?:/|$)`)},
+		{"lxc", regexp.MustCompile(`^/lxc/([^/]+)(?:/|$)`)},
+	}
+})
+
+type runtimePattern struct {
 	runtime string
 	re      *regexp.Regexp
-}{
-	{"docker", regexp.MustCompile(`(?:^|/)docker[-/]` + hex64 + `(?:\.scope)?(?:/|$)`)},
-	{"containerd", regexp.MustCompile(`(?:^|/)cri-containerd-` + hex64 + `\.scope(?:/|$)`)},
-	{"cri-o", regexp.MustCompile(`(?:^|/)crio-` + hex64 + `(?:\.scope)?(?:/|$)`)},
-	{"podman", regexp.MustCompile(`(?:^|/)libpod-` + hex64 + `(?:\.scope)?(?:/|$)`)},
-	{"nerdctl", regexp.MustCompile(`(?:^|/)nerdctl-` + hex64 + `\.scope(?:/|$)`)},
-	{"nspawn", regexp.MustCompile(`(?:^|/)systemd-nspawn@([^/]+)\.service(?:/|$)`)},
-	{"machine", regexp.MustCompile(`(?:^|/)machine-([^/]+)\.scope(?:/|$)`)},
-	{"lxc", regexp.MustCompile(`(?:^|/)lxc\.payload[.]([^/]+)(?:/|$)`)},
-	{"lxc", regexp.MustCompile(`^/lxc/([^/]+)(?:/|$)`)},
 }
 
 var (
 	// kubepods-burstable-pod0f0d6f1a_2b2c_....slice or .../pod0f0d6f1a-2b2c-.../
-	podPattern = regexp.MustCompile(`(?:^|[/-])pod([0-9a-f]{8}[-_][0-9a-f]{4}[-_][0-9a-f]{4}[-_][0-9a-f]{4}[-_][0-9a-f]{12})(?:\.slice)?(?:/|$)`)
+	podPattern = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?:^|[/-])pod([0-9a-f]{8}[-_][0-9a-f]{4}[-_][0-9a-f]{4}[-_][0-9a-f]{4}[-_][0-9a-f]{12})(?:\.slice)?(?:/|$)`)
+	})
 	// the cgroupfs driver names a container's directory by its bare id
-	bareID = regexp.MustCompile(`/` + hex64 + `(?:/|$)`)
+	bareID = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`/` + hex64 + `(?:/|$)`) })
 )
 
 // ContainerOf resolves the container of a process from its cgroup lines.
@@ -126,7 +134,7 @@ func hasController(l CgroupLine, name string) bool {
 func containerOfPath(path string) (Container, bool) {
 	var c Container
 	at := -1
-	for _, p := range runtimePatterns {
+	for _, p := range runtimePatterns() {
 		// Matches may share a "/" (docker/ID/docker/ID2): search again
 		// from the end of each id rather than after the whole match.
 		for off := 0; off < len(path); {
@@ -144,11 +152,11 @@ func containerOfPath(path string) (Container, bool) {
 			}
 		}
 	}
-	if m := podPattern.FindStringSubmatch(path); m != nil {
+	if m := podPattern().FindStringSubmatch(path); m != nil {
 		c.Pod = strings.ReplaceAll(m[1], "_", "-")
 		if c.ID == "" {
 			// cgroupfs driver: .../pod<uid>/<container id>
-			if ms := bareID.FindAllStringSubmatch(path, -1); ms != nil {
+			if ms := bareID().FindAllStringSubmatch(path, -1); ms != nil {
 				c.ID = ms[len(ms)-1][1]
 			}
 		}

@@ -5,8 +5,6 @@ package prune
 import (
 	"errors"
 	"fmt"
-	"math"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -234,7 +232,7 @@ func parseOptions(opts *Options) (ipc.PruneOptions, error) {
 	if opts.OlderThan != "" {
 		d, err := ParseAge(opts.OlderThan)
 		if err != nil {
-			return o, cmdutil.FlagErrorWrap(err)
+			return o, err
 		}
 		o.OlderThan = d
 	}
@@ -250,37 +248,13 @@ func parseOptions(opts *Options) (ipc.PruneOptions, error) {
 	return o, nil
 }
 
-var ageRE = regexp.MustCompile(`^(?:([0-9]+)w)?(?:([0-9]+)d)?(.*)$`)
-
-// ParseAge parses an age for --older-than: a Go duration (36h, 90m,
-// 1h30m) optionally preceded by weeks and days (7d, 1w2d, 1d12h). It
-// must be positive.
+// ParseAge parses an age for --older-than, as every ipcctl duration is
+// read (7d, 36h, 1w2d, 90m); it must be positive: an age of 0 would
+// select every orphan, which is what leaving --older-than out says.
 func ParseAge(s string) (time.Duration, error) {
-	bad := fmt.Errorf("invalid --older-than %q: want a positive age such as 7d, 36h, 1w2d or 90m", s)
-	m := ageRE.FindStringSubmatch(s)
-	if m == nil || s == "" {
-		return 0, bad
+	d, err := cmdutil.ParseDuration("--older-than", s)
+	if err == nil && d <= 0 {
+		err = cmdutil.FlagErrorf("invalid --older-than %q: want a positive age such as 7d, 36h, 1w2d or 90m", s)
 	}
-	var total float64
-	for i, unit := range []time.Duration{7 * 24 * time.Hour, 24 * time.Hour} {
-		if m[i+1] == "" {
-			continue
-		}
-		n, err := strconv.ParseUint(m[i+1], 10, 32)
-		if err != nil {
-			return 0, bad
-		}
-		total += float64(n) * float64(unit)
-	}
-	if m[3] != "" {
-		d, err := time.ParseDuration(m[3])
-		if err != nil || strings.HasPrefix(m[3], "-") || strings.HasPrefix(m[3], "+") {
-			return 0, bad
-		}
-		total += float64(d)
-	}
-	if total <= 0 || total > math.MaxInt64 {
-		return 0, bad
-	}
-	return time.Duration(total), nil
+	return d, err
 }

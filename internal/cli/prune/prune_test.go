@@ -71,7 +71,7 @@ func TestParseAge(t *testing.T) {
 		{"1d-1h", 0, false},
 		{"3y", 0, false},
 		{"99999999999d", 0, false},
-		{"2d1w", 0, false},
+		{"2d1w", 9 * 24 * time.Hour, true}, // any order, as rm --older-than and Go durations take it
 	} {
 		got, err := ParseAge(tc.in)
 		if (err == nil) != tc.ok || got != tc.want {
