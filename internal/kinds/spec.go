@@ -158,7 +158,7 @@ func (s *spec[T]) targets(f *cmdutil.Factory, flt *Filter, keepRows bool) ([]Tar
 	for i := range rows {
 		r := &rows[i]
 		o := s.object(r)
-		ts[i] = Target{ID: o.ID, Name: o.Name, Listed: &o, Owner: flt.UID}
+		ts[i] = Target{ID: o.ID, Name: o.Name, Listed: &o, Owner: flt.UID, Idle: flt.Orphaned}
 		ts[i].Label = label(&o)
 		if keepRows {
 			ts[i].row = *r

@@ -24,6 +24,9 @@ type Target struct {
 	// Owner, with Listed, is the uid the object was selected for (--owner):
 	// removal re-checks it too.
 	Owner *uint32
+	// Idle, with Listed, says the object was selected as an orphan: removal
+	// re-checks that it is still unused (see ipc.Identity.Idle).
+	Idle bool
 	// Err is set when resolving the target failed (a key naming nothing):
 	// acting on it fails with Err, in its turn.
 	Err error
@@ -86,7 +89,8 @@ func (k *Kind) ByKey(f *cmdutil.Factory, key int32) (Target, error) {
 // identity is what removal re-checks of a listed object.
 func (t Target) identity() ipc.Identity {
 	o := t.Listed
-	return ipc.Identity{ID: o.ID, Key: o.Key, Name: o.Name, Inode: o.Inode, CTime: o.CTime, Owner: t.Owner}
+	return ipc.Identity{ID: o.ID, Key: o.Key, Name: o.Name, Inode: o.Inode, CTime: o.CTime, CPID: o.CPID,
+		Owner: t.Owner, Idle: t.Idle, LPID: o.LPID}
 }
 
 // KeyLabel is how messages name a key.

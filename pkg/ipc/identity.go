@@ -28,13 +28,30 @@ type Identity struct {
 	Name  string    // POSIX: the name, with its "/"
 	Inode uint64    // POSIX: the inode of its file
 	CTime time.Time // the last change of the object (System V: whole seconds)
+	// CPID is a segment's creator: a new segment made under the same id
+	// and key in the same second as the listed one still differs by it.
+	// 0 checks nothing (other kinds have no creator pid).
+	CPID int
 	// Owner, when set, is the uid the object must still belong to: the
 	// caller chose it for its owner (rm --owner).
 	Owner *uint32
+	// Idle, for a segment chosen because nobody used it (prune, rm
+	// --orphaned), requires it to be as unused as it was listed: still
+	// no attach, and none or detach since (the same last pid, LPID).
+	Idle bool
+	LPID int
 }
 
 // Identity of a listed segment.
-func (s Shm) Identity() Identity { return Identity{ID: s.ID, Key: s.Key, CTime: s.CTime} }
+func (s Shm) Identity() Identity { return Identity{ID: s.ID, Key: s.Key, CTime: s.CTime, CPID: s.CPID} }
+
+// IdleIdentity of a listed segment chosen because nobody used it: see
+// Identity.Idle.
+func (s Shm) IdleIdentity() Identity {
+	id := s.Identity()
+	id.Idle, id.LPID = true, s.LPID
+	return id
+}
 
 // Identity of a listed semaphore set.
 func (s Sem) Identity() Identity { return Identity{ID: s.ID, Key: s.Key, CTime: s.CTime} }
@@ -85,10 +102,10 @@ func (c *Client) RemoveIfSame(k Kind, id Identity) error {
 	return fmt.Errorf("remove %s: %w", k, ErrUnsupported)
 }
 
-// replaced is the NotFound error of an object whose id or name now names
-// something else.
+// replaced is the error (ErrChanged, of class NotFound) of an object
+// whose id or name now names something else, or that changed.
 func replaced(k Kind, id Identity, what string) error {
-	return fmt.Errorf("%s %s was replaced or changed since it was listed (%s); not removed: %w", k, id, what, ErrNotFound)
+	return fmt.Errorf("%s %s was replaced or %w (%s); not removed", k, id, ErrChanged, what)
 }
 
 func gone(k Kind, id Identity) error {
@@ -101,6 +118,9 @@ type sysvState struct {
 	uid   uint32
 	mode  uint32
 	ctime int64
+	// a segment's creator, last attach/detach pid and attach count
+	cpid, lpid int
+	nattch     uint64
 }
 
 // sysvStat reads object id of kind k now: IPC_STAT, or, without read
@@ -150,6 +170,7 @@ func sysvCtlStat(k Kind, idOrIndex, cmd int) (sysvState, int, error) {
 		var ds sys.ShmidDs
 		r, err = sys.Shmctl(idOrIndex, cmd, unsafe.Pointer(&ds))
 		p, st.ctime = &ds.Perm, ds.Ctime
+		st.cpid, st.lpid, st.nattch = int(ds.Cpid), int(ds.Lpid), ds.Nattch
 	case KindSem:
 		var ds sys.SemidDs
 		r, err = sys.SemctlBuf(idOrIndex, 0, cmd, unsafe.Pointer(&ds))
@@ -195,6 +216,15 @@ func (c *Client) sysvRemoveIfSame(k Kind, id Identity) error {
 	}
 	if id.Owner != nil && now.uid != *id.Owner {
 		diffs = append(diffs, fmt.Sprintf("owner %d, listed %d", now.uid, *id.Owner))
+	}
+	if k == KindShm && id.CPID != 0 && now.cpid != id.CPID {
+		diffs = append(diffs, fmt.Sprintf("creator %d, listed %d", now.cpid, id.CPID))
+	}
+	if k == KindShm && id.Idle && now.nattch != 0 {
+		diffs = append(diffs, fmt.Sprintf("%d attached now", now.nattch))
+	}
+	if k == KindShm && id.Idle && now.lpid != id.LPID {
+		diffs = append(diffs, fmt.Sprintf("attached or detached by %d since", now.lpid))
 	}
 	if len(diffs) > 0 {
 		return replaced(k, id, strings.Join(diffs, "; "))

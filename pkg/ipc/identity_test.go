@@ -135,6 +135,54 @@ func TestRemoveIfSameSysV(t *testing.T) {
 	}
 }
 
+// TestRemoveIfSameIdleSegment: a segment chosen as unused (prune, rm
+// --orphaned) is kept when it was attached since, or detached, or is not
+// the listed creator's; unused and unchanged, it goes.
+func TestRemoveIfSameIdleSegment(t *testing.T) {
+	nstest.Require(t)
+	c := ipc.New(procfs.DefaultFS)
+	id, err := c.ShmCreate(ipc.ShmCreateOptions{Size: 4096, Mode: 0o600})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Remove(ipc.KindShm, id) })
+	listed := func() ipc.Identity {
+		s, err := c.ShmStat(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s.IdleIdentity()
+	}
+	idle := listed()
+	addr, err := unix.SysvShmAttach(id, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.RemoveIfSame(ipc.KindShm, idle); !errors.Is(err, ipc.ErrChanged) || !strings.Contains(err.Error(), "1 attached now") {
+		t.Errorf("attached since: %v", err)
+	}
+	if err := unix.SysvShmDetach(addr); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.RemoveIfSame(ipc.KindShm, idle); !errors.Is(err, ipc.ErrChanged) || !strings.Contains(err.Error(), fmt.Sprintf("attached or detached by %d since", os.Getpid())) {
+		t.Errorf("detached since: %v", err)
+	}
+	other := listed()
+	other.CPID++
+	if err := c.RemoveIfSame(ipc.KindShm, other); !errors.Is(err, ipc.ErrChanged) || !strings.Contains(err.Error(), "creator") {
+		t.Errorf("other creator: %v", err)
+	}
+	if sysvLine(t, ipc.KindShm, id) == "" {
+		t.Fatal("removed although it changed")
+	}
+	if err := c.RemoveIfSame(ipc.KindShm, listed()); err != nil {
+		t.Fatalf("unused and unchanged: %v", err)
+	}
+	if sysvLine(t, ipc.KindShm, id) != "" {
+		t.Error("the idle segment is still there")
+	}
+}
+
 func posixPath(k ipc.Kind, name string) string {
 	switch k {
 	case ipc.KindPsem:

@@ -3,15 +3,11 @@ package ipc
 import (
 	"errors"
 	"fmt"
-	"io/fs"
 	"slices"
 	"strings"
 	"time"
-	"unsafe"
 
 	"github.com/ipcctl/ipcctl/pkg/errclass"
-	"github.com/ipcctl/ipcctl/pkg/ipc/internal/sys"
-	"golang.org/x/sys/unix"
 )
 
 // Prune removes orphans, objects nobody uses any more, by explicit rules:
@@ -28,15 +24,9 @@ import (
 // count and are never pruned.
 //
 // Every removal checks right before it that the object is still the one
-// planned and still an orphan: System V by IPC_STAT of the id (key,
-// ctime, creator, last pid, nattch), just before IPC_RMID; POSIX by
-// fstatat in the directory (device, inode, and ctime but for queues),
-// just before unlinkat in that same directory. An id or a name taken by a new object in
-// between is left alone (ErrChanged).
-//
-// ShmRemoveIfSame and PosixRemoveIfSame are written for prune alone; a
-// general identity-checked removal is being added to this package
-// elsewhere, and the two are to be unified.
+// planned and still an orphan (RemoveIfSame, with a segment's
+// IdleIdentity): an id or a name taken by a new object in between, or a
+// segment attached since, is left alone (ErrChanged).
 
 // ErrChanged says an object is no longer the one that was listed (its
 // id or name now names another, or it was used since); it is of class
@@ -241,7 +231,7 @@ func latest(ts ...time.Time) time.Time {
 // Prune removes the plan's candidates. First it scans /proc once more
 // (time may have passed, at a prompt): a POSIX object held now is left
 // (ErrChanged). Then each removal checks the object again (see
-// ShmRemoveIfSame, PosixRemoveIfSame). each is called with every
+// RemoveIfSame). each is called with every
 // candidate and what became of it: nil (removed) or the error.
 // Equivalent to: `ipcrm -m ID` and `rm /dev/shm/NAME` for each orphan.
 func (c *Client) Prune(plan *PrunePlan, each func(PruneCandidate, error)) error {
@@ -265,86 +255,13 @@ func (c *Client) Prune(plan *PrunePlan, each func(PruneCandidate, error)) error 
 		var err error
 		switch {
 		case p.Kind == KindShm:
-			err = c.ShmRemoveIfSame(p.shm)
+			err = c.RemoveIfSame(KindShm, p.shm.IdleIdentity())
 		case len(h.File(p.file)) > 0:
 			err = fmt.Errorf("%s is held by process %d now: %w", p.Name, h.File(p.file)[0].PID, ErrChanged)
 		default:
-			err = c.PosixRemoveIfSame(p.Kind, p.file)
+			err = c.RemoveIfSame(p.Kind, p.file.Identity())
 		}
 		each(p, err)
-	}
-	return nil
-}
-
-// ShmRemoveIfSame removes segment s.ID only if it is still exactly the
-// segment listed as s: IPC_STAT right before IPC_RMID must show the same
-// key, ctime and creator, and no attach or detach since (same last pid
-// and nattch). Otherwise it removes nothing and returns ErrChanged; a
-// segment that is gone gives ErrNotFound.
-// Equivalent to: `ipcrm -m ID`, for the segment that was listed.
-func (c *Client) ShmRemoveIfSame(s Shm) error {
-	if c.remote() {
-		return nsDo(c, func(c *Client) error { return c.ShmRemoveIfSame(s) })
-	}
-	var ds sys.ShmidDs
-	if _, err := sys.Shmctl(s.ID, sys.IPC_STAT, unsafe.Pointer(&ds)); err != nil {
-		return fmt.Errorf("shm %d: %w", s.ID, sysvErr(KindShm, s.ID, err))
-	}
-	var now Shm
-	shmFromDs(&ds, s.ID, &now)
-	if now.Key != s.Key || !now.CTime.Equal(s.CTime) || now.CPID != s.CPID || now.LPID != s.LPID || now.Nattch != s.Nattch {
-		return fmt.Errorf("shm %d (key 0x%08x, created %s by %d, nattch %d) is now key 0x%08x, created %s by %d, nattch %d: %w",
-			s.ID, uint32(s.Key), s.CTime.Format(time.RFC3339), s.CPID, s.Nattch,
-			uint32(now.Key), now.CTime.Format(time.RFC3339), now.CPID, now.Nattch, ErrChanged)
-	}
-	_, err := sys.Shmctl(s.ID, sys.IPC_RMID, nil)
-	return sysvErr(KindShm, s.ID, err)
-}
-
-// PosixRemoveIfSame unlinks the POSIX object f of kind k only if its
-// name still names the same file: fstatat in the object's directory,
-// right before unlinkat in that same directory (one descriptor for
-// both), must show the same device, inode and ctime (a queue's ctime
-// changes when it is merely read: device and inode only). Otherwise it
-// removes nothing and returns ErrChanged; a name that is gone gives
-// ErrNotFound.
-// Equivalent to: shm_unlink, sem_unlink or mq_unlink of the object listed.
-func (c *Client) PosixRemoveIfSame(k Kind, f PosixFile) error {
-	if _, err := ParsePosixName(k, f.Name); err != nil {
-		return err
-	}
-	dir, file := c.shmDir(), f.Name[1:]
-	switch k {
-	case KindPsem:
-		file = psemPrefix + file
-	case KindMq:
-		dir = c.mqDir()
-	}
-	if k != KindMq {
-		if err := c.posixErr(); err != nil {
-			return err
-		}
-	}
-	dfd, err := unix.Open(dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return notFound(&fs.PathError{Op: "open", Path: dir, Err: err})
-	}
-	defer unix.Close(dfd)
-	var st unix.Stat_t
-	if err := unix.Fstatat(dfd, file, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
-		return notFound(&fs.PathError{Op: "stat", Path: dir + "/" + file, Err: err})
-	}
-	now := posixFileFromStat(f.Name, &st)
-	// A queue's ctime is no identity: the kernel sets it whenever the
-	// queue's file is read (listing reads QSIZE) and at every send and
-	// receive. Its inode is: a queue made again gets a new one.
-	sameTime := k == KindMq || now.CTime.Equal(f.CTime)
-	if st.Mode&unix.S_IFMT != unix.S_IFREG || now.Dev != f.Dev || now.Inode != f.Inode || !sameTime {
-		return fmt.Errorf("%s %s is now another file (inode %d, changed %s; listed: inode %d, changed %s): %w",
-			k, f.Name, now.Inode, now.CTime.Format(time.RFC3339Nano), f.Inode, f.CTime.Format(time.RFC3339Nano), ErrChanged)
-	}
-	if err := unix.Unlinkat(dfd, file, 0); err != nil {
-		return notFound(&fs.PathError{Op: "unlink", Path: dir + "/" + file, Err: err})
 	}
 	return nil
 }
