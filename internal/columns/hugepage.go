@@ -1,8 +1,6 @@
 package columns
 
 import (
-	"strconv"
-
 	"github.com/ipcctl/ipcctl/internal/table"
 	"github.com/ipcctl/ipcctl/pkg/procfs"
 )
@@ -17,19 +15,6 @@ type HugePool struct {
 func optUintCol[T any](name, help string, typ table.Type, def bool, get func(*T) *uint64) col[T] {
 	return col[T]{Name: name, Help: help, Right: true, Default: def, Type: typ,
 		Value: func(r *T) table.Value { return table.OptUint(typ, get(r)) }}
-}
-
-// PageSizeName is the short name of a page size: 2M, 1G, 64K.
-func PageSizeName(size uint64) string {
-	for _, u := range []struct {
-		shift  uint
-		suffix string
-	}{{40, "T"}, {30, "G"}, {20, "M"}, {10, "K"}} {
-		if size >= 1<<u.shift && size&(1<<u.shift-1) == 0 {
-			return strconv.FormatUint(size>>u.shift, 10) + u.suffix
-		}
-	}
-	return strconv.FormatUint(size, 10)
 }
 
 func pageSizeCol[T any](get func(*T) uint64) col[T] {

@@ -192,9 +192,9 @@ var (
 		"Capacity of one System V message queue, qbytes (--per-object; queues this process may read).", "id", "key", "owner")
 )
 
-// collectMsg reads the queues, and IPC_STAT of each for its capacity.
+// collectMsg reads the queues with their capacities.
 func (c *Collector) collectMsg(s *scrape) error {
-	queues, err := c.client.MsgList()
+	queues, err := c.client.MsgListNeeds(ipc.ListNeeds{QBytes: true})
 	if err != nil {
 		return err
 	}
@@ -206,7 +206,6 @@ func (c *Collector) collectMsg(s *scrape) error {
 	s.gauge(msgQueues, float64(len(queues)))
 	s.gauge(msgMessages, float64(msgs))
 	s.gauge(msgBytes, float64(bytes))
-	queues = c.client.MsgFillQBytes(queues)
 	fullest, known := 0.0, false
 	for _, q := range queues {
 		if q.QBytes == nil {

@@ -117,33 +117,3 @@ func MsgQBytes(id int) (uint64, error) {
 	}
 	return ds.Qbytes, nil
 }
-
-// MsgFillQBytes sets QBytes of each queue the caller may read (IPC_STAT
-// per queue). Queues it may not read keep a nil QBytes; queues removed
-// since the listing are dropped.
-//
-// Deprecated: list with MsgEach or MsgListNeeds and ListNeeds{QBytes: true},
-// which has every queue's capacity from the listing itself.
-func (c *Client) MsgFillQBytes(msgs []Msg) []Msg {
-	if c.remote() {
-		out, _ := nsCall(c, func(c *Client) ([]Msg, error) { return c.MsgFillQBytes(msgs), nil })
-		return out
-	}
-	if !c.live() {
-		return msgs
-	}
-	out := msgs[:0]
-	for _, m := range msgs {
-		if m.QBytes == nil {
-			q, err := MsgQBytes(m.ID)
-			if errors.Is(err, ErrNotFound) {
-				continue
-			}
-			if err == nil {
-				m.QBytes = &q
-			}
-		}
-		out = append(out, m)
-	}
-	return out
-}

@@ -51,7 +51,7 @@ Replaces hugeadm --pool-list, --list-all-mounts and --explain.`,
 			return statusRun(opts)
 		},
 	}
-	AddRootFlag(cmd, f)
+	cmdutil.AddFSRootFlag(cmd, f)
 	cmdutil.AddOutputFlags(cmd, &opts.Output)
 	cmd.AddCommand(
 		NewCmdSet(f, nil),
@@ -62,20 +62,6 @@ Replaces hugeadm --pool-list, --list-all-mounts and --explain.`,
 		NewCmdTest(f, nil),
 	)
 	return cmd
-}
-
-// AddRootFlag adds the hidden --fs-root flag, for tests only: it points
-// every /proc and /sys read and write of the command at a fixture tree.
-func AddRootFlag(cmd *cobra.Command, f *cmdutil.Factory) {
-	var root string
-	cmd.PersistentFlags().StringVar(&root, "fs-root", "", "read and write /proc and /sys below `DIR` (for tests)")
-	_ = cmd.PersistentFlags().MarkHidden("fs-root")
-	cmd.PersistentPreRunE = func(*cobra.Command, []string) error {
-		if root != "" {
-			f.FS = procfs.FS(root)
-		}
-		return nil
-	}
 }
 
 // client is the huge page handle of the factory's filesystem.

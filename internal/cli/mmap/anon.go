@@ -80,17 +80,6 @@ sizes it does. An empty or too small pool exits 7 and says how to fill it.
 	return cmd
 }
 
-// hugeSizeName is how `hugepage set` spells a page size: 2M, 1G, 64K.
-func hugeSizeName(b uint64) string {
-	switch {
-	case b >= 1<<30 && b%(1<<30) == 0:
-		return fmt.Sprintf("%dG", b>>30)
-	case b >= 1<<20 && b%(1<<20) == 0:
-		return fmt.Sprintf("%dM", b>>20)
-	}
-	return fmt.Sprintf("%dK", b>>10)
-}
-
 // hugePageSize picks the page size to ask for: the one named, which the
 // kernel must offer, or the smallest it offers.
 func hugePageSize(opts *AnonOptions) (uint64, error) {
@@ -111,7 +100,7 @@ func hugePageSize(opts *AnonOptions) (uint64, error) {
 	if !slices.Contains(offered, want) {
 		names := make([]string, len(offered))
 		for i, s := range offered {
-			names[i] = hugeSizeName(s)
+			names[i] = hugetlb.SizeName(s)
 		}
 		return 0, cmdutil.FlagErrorf("huge page size %s is not offered by the kernel (offered: %s)", opts.HugePageSize, strings.Join(names, ", "))
 	}

@@ -51,25 +51,10 @@ Keys are the ones 'ipcctl thp set KEY=VALUE' takes. Replaces hugeadm
 			return statusRun(opts)
 		},
 	}
-	addRootFlag(cmd, f)
+	cmdutil.AddFSRootFlag(cmd, f)
 	cmdutil.AddOutputFlags(cmd, &opts.Output)
 	cmd.AddCommand(NewCmdSet(f, nil), NewCmdStats(f, nil), NewCmdTop(f, nil))
 	return cmd
-}
-
-// addRootFlag adds the hidden --fs-root flag, for tests only: it points
-// every /proc and /sys read and write of the command at a fixture tree.
-// (hugepage has the same flag; one root-level hook is to replace both.)
-func addRootFlag(cmd *cobra.Command, f *cmdutil.Factory) {
-	var root string
-	cmd.PersistentFlags().StringVar(&root, "fs-root", "", "read and write /proc and /sys below `DIR` (for tests)")
-	_ = cmd.PersistentFlags().MarkHidden("fs-root")
-	cmd.PersistentPreRunE = func(*cobra.Command, []string) error {
-		if root != "" {
-			f.FS = procfs.FS(root)
-		}
-		return nil
-	}
 }
 
 // client is the THP handle of the factory's filesystem.
