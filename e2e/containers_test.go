@@ -127,6 +127,44 @@ func TestLsOtherNamespaces(t *testing.T) {
 	}
 }
 
+// metrics --ns and limits --ns report the container's own limits (each
+// IPC namespace has its own kernel.shmmni and fs.mqueue.queues_max) and
+// its objects, not the caller's.
+func TestMetricsOtherNamespace(t *testing.T) {
+	nstest.Require(t)
+	ct := nschild.Start(t, nschild.Spec{Container: true, ShmSize: "3m",
+		Do: []string{"sysctl kernel/shmmni 1234", "sysctl fs/mqueue/queues_max 77", "shm 0x1234 4096", "shm 0x1235 4096"}})
+	pid := strconv.Itoa(ct.PID)
+	r := testutil.Run(t, "", "metrics", "--ns", pid)
+	if r.Code != 0 {
+		t.Fatalf("metrics --ns: exit %d %s", r.Code, r.Stderr)
+	}
+	for _, want := range []string{"ipcctl_shm_segments_limit 1234\n", "ipcctl_mq_queues_limit 77\n", "ipcctl_shm_segments 2\n"} {
+		if !strings.Contains(r.Stdout, want) {
+			t.Errorf("metrics --ns has no %q", strings.TrimSpace(want))
+		}
+	}
+	r = testutil.Run(t, "", "limits", "--ns", pid, "--json")
+	var doc struct {
+		Limits []struct {
+			Name string  `json:"resource"`
+			Max  *uint64 `json:"limit"`
+		} `json:"limits"`
+	}
+	if err := json.Unmarshal([]byte(r.Stdout), &doc); err != nil || r.Code != 0 {
+		t.Fatalf("limits --ns: exit %d %v %s", r.Code, err, r.Stderr)
+	}
+	found := map[string]uint64{}
+	for _, l := range doc.Limits {
+		if l.Max != nil {
+			found[l.Name] = *l.Max
+		}
+	}
+	if found["SHMMNI"] != 1234 || found["QUEUES_MAX"] != 77 {
+		t.Errorf("limits --ns: SHMMNI %d, QUEUES_MAX %d; the container has 1234 and 77", found["SHMMNI"], found["QUEUES_MAX"])
+	}
+}
+
 // --ns of a process the caller may not enter exits 4; of a gone process, 3.
 func TestNsRefusals(t *testing.T) {
 	nstest.Require(t)

@@ -71,7 +71,7 @@ it and leaves it as it is.`,
 				if err != nil {
 					return Made{}, err
 				}
-				if lim, err := f.FS.MqueueLimits(); err == nil {
+				if lim, err := f.IPC().MqueueLimits(); err == nil {
 					if n > lim.MsgMax {
 						return Made{}, cmdutil.FlagErrorf("--maxmsg %d is over the kernel's msg_max of %d messages (/proc/sys/fs/mqueue/msg_max)", n, lim.MsgMax)
 					}

@@ -87,7 +87,7 @@ is created owner-only, set with SETALL, then given --mode.`,
 			if err != nil || n == 0 {
 				return Made{}, cmdutil.FlagErrorf("invalid --nsems %q: want a whole number from 1", nsems)
 			}
-			if lim, err := f.FS.SysvLimits(); err == nil && n > lim.SemMsl {
+			if lim, err := f.IPC().SysvLimits(); err == nil && n > lim.SemMsl {
 				return Made{}, cmdutil.FlagErrorf("--nsems %d is over the kernel's semmsl of %d semaphores per set", n, lim.SemMsl)
 			}
 			o := ipc.SemCreateOptions{Key: r.Key, NSems: int(n), Mode: r.Mode}

@@ -105,7 +105,7 @@ var shmCreate = &Create{
 			if n == 0 {
 				return Made{}, cmdutil.FlagErrorf("invalid size %q: a segment needs at least 1 byte", size)
 			}
-			if lim, err := f.FS.SysvLimits(); err == nil && n > lim.ShmMax {
+			if lim, err := f.IPC().SysvLimits(); err == nil && n > lim.ShmMax {
 				return Made{}, cmdutil.FlagErrorf("size %s (%d bytes) is over the kernel's shmmax of %d bytes (/proc/sys/kernel/shmmax)", size, n, lim.ShmMax)
 			}
 			o := ipc.ShmCreateOptions{Key: r.Key, Size: n, Mode: r.Mode, HugeTLB: hugeTLB || hugePageSize != "", NoReserve: noReserve}

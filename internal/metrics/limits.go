@@ -23,9 +23,10 @@ var (
 		"Most POSIX message queues (fs.mqueue.queues_max; root may exceed it).")
 )
 
-// collectLimits reads /proc/sys/kernel and /proc/sys/fs/mqueue.
+// collectLimits reads /proc/sys/kernel and /proc/sys/fs/mqueue, as the
+// client's IPC namespace has them.
 func (c *Collector) collectLimits(s *scrape) error {
-	l, err := c.fs.SysvLimits()
+	l, err := c.client.SysvLimits()
 	if errors.Is(err, fs.ErrNotExist) {
 		return unsupported(err)
 	}
@@ -38,7 +39,7 @@ func (c *Collector) collectLimits(s *scrape) error {
 	s.gauge(semSetsLimit, float64(l.SemMni))
 	s.gauge(semSemaphoresLimit, float64(l.SemMns))
 	s.gauge(msgQueuesLimit, float64(l.MsgMni))
-	mq, err := c.fs.MqueueLimits()
+	mq, err := c.client.MqueueLimits()
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil // a kernel without POSIX message queues
 	}

@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/ipcctl/ipcctl/pkg/ipc/internal/sys"
+	"github.com/ipcctl/ipcctl/pkg/procfs"
 	"golang.org/x/sys/unix"
 )
 
@@ -100,6 +101,25 @@ type Limit struct {
 	Unit        Unit
 	Used        *uint64
 	Max         *uint64
+}
+
+// SysvLimits reads the System V limits of the client's IPC namespace
+// (kernel.shmmax, shmall, shmmni, sem, msgmax, msgmnb, msgmni: each IPC
+// namespace has its own). Equivalent to: `ipcs -l`.
+func (c *Client) SysvLimits() (procfs.SysvLimits, error) {
+	if c.remote() {
+		return nsCall(c, (*Client).SysvLimits)
+	}
+	return c.fs.SysvLimits()
+}
+
+// MqueueLimits reads the POSIX message queue limits of the client's IPC
+// namespace (fs.mqueue.*). Equivalent to: `lsipc -g` (mqueue rows).
+func (c *Client) MqueueLimits() (procfs.MqueueLimits, error) {
+	if c.remote() {
+		return nsCall(c, (*Client).MqueueLimits)
+	}
+	return c.fs.MqueueLimits()
 }
 
 // Limits lists every System V and POSIX message queue limit with its
