@@ -12,6 +12,7 @@ import (
 	"github.com/ipcctl/ipcctl/internal/testutil"
 	"github.com/ipcctl/ipcctl/internal/testutil/nschild"
 	"github.com/ipcctl/ipcctl/internal/testutil/nstest"
+	"github.com/prometheus/client_golang/prometheus/testutil/promlint"
 )
 
 // lsDoc runs `ipcctl ls ARGS --json` and decodes it.
@@ -162,6 +163,53 @@ func TestMetricsOtherNamespace(t *testing.T) {
 	}
 	if found["SHMMNI"] != 1234 || found["QUEUES_MAX"] != 77 {
 		t.Errorf("limits --ns: SHMMNI %d, QUEUES_MAX %d; the container has 1234 and 77", found["SHMMNI"], found["QUEUES_MAX"])
+	}
+}
+
+// metrics -A exports the IPC figures of every namespace, each labelled
+// ns with the inode ls -A shows, and the host's memory figures once, with
+// ns="" (no label, to Prometheus); the text passes promtool's lint.
+func TestMetricsAllNamespaces(t *testing.T) {
+	nstest.Require(t)
+	ct := nschild.Start(t, nschild.Spec{Container: true, ShmSize: "3m",
+		Do: []string{"shm 0x1234 4096", "shm 0x1235 4096", "mq q1"}})
+	newShm(t, 100, 0o600)
+	ctNS := strings.TrimSuffix(strings.TrimPrefix(ct.Last.IPCNS, "ipc:["), "]")
+	self, err := os.Readlink("/proc/self/ns/ipc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ourNS := strings.TrimSuffix(strings.TrimPrefix(self, "ipc:["), "]")
+	r := testutil.Run(t, "", "metrics", "-A")
+	if r.Code != 0 {
+		t.Fatalf("metrics -A: exit %d %s", r.Code, r.Stderr)
+	}
+	lines := strings.Split(r.Stdout, "\n")
+	for _, want := range []string{
+		`ipcctl_shm_segments{ns="` + ctNS + `"} 2`,
+		`ipcctl_mq_queues{ns="` + ctNS + `"} 1`,
+		`ipcctl_scrape_collector_success{collector="meminfo",ns=""} 1`,
+		`ipcctl_scrape_collector_success{collector="shm",ns="` + ctNS + `"} 1`,
+	} {
+		if !slices.Contains(lines, want) {
+			t.Errorf("metrics -A has no line %s", want)
+		}
+	}
+	if !strings.Contains(r.Stdout, `ipcctl_shm_segments{ns="`+ourNS+`"} `) {
+		t.Errorf("metrics -A has no shm count for our namespace %s", ourNS)
+	}
+	if strings.Contains(r.Stdout, `collector="meminfo",ns="`+ctNS) {
+		t.Error("metrics -A exports the host's meminfo once per namespace")
+	}
+	problems, err := promlint.New(strings.NewReader(r.Stdout)).Lint()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range problems {
+		t.Errorf("lint: %s: %s", p.Metric, p.Text)
+	}
+	if r := testutil.Run(t, "", "metrics", "-A", "--ns", strconv.Itoa(ct.PID)); r.Code != 2 {
+		t.Errorf("metrics -A --ns: exit %d, want 2", r.Code)
 	}
 }
 

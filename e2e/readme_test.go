@@ -242,7 +242,8 @@ var readmeRun = map[string]readmeExample{
 	"ipcctl prune pshm psem --yes --json":   {setup: `ipcctl create pshm /gone --size 4K >>made`, rewrite: []string{"--yes", "--yes --ignore-unreadable"}, check: `[ ! -e /dev/shm/gone ] && grep -q '"/gone"' "$OUT"`},
 
 	// monitoring.
-	"ipcctl metrics": {check: `grep -q '^ipcctl_shm_segments ' "$OUT"`},
+	"ipcctl metrics":    {check: `grep -q '^ipcctl_shm_segments ' "$OUT"`},
+	"ipcctl metrics -A": {setup: `ipcctl create shm --size 4K >>made`, check: `ns=$(readlink /proc/self/ns/ipc | tr -dc 0-9); grep -q "^ipcctl_shm_segments{ns=\"$ns\"} 1\$" "$OUT" && grep -q 'collector="meminfo",ns=""} 1$' "$OUT"`},
 	"ipcctl metrics --per-object --per-object-limit 50": {setup: `ipcctl create pshm /m --size 4K >>made`, check: `grep -q 'ipcctl_pshm_object_size_bytes{name="/m"' "$OUT"`},
 	"textdir=$(mktemp -d)":                              {check: `[ -d "$textdir" ]`},
 	"ipcctl metrics --out \"$textdir/ipcctl.prom\"":     {setup: `textdir=$(mktemp -d)`, check: `grep -q '^ipcctl_' "$textdir/ipcctl.prom"`},

@@ -48,6 +48,8 @@ type Options struct {
 	// OnError, when set, hears why an area failed (its metrics then say
 	// ipcctl_scrape_collector_success 0). It may be called concurrently.
 	OnError func(area string, err error)
+	// AllNamespaces reads every IPC namespace on the host (see Gatherer).
+	AllNamespaces bool
 }
 
 // Collector is a prometheus.Collector over one IPC client. It is safe
@@ -59,6 +61,8 @@ type Collector struct {
 	// lookupUser names a uid ("" when it has none); tests replace it, as
 	// the names of a fixture's uids depend on the machine.
 	lookupUser func(uid string) string
+	// skip leaves areas out (see AllNamespaces).
+	skip func(area) bool
 }
 
 // New returns a collector reading through client (and client.FS() for
@@ -92,6 +96,8 @@ type area struct {
 }
 
 // areas in the order they are started (output is sorted by name anyway).
+// The first eight are the IPC namespace's (and its mount namespace's
+// /dev/shm); the last four are the host's, whatever the namespace.
 var areas = []area{
 	{"limits", (*Collector).collectLimits},
 	{"shm", (*Collector).collectShm},
@@ -131,6 +137,9 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	s.gauge(collectTime, float64(time.Now().UnixNano())/1e9)
 	var wg sync.WaitGroup
 	for _, a := range areas {
+		if c.skip != nil && c.skip(a) {
+			continue
+		}
 		wg.Go(func() {
 			start := time.Now()
 			err := a.collect(c, s)

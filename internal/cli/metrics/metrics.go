@@ -49,6 +49,13 @@ area that fails is named on stderr, the rest is still written, and the
 exit status is 8. An area this system lacks (no mqueue mount, no hugetlb,
 no THP) exports nothing and counts as a success.
 
+--ns PID reads another IPC namespace (a container's): its objects and its
+own limits. -A reads every IPC namespace on the host, found again at each
+collect: each IPC series gets an ns label (the namespace inode, as ls -A
+shows it); the host's huge page, THP, meminfo and vmstat series come once,
+with ns="" (no label, to Prometheus). A namespace that cannot be entered
+is named on stderr and left out (exit 8).
+
 --per-object adds series per object (System V: id, key and owner labels;
 POSIX: name and owner), the largest objects of each kind first. Every
 object is a series, so this multiplies what Prometheus stores: at most
@@ -59,7 +66,8 @@ Semaphore waiters, message queue capacities and POSIX queue contents need
 read permission on each object: run as root to count them all.`,
 		Example: `  ipcctl metrics
   ipcctl metrics --out /var/lib/prometheus/node-exporter/ipcctl.prom
-  ipcctl metrics --per-object --per-object-limit 50`,
+  ipcctl metrics --per-object --per-object-limit 50
+  ipcctl metrics -A --out /var/lib/prometheus/node-exporter/ipcctl.prom`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var err error
@@ -76,6 +84,7 @@ read permission on each object: run as root to count them all.`,
 	fl.StringVar(&opts.Out, "out", "", "write atomically to `FILE` (temporary file and rename) instead of stdout")
 	opts.flags.AddFlags(fl)
 	cmdutil.AddNSFlag(cmd, f)
+	cmd.MarkFlagsMutuallyExclusive("all-namespaces", "ns")
 	return cmd
 }
 
@@ -90,8 +99,8 @@ func metricsRun(opts *Options) error {
 		defer mu.Unlock()
 		failed = append(failed, fmt.Sprintf("ipcctl: metrics: %s: %s", area, cmdutil.Message(err)))
 	}
-	reg := metrics.NewRegistry(metrics.New(opts.Factory.IPC(), copts))
-	write := func(w io.Writer) error { return metrics.WriteText(w, reg) }
+	g := metrics.Gatherer(opts.Factory.IPC(), copts)
+	write := func(w io.Writer) error { return metrics.WriteText(w, g) }
 	var err error
 	if opts.Out != "" {
 		err = metrics.WriteFileAtomic(opts.Out, write)

@@ -53,6 +53,7 @@ func NewCmdServe(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 		Short: "Serve the Prometheus metrics of `ipcctl metrics` over HTTP",
 		Long: `Serve on /metrics what ipcctl metrics prints, read afresh at every scrape,
 plus the go_* and process_* metrics of the server itself. / links to it.
+With -A, every IPC namespace on the host, labelled ns (see ipcctl metrics).
 
 It listens on ` + DefaultListen + ` by default: loopback only, as serve has no
 TLS or authentication of its own. To be scraped from another host, put it
@@ -89,6 +90,7 @@ succeeds.`,
 	fl.StringVar(&opts.Listen, "listen", DefaultListen, "listen on `ADDR` (HOST:PORT; port 0 picks a free one)")
 	opts.flags.AddFlags(fl)
 	cmdutil.AddNSFlag(cmd, f)
+	cmd.MarkFlagsMutuallyExclusive("all-namespaces", "ns")
 	return cmd
 }
 
@@ -105,12 +107,12 @@ func serveRun(opts *Options) error {
 	}
 	reg := prometheus.NewPedanticRegistry()
 	reg.MustRegister(
-		metrics.New(opts.Factory.IPC(), copts),
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
+	g := prometheus.Gatherers{metrics.Gatherer(opts.Factory.IPC(), copts), reg}
 	mux := http.NewServeMux()
-	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{
+	mux.Handle("/metrics", promhttp.HandlerFor(g, promhttp.HandlerOpts{
 		ErrorHandling: promhttp.ContinueOnError,
 		// Each scrape reads every object: do not let a flood of
 		// requests read them all at once.
