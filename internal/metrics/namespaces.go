@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 
@@ -36,8 +37,9 @@ func hostArea(a area) bool {
 // it, and the host's areas once with ns="" (to Prometheus the same series
 // as without the label). POSIX shared memory, semaphores and /dev/shm
 // are counted once per /dev/shm, under the first namespace that sees it,
-// as ls -A lists them. A namespace that cannot be entered goes to
-// OnError as area "ns INODE" and is left out.
+// as ls -A lists them. A namespace whose process exited in between is
+// left out; one that cannot be entered goes to OnError as area
+// "ns INODE (pid PID)" and is left out.
 func allNamespaces(fsys procfs.FS, opts Options) prometheus.Gatherer {
 	return prometheus.GathererFunc(func() ([]*dto.MetricFamily, error) {
 		reg := prometheus.NewPedanticRegistry()
@@ -52,6 +54,9 @@ func allNamespaces(fsys procfs.FS, opts Options) prometheus.Gatherer {
 		}
 		for _, n := range nss {
 			client, err := n.Client(fsys)
+			if errors.Is(err, ipc.ErrNotFound) {
+				continue // its process exited since: the namespace went with it, or another lists it next time
+			}
 			if err != nil {
 				if opts.OnError != nil {
 					opts.OnError(fmt.Sprintf("ns %d (pid %d)", n.Inode, n.PID), err)

@@ -1,6 +1,7 @@
 package ls
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 
@@ -54,6 +55,9 @@ func lookAllNamespaces(f *cmdutil.Factory, ks []*kinds.Kind, out *cmdutil.Output
 	cols = make([][]table.Col, len(ks))
 	for _, n := range nss {
 		c, err := n.Client(f.FS)
+		if errors.Is(err, ipc.ErrNotFound) {
+			continue // its process exited since it was found: nothing to enter
+		}
 		if err != nil {
 			denied = append(denied, fmt.Errorf("namespace %d (pid %d): %w", n.Inode, n.PID, err))
 			continue
