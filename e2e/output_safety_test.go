@@ -183,6 +183,27 @@ for o in json.loads(sys.stdin.read())["pshm"]:
 	if r := testutil.Run(t, "", "show", "pshm", "/e2e-caf\xed\xb3\xa9", "-o", "size", "--raw", "-n"); r.Code != 0 || r.Stdout != "1\n" {
 		t.Errorf("show of the surrogate form: exit %d %q %q", r.Code, r.Stdout, r.Stderr)
 	}
+
+	// Messages name objects too: a failure, and what rm and prune say
+	// of each object they remove.
+	for _, args := range [][]string{
+		{"show", "pshm", "/" + names[0] + "gone"},
+		{"rm", "--all", "pshm", "--yes", "-v"},
+	} {
+		r := testutil.Run(t, "", args...)
+		if strings.ContainsAny(r.Stderr, "\x1b\x07") || !strings.Contains(r.Stderr, `e2e-\x1b]0;PWNED\x07`) {
+			t.Errorf("ipcctl %q: exit %d, stderr %q", args, r.Code, r.Stderr)
+		}
+	}
+	name := "e2e-\x1b]0;PRUNE\x07"
+	if err := os.WriteFile("/dev/shm/"+name, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Remove("/dev/shm/" + name) })
+	r := testutil.Run(t, "", "prune", "pshm", "--yes", "-v", "--ignore-unreadable")
+	if strings.ContainsAny(r.Stderr, "\x1b\x07") || !strings.Contains(r.Stderr, `removed pshm /e2e-\x1b]0;PRUNE\x07`) {
+		t.Errorf("prune: exit %d, stderr %q", r.Code, r.Stderr)
+	}
 }
 
 // On a narrow terminal nothing that identifies or counts is cut: keys,

@@ -67,6 +67,17 @@ func AppendText(b []byte, v Value, opts *Options) []byte {
 // root's terminal shows it.
 func appendSafe(b []byte, s string) []byte { return appendEscaped(b, s, false) }
 
+// Safe is s as appendSafe writes it: for messages (stderr) that name
+// objects, outside the tables.
+func Safe(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f {
+			return string(appendSafe(nil, s))
+		}
+	}
+	return s
+}
+
 // appendEscaped is appendSafe; with fields, space and backslash are
 // escaped too, so that a value is one whitespace-free, reversible field
 // (--raw).

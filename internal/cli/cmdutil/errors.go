@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"strings"
 
+	"github.com/ipcctl/ipcctl/internal/table"
 	"github.com/ipcctl/ipcctl/pkg/errclass"
 
 	"golang.org/x/sys/unix"
@@ -109,7 +110,8 @@ func ExitCode(err error) int {
 	return ExitError
 }
 
-// Message is the one-line text printed after "ipcctl: " for err.
+// Message is the one-line text printed after "ipcctl: " for err, with
+// control characters escaped: errors name objects anyone may name.
 func Message(err error) string {
-	return strings.ReplaceAll(strings.TrimSpace(err.Error()), "\n", "; ")
+	return table.Safe(strings.ReplaceAll(strings.TrimSpace(err.Error()), "\n", "; "))
 }

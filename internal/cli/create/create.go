@@ -12,6 +12,7 @@ import (
 	"github.com/ipcctl/ipcctl/internal/cli/cmdutil"
 	"github.com/ipcctl/ipcctl/internal/iostreams"
 	"github.com/ipcctl/ipcctl/internal/kinds"
+	"github.com/ipcctl/ipcctl/internal/table"
 	"github.com/ipcctl/ipcctl/pkg/ipc"
 	"github.com/spf13/cobra"
 	"golang.org/x/sys/unix"
@@ -199,7 +200,7 @@ func createRun(opts *Options) error {
 	}
 	if made.Reused {
 		for _, d := range made.Differs {
-			fmt.Fprintf(opts.IO.ErrOut, "ipcctl: %s: reused %s %s: its %s\n", what, k.Name, made.Label, d)
+			fmt.Fprintf(opts.IO.ErrOut, "ipcctl: %s: reused %s %s: its %s\n", what, k.Name, table.Safe(made.Label), d)
 		}
 	}
 	if _, err := fmt.Fprintln(opts.IO.Out, made.Label); err != nil {

@@ -181,7 +181,7 @@ func lsRun(opts *Options) error {
 	var lacking []string
 	for i, err := range skipped {
 		if err != nil {
-			fmt.Fprintf(opts.IO.ErrOut, "ipcctl: ls %s: %v (skipped)\n", ks[i].Name, err)
+			fmt.Fprintf(opts.IO.ErrOut, "ipcctl: ls %s: %s (skipped)\n", ks[i].Name, cmdutil.Message(err))
 			lacking = append(lacking, string(ks[i].Name))
 		}
 	}

@@ -154,7 +154,7 @@ func pruneRun(opts *Options) error {
 	var removed []ipc.PruneCandidate
 	var failed []error
 	err = c.Prune(plan, func(p ipc.PruneCandidate, err error) {
-		label := fmt.Sprintf("%s %s", p.Kind, p.Object())
+		label := fmt.Sprintf("%s %s", p.Kind, table.Safe(p.Object()))
 		switch {
 		case err == nil:
 			removed = append(removed, p)

@@ -197,10 +197,10 @@ func removeKind(opts *Options, k *kinds.Kind, targets []kinds.Target, total int)
 		note, err := k.Remove(opts.Factory, t)
 		if err == nil {
 			if opts.Verbose {
-				res.log = fmt.Appendf(res.log, "removed %s %s%s\n", k.Name, t.Label, keySuffix(t))
+				res.log = fmt.Appendf(res.log, "removed %s %s%s\n", k.Name, table.Safe(t.Label), keySuffix(t))
 			}
 			if note != "" {
-				res.log = fmt.Appendf(res.log, "ipcctl: %s %s: %s\n", k.Name, t.Label, note)
+				res.log = fmt.Appendf(res.log, "ipcctl: %s %s: %s\n", k.Name, table.Safe(t.Label), note)
 			}
 			continue
 		}
