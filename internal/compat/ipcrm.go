@@ -276,6 +276,11 @@ func (p *prog) removeName(kind ipc.Kind, given string) bool {
 			}
 		}
 	}
+	return p.nameResult(given, err)
+}
+
+// nameResult says what became of the removal of a name, as 2.43 does.
+func (p *prog) nameResult(given string, err error) bool {
 	if err == nil {
 		return true
 	}
@@ -302,37 +307,53 @@ func (p *prog) removeName(kind ipc.Kind, given string) bool {
 // *_STAT_ANY) it skips objects the caller may not read. POSIX kinds
 // come only when asked for by type, and only regular files that are
 // objects: no symlink, directory or other file is followed or removed.
+// Unlike util-linux, each object is checked right before its removal to
+// be the one listed (ipc.RemoveIfSame): an id or a name taken by a new
+// object in between is left alone ("invalid id", "not found").
 func (p *prog) removeAll(kinds []ipc.Kind, verbose bool) bool {
 	ok := true
 	for _, k := range kinds {
+
 		switch k {
 		case ipc.KindShm, ipc.KindSem, ipc.KindMsg:
-			ids, err := p.readableIDs(k)
+			listed, err := p.readableSysv(k)
 			if err != nil {
 				p.errx(1, "kernel not configured for %s", map[ipc.Kind]string{
 					ipc.KindShm: "shared memory", ipc.KindSem: "semaphores", ipc.KindMsg: "message queues"}[k])
 			}
-			for _, id := range ids {
-				if !p.removeID(k, false, id, verbose) {
+			listedHook(k)
+			for _, id := range listed {
+				if verbose {
+					p.printf("removing %s id `%d'\n", kindWord(k), id.ID)
+				}
+				err := p.ipc.RemoveIfSame(k, id)
+				if errors.Is(err, ipc.ErrMarkedForRemoval) {
+					// The listed segment, removed already: IPC_RMID it
+					// again as util-linux does (success for its owner,
+					// EPERM for others).
+					err = p.ipc.Remove(k, id.ID)
+				}
+				if !p.rmidResult(false, id.ID, err) {
 					ok = false
 				}
 			}
 		default:
-			names, err := p.posixNames(k)
+			listed, err := p.posixListed(k)
 			if err != nil {
 				p.warnx("cannot list %s: %s", kindWord(k), strings.TrimSpace(err.Error()))
 				ok = false
 				continue
 			}
-			for _, n := range names {
-				shown := n
+			listedHook(k)
+			for _, id := range listed {
+				shown := id.Name
 				if k != ipc.KindMq {
-					shown = n[1:] // as util-linux 2.43 shows them
+					shown = shown[1:] // as util-linux 2.43 shows them
 				}
 				if verbose {
 					p.printf("removing %s `%s'\n", kindWord(k), shown)
 				}
-				if !p.removeName(k, n) {
+				if !p.nameResult(id.Name, p.ipc.RemoveIfSame(k, id)) {
 					ok = false
 				}
 			}
@@ -341,10 +362,21 @@ func (p *prog) removeAll(kinds []ipc.Kind, verbose bool) bool {
 	return ok
 }
 
-// readableIDs lists the ids of kind k that *_STAT would show the caller:
-// the listing, less the objects IPC_STAT refuses to read.
-func (p *prog) readableIDs(k ipc.Kind) ([]int, error) {
-	var ids []int
+// beforeRemoveAll, set by tests, runs between the listing of a kind and
+// the removals: where another process may replace a listed object.
+var beforeRemoveAll func(ipc.Kind)
+
+func listedHook(k ipc.Kind) {
+	if beforeRemoveAll != nil {
+		beforeRemoveAll(k)
+	}
+}
+
+// readableSysv lists the objects of kind k that *_STAT would show the
+// caller (the listing, less the objects IPC_STAT refuses to read), as the
+// identities their removal re-checks.
+func (p *prog) readableSysv(k ipc.Kind) ([]ipc.Identity, error) {
+	var ids []ipc.Identity
 	switch k {
 	case ipc.KindShm:
 		list, err := p.ipc.ShmListStat()
@@ -354,7 +386,7 @@ func (p *prog) readableIDs(k ipc.Kind) ([]int, error) {
 		for _, s := range list {
 			var ds unix.SysvShmDesc
 			if _, err := unix.SysvShmCtl(s.ID, unix.IPC_STAT, &ds); err == nil {
-				ids = append(ids, s.ID)
+				ids = append(ids, s.Identity())
 			}
 		}
 	case ipc.KindSem:
@@ -364,7 +396,7 @@ func (p *prog) readableIDs(k ipc.Kind) ([]int, error) {
 		}
 		for _, s := range list {
 			if _, err := ipc.SemValues(s.ID, int(s.NSems)); err == nil {
-				ids = append(ids, s.ID)
+				ids = append(ids, s.Identity())
 			}
 		}
 	case ipc.KindMsg:
@@ -374,16 +406,17 @@ func (p *prog) readableIDs(k ipc.Kind) ([]int, error) {
 		}
 		for _, m := range list {
 			if _, err := ipc.MsgQBytes(m.ID); err == nil {
-				ids = append(ids, m.ID)
+				ids = append(ids, m.Identity())
 			}
 		}
 	}
 	return ids, nil
 }
 
-// posixNames lists the objects of a POSIX kind, "/NAME" each.
-func (p *prog) posixNames(k ipc.Kind) ([]string, error) {
-	var names []string
+// posixListed lists the objects of a POSIX kind, as the identities
+// their removal re-checks.
+func (p *prog) posixListed(k ipc.Kind) ([]ipc.Identity, error) {
+	var names []ipc.Identity
 	switch k {
 	case ipc.KindPshm:
 		list, err := p.ipc.PshmList()
@@ -391,7 +424,7 @@ func (p *prog) posixNames(k ipc.Kind) ([]string, error) {
 			return nil, err
 		}
 		for _, o := range list {
-			names = append(names, o.Name)
+			names = append(names, o.Identity())
 		}
 	case ipc.KindPsem:
 		list, err := p.ipc.PsemList()
@@ -400,7 +433,7 @@ func (p *prog) posixNames(k ipc.Kind) ([]string, error) {
 		}
 		for _, o := range list {
 			if o.Status != ipc.PsemInvalid {
-				names = append(names, o.Name)
+				names = append(names, o.Identity())
 			}
 		}
 	case ipc.KindMq:
@@ -409,7 +442,7 @@ func (p *prog) posixNames(k ipc.Kind) ([]string, error) {
 			return nil, err
 		}
 		for _, o := range list {
-			names = append(names, o.Name)
+			names = append(names, o.Identity())
 		}
 	}
 	return names, nil

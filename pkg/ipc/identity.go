@@ -8,6 +8,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/ipcctl/ipcctl/pkg/errclass"
 	"github.com/ipcctl/ipcctl/pkg/ipc/internal/sys"
 	"golang.org/x/sys/unix"
 )
@@ -101,6 +102,11 @@ func (c *Client) RemoveIfSame(k Kind, id Identity) error {
 	}
 	return fmt.Errorf("remove %s: %w", k, ErrUnsupported)
 }
+
+// ErrMarkedForRemoval is RemoveIfSame's answer for a segment already
+// removed (SHM_DEST), which stays until its last process detaches: of
+// class NotFound, as the object the caller named is gone already.
+var ErrMarkedForRemoval = errclass.Wrap(errclass.NotFound, errors.New("already marked for removal"))
 
 // replaced is the error (ErrChanged, of class NotFound) of an object
 // whose id or name now names something else, or that changed.
@@ -230,7 +236,7 @@ func (c *Client) sysvRemoveIfSame(k Kind, id Identity) error {
 		return replaced(k, id, strings.Join(diffs, "; "))
 	}
 	if k == KindShm && now.mode&sys.SHM_DEST != 0 {
-		return fmt.Errorf("shm %s is already marked for removal: %w", id, ErrNotFound)
+		return fmt.Errorf("shm %s: %w", id, ErrMarkedForRemoval)
 	}
 	// The kernel has no compare-and-remove: between this IPC_STAT and
 	// IPC_RMID only the removal of this very object and the creation of

@@ -1,0 +1,9 @@
+package compat
+
+import (
+	"testing"
+
+	"github.com/ipcctl/ipcctl/internal/testutil/nstest"
+)
+
+func TestMain(m *testing.M) { nstest.Main(m) }
