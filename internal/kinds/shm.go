@@ -173,7 +173,7 @@ func checkHugePageSize(fs procfs.FS, s string) (uint64, error) {
 	}
 	names := make([]string, len(sizes))
 	for i, hs := range sizes {
-		names[i] = hugetlb.SizeName(hs)
+		names[i] = procfs.PageSizeName(hs)
 	}
 	if len(names) == 0 {
 		return 0, cmdutil.FlagErrorf("invalid --hugepage-size %s: this kernel has no huge page pools", s)

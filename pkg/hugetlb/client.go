@@ -160,7 +160,7 @@ type UnknownPageSizeError struct {
 }
 
 func (e *UnknownPageSizeError) Error() string {
-	return fmt.Sprintf("no %s huge page pool (offered: %s)", SizeName(e.PageSize), sizeNames(e.Offered))
+	return fmt.Sprintf("no %s huge page pool (offered: %s)", procfs.PageSizeName(e.PageSize), sizeNames(e.Offered))
 }
 
 // Unwrap gives the class: the caller asked for something that is not there to ask for.
@@ -178,7 +178,7 @@ func (e *UnknownNodeError) Error() string {
 	for i, n := range e.Nodes {
 		nodes[i] = strconv.Itoa(n)
 	}
-	return fmt.Sprintf("unknown NUMA node %d for %s pages (nodes: %s)", e.Node, SizeName(e.PageSize), strings.Join(nodes, ", "))
+	return fmt.Sprintf("unknown NUMA node %d for %s pages (nodes: %s)", e.Node, procfs.PageSizeName(e.PageSize), strings.Join(nodes, ", "))
 }
 
 // Unwrap gives the class errclass.Usage.
@@ -246,24 +246,10 @@ func (c *Client) HugetlbfsMountPoint(dir string) (string, error) {
 	return abs, errclass.Errorf(errclass.NotFound, "%s: not a hugetlbfs mount", dir)
 }
 
-// SizeName is the short name of a page size, as `ipcctl hugepage set`
-// takes it: 64K, 2M, 1G.
-func SizeName(size uint64) string {
-	for _, u := range []struct {
-		shift  uint
-		suffix string
-	}{{40, "T"}, {30, "G"}, {20, "M"}, {10, "K"}} {
-		if size >= 1<<u.shift && size&(1<<u.shift-1) == 0 {
-			return strconv.FormatUint(size>>u.shift, 10) + u.suffix
-		}
-	}
-	return strconv.FormatUint(size, 10)
-}
-
 func sizeNames(sizes []uint64) string {
 	names := make([]string, len(sizes))
 	for i, s := range sizes {
-		names[i] = SizeName(s)
+		names[i] = procfs.PageSizeName(s)
 	}
 	return strings.Join(names, ", ")
 }

@@ -261,8 +261,8 @@ func TestRecommendedMinFreeKB(t *testing.T) {
 
 func TestSizeName(t *testing.T) {
 	for size, want := range map[uint64]string{64 << 10: "64K", 2 << 20: "2M", 1 << 30: "1G", 16 << 30: "16G", 3000: "3000"} {
-		if got := hugetlb.SizeName(size); got != want {
-			t.Errorf("SizeName(%d) = %q, want %q", size, got, want)
+		if got := procfs.PageSizeName(size); got != want {
+			t.Errorf("procfs.PageSizeName(%d) = %q, want %q", size, got, want)
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/ipcctl/ipcctl/pkg/errclass"
+	"github.com/ipcctl/ipcctl/pkg/procfs"
 )
 
 // PoolEmptyError says a huge page mapping or segment needs more pages
@@ -23,7 +24,7 @@ type PoolEmptyError struct {
 }
 
 func (e *PoolEmptyError) Error() string {
-	name := SizeName(e.PageSize)
+	name := procfs.PageSizeName(e.PageSize)
 	msg := fmt.Sprintf("not enough free %s huge pages: %d wanted", name, e.Wanted)
 	if e.Known {
 		msg += fmt.Sprintf(", %d available (pool %d, free %d, reserved %d", e.Room, e.Total, e.Free, e.Reserved)
@@ -51,7 +52,7 @@ func (e *PoolEmptyError) Fix() string {
 		}
 		missing = e.Wanted - e.Room
 	}
-	return fmt.Sprintf("ipcctl hugepage set %s --min +%d", SizeName(e.PageSize), missing)
+	return fmt.Sprintf("ipcctl hugepage set %s --min +%d", procfs.PageSizeName(e.PageSize), missing)
 }
 
 // PoolEmpty describes the pool of pageSize for a mapping of wanted pages

@@ -75,7 +75,7 @@ func (c *Client) Explain() ([]Finding, error) {
 
 	var largest uint64 // bytes the biggest pool may reach
 	for _, p := range pools {
-		name := SizeName(p.PageSize)
+		name := procfs.PageSizeName(p.PageSize)
 		check := "pool " + name
 		maxPages := maxPages(p.HugePagePool)
 		largest = max(largest, mulSat(maxPages, p.PageSize))
@@ -104,7 +104,7 @@ func (c *Client) Explain() ([]Finding, error) {
 		if p.Total == 0 && maxPages(p.HugePagePool) == 0 {
 			continue
 		}
-		name := SizeName(p.PageSize)
+		name := procfs.PageSizeName(p.PageSize)
 		var dirs []string
 		for _, m := range mounts {
 			if mountPageSize(m, pools) == p.PageSize {
@@ -185,7 +185,7 @@ func (c *Client) checkMount(m procfs.HugetlbfsMount, pools []Pool) []Finding {
 		return out
 	}
 	psize := mountPageSize(m, pools)
-	name := SizeName(psize)
+	name := procfs.PageSizeName(psize)
 	pool, err := findPool(pools, psize)
 	if err != nil {
 		add(StatusWarn, "ipcctl hugepage umount "+shellQuote(m.Dir),

@@ -3,26 +3,21 @@
 package hugetlb
 
 import (
+	"errors"
 	"fmt"
 	"math/bits"
 	"strconv"
 	"strings"
 
+	"github.com/ipcctl/ipcctl/pkg/mmaputil"
 	"golang.org/x/sys/unix"
 )
 
-// MapFlags are the mmap flags for anonymous huge pages of pageSize bytes:
-// MAP_HUGETLB with log2(pageSize) in the MAP_HUGE_SHIFT bits
-// (include/uapi/asm-generic/hugetlb_encode.h).
-func MapFlags(pageSize uint64) int {
-	return unix.MAP_PRIVATE | unix.MAP_ANONYMOUS | unix.MAP_HUGETLB |
-		bits.TrailingZeros64(pageSize)<<unix.MAP_HUGE_SHIFT
-}
-
 // Touch maps count huge pages of pageSize bytes (anonymous, private,
-// reserved at mmap time so a shortage is ENOMEM rather than SIGBUS),
-// writes one byte to each page so the kernel really allocates it, and
-// unmaps them.
+// reserved at mmap time so a pool shortage is ENOMEM), faults each page
+// in so the kernel really allocates it, and unmaps them. A page the
+// kernel still cannot provide (a hugetlb cgroup limit is enforced at
+// fault time) is a *mmaputil.FaultError, not a SIGBUS.
 //
 // Equivalent to: `mmap(NULL, N*SIZE, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_HUGETLB|MAP_HUGE_SIZE, -1, 0)` and a write per page.
 func Touch(pageSize, count uint64) error {
@@ -33,14 +28,22 @@ func Touch(pageSize, count uint64) error {
 	if hi != 0 || length > uint64(^uint(0)>>1) || count == 0 {
 		return fmt.Errorf("%d pages of %d bytes: %w", count, pageSize, unix.EINVAL)
 	}
-	mem, err := unix.Mmap(-1, 0, int(length), unix.PROT_READ|unix.PROT_WRITE, MapFlags(pageSize))
+	m, err := mmaputil.Anon(length, mmaputil.AnonOptions{HugePageSize: pageSize})
+	var pe *mmaputil.HugePoolError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("mmap: %w", unix.ENOMEM)
+	}
+	if errors.Is(err, mmaputil.ErrHugePageSize) {
+		return fmt.Errorf("mmap: %w", unix.EINVAL)
+	}
 	if err != nil {
-		return fmt.Errorf("mmap: %w", err)
+		return err
 	}
-	for off := uint64(0); off < length; off += pageSize {
-		mem[off] = 1
+	err = m.Populate()
+	if cerr := m.Close(); err == nil {
+		err = cerr
 	}
-	return unix.Munmap(mem)
+	return err
 }
 
 // MountOptions are hugetlbfs mount options; zero values are left out.

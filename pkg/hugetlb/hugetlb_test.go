@@ -10,15 +10,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-func TestMapFlags(t *testing.T) {
-	base := unix.MAP_PRIVATE | unix.MAP_ANONYMOUS | unix.MAP_HUGETLB
-	for size, log2 := range map[uint64]int{2 << 20: 21, 1 << 30: 30, 64 << 10: 16} {
-		if got := MapFlags(size); got != base|log2<<unix.MAP_HUGE_SHIFT {
-			t.Errorf("MapFlags(%d) = %#x", size, got)
-		}
-	}
-}
-
 func TestMountOptionsString(t *testing.T) {
 	uid, mode := uint32(1000), uint32(0o1770)
 	for _, tc := range []struct {

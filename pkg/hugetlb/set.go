@@ -96,7 +96,7 @@ func (c *Client) PlanSet(req SetRequest) (Plan, error) {
 	if err != nil {
 		return plan, err
 	}
-	name := SizeName(req.PageSize)
+	name := procfs.PageSizeName(req.PageSize)
 	plan.Pool = sys.HugePagePool
 	dir := procfs.HugePagesDir(req.PageSize)
 	if req.Node >= 0 {
@@ -139,7 +139,7 @@ func (c *Client) PlanSet(req SetRequest) (Plan, error) {
 // warns about one the kernel will likely fill only in part.
 func (c *Client) checkMemory(plan *Plan, pools []Pool, mi procfs.Meminfo) error {
 	req := plan.Request
-	name := SizeName(req.PageSize)
+	name := procfs.PageSizeName(req.PageSize)
 	warn := func(format string, args ...any) { plan.Warnings = append(plan.Warnings, fmt.Sprintf(format, args...)) }
 	want := mulSat(plan.Min, req.PageSize)
 	growth := sub(want, mulSat(plan.Pool.Minimum(), req.PageSize))

@@ -259,18 +259,7 @@ func HugePoolFaultReason(pageSize uint64) string {
 	}
 	return fmt.Sprintf("the huge page pool of %s pages is empty (%d pages, %d free): "+
 		"memory made without a reservation (--noreserve) takes its pages only when touched; "+
-		"fill the pool with `ipcctl hugepage set %s --min N` (as root)", name, nr, free, sizeName(pageSize))
-}
-
-// sizeName is a page size as `hugepage set` takes it: 2M, 1G, 64K.
-func sizeName(b uint64) string {
-	switch {
-	case b >= 1<<30 && b%(1<<30) == 0:
-		return fmt.Sprintf("%dG", b>>30)
-	case b >= 1<<20 && b%(1<<20) == 0:
-		return fmt.Sprintf("%dM", b>>20)
-	}
-	return fmt.Sprintf("%dK", b>>10)
+		"fill the pool with `ipcctl hugepage set %s --min N` (as root)", name, nr, free, procfs.PageSizeName(pageSize))
 }
 
 // RegionFaultReason explains a fault in this process's mapping that

@@ -85,6 +85,8 @@ func TestFaultsBecomeErrors(t *testing.T) {
 	pw.Close()
 	wantFault(t, "WriteTo a pipe (vmsplice: EFAULT)", err, 0)
 
+	wantFault(t, "Populate", m.Populate(), page)
+
 	if err := m.ReadPages(); err == nil {
 		t.Error("ReadPages of a truncated mapping: no error")
 	} else if !strings.Contains(err.Error(), "truncated while mapped") {

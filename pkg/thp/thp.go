@@ -10,7 +10,6 @@ import (
 	"os"
 	"path"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -151,9 +150,9 @@ type UnknownSizeError struct {
 func (e *UnknownSizeError) Error() string {
 	names := make([]string, len(e.Offered))
 	for i, s := range e.Offered {
-		names[i] = sizeName(s)
+		names[i] = procfs.PageSizeName(s)
 	}
-	return fmt.Sprintf("unknown THP size %s (offered: %s)", sizeName(e.Size), strings.Join(names, ", "))
+	return fmt.Sprintf("unknown THP size %s (offered: %s)", procfs.PageSizeName(e.Size), strings.Join(names, ", "))
 }
 
 // Unwrap gives the class errclass.Usage.
@@ -334,17 +333,4 @@ func (c *Client) TopProcesses(limit int) ([]procfs.ProcHuge, error) {
 		shown = append(shown, p)
 	}
 	return shown, nil
-}
-
-// sizeName is the short name of a size: 64K, 2M, 1G.
-func sizeName(size uint64) string {
-	for _, u := range []struct {
-		shift  uint
-		suffix string
-	}{{30, "G"}, {20, "M"}, {10, "K"}} {
-		if size >= 1<<u.shift && size&(1<<u.shift-1) == 0 {
-			return strconv.FormatUint(size>>u.shift, 10) + u.suffix
-		}
-	}
-	return strconv.FormatUint(size, 10)
 }

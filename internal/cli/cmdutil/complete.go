@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/ipcctl/ipcctl/pkg/hugetlb"
+	"github.com/ipcctl/ipcctl/pkg/procfs"
 	"github.com/ipcctl/ipcctl/pkg/thp"
 	"github.com/spf13/cobra"
 )
@@ -20,7 +21,7 @@ func CompleteHugePageSizes(f *Factory, extra ...string) cobra.CompletionFunc {
 		pools, _, err := hugetlb.New(f.FS).Pools()
 		if err == nil {
 			for _, p := range pools {
-				out = append(out, cobra.CompletionWithDesc(hugetlb.SizeName(p.PageSize),
+				out = append(out, cobra.CompletionWithDesc(procfs.PageSizeName(p.PageSize),
 					fmt.Sprintf("%d free of %d pages", p.Free, p.Total)))
 			}
 		}

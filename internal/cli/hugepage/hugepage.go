@@ -113,7 +113,7 @@ func findPool(c *hugetlb.Client, arg string) (hugetlb.Pool, error) {
 	}
 	offered := make([]string, 0, len(sizes)+1)
 	for _, s := range sizes {
-		offered = append(offered, hugetlb.SizeName(s))
+		offered = append(offered, procfs.PageSizeName(s))
 	}
 	return hugetlb.Pool{}, cmdutil.FlagErrorf("unknown huge page size %q (offered: %s)", arg, strings.Join(append(offered, "default"), ", "))
 }

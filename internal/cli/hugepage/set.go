@@ -9,6 +9,7 @@ import (
 	"github.com/ipcctl/ipcctl/internal/cli/cmdutil"
 	"github.com/ipcctl/ipcctl/internal/iostreams"
 	"github.com/ipcctl/ipcctl/pkg/hugetlb"
+	"github.com/ipcctl/ipcctl/pkg/procfs"
 	"github.com/spf13/cobra"
 )
 
@@ -107,7 +108,7 @@ func setRun(opts *SetOptions) error {
 	if err != nil {
 		return fmt.Errorf("hugepage set: %w", err)
 	}
-	name := hugetlb.SizeName(pool.PageSize)
+	name := procfs.PageSizeName(pool.PageSize)
 	req := hugetlb.SetRequest{PageSize: pool.PageSize, Node: opts.Node}
 	for _, x := range []struct {
 		flag, val string

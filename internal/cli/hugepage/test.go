@@ -7,6 +7,8 @@ import (
 	"github.com/ipcctl/ipcctl/internal/cli/cmdutil"
 	"github.com/ipcctl/ipcctl/internal/iostreams"
 	"github.com/ipcctl/ipcctl/pkg/hugetlb"
+	"github.com/ipcctl/ipcctl/pkg/mmaputil"
+	"github.com/ipcctl/ipcctl/pkg/procfs"
 	"github.com/spf13/cobra"
 	"golang.org/x/sys/unix"
 )
@@ -55,13 +57,15 @@ func testRun(opts *TestOptions) error {
 	if err != nil {
 		return fmt.Errorf("hugepage test: %w", err)
 	}
-	name := hugetlb.SizeName(p.PageSize)
+	name := procfs.PageSizeName(p.PageSize)
 	if hugetlb.Room(p.HugePagePool) < opts.Count {
 		return fmt.Errorf("hugepage test %s: %w", name, c.PoolEmpty(p.PageSize, opts.Count))
 	}
 	if err := hugetlb.Touch(p.PageSize, opts.Count); err != nil {
-		if errors.Is(err, unix.ENOMEM) {
-			// Someone took the pages between the check and the mapping, or a cgroup limit applies.
+		var fault *mmaputil.FaultError
+		if errors.Is(err, unix.ENOMEM) || errors.As(err, &fault) {
+			// Someone took the pages between the check and the mapping,
+			// or a hugetlb cgroup limit refused one at fault time.
 			return fmt.Errorf("hugepage test %s: %w", name, c.PoolEmpty(p.PageSize, opts.Count))
 		}
 		why := "the kernel refused the mapping"

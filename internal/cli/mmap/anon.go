@@ -13,8 +13,8 @@ import (
 	"github.com/ipcctl/ipcctl/internal/table"
 	"github.com/ipcctl/ipcctl/pkg/hugetlb"
 	"github.com/ipcctl/ipcctl/pkg/mmaputil"
+	"github.com/ipcctl/ipcctl/pkg/procfs"
 	"github.com/spf13/cobra"
-	"golang.org/x/sys/unix"
 )
 
 // AnonOptions are the parsed arguments of `ipcctl mmap anon`.
@@ -100,7 +100,7 @@ func hugePageSize(opts *AnonOptions) (uint64, error) {
 	if !slices.Contains(offered, want) {
 		names := make([]string, len(offered))
 		for i, s := range offered {
-			names[i] = hugetlb.SizeName(s)
+			names[i] = procfs.PageSizeName(s)
 		}
 		return 0, cmdutil.FlagErrorf("huge page size %s is not offered by the kernel (offered: %s)", opts.HugePageSize, strings.Join(names, ", "))
 	}
@@ -147,10 +147,8 @@ func anonRun(opts *AnonOptions) error {
 			return fmt.Errorf("mmap anon: --advise %s: %w", opts.Advise, err)
 		}
 		if opts.Populate {
-			if err := m.Advise(unix.MADV_POPULATE_WRITE); err != nil { // Linux 5.14+; else fault in by hand
-				for b, i := m.Bytes(), 0; i < len(b); i += int(m.PageSize) {
-					b[i] = 0
-				}
+			if err := m.Populate(); err != nil {
+				return fmt.Errorf("mmap anon: --populate: %w", err)
 			}
 		}
 	}
