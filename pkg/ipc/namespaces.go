@@ -2,6 +2,7 @@ package ipc
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"slices"
 	"strconv"
@@ -148,5 +149,15 @@ func (n Namespace) Client(fsys procfs.FS) (*Client, error) {
 	if n.Self {
 		return New(fsys), nil
 	}
-	return NewNS(fsys, strconv.Itoa(n.PID))
+	c, err := NewNS(fsys, strconv.Itoa(n.PID))
+	if err != nil {
+		return nil, err
+	}
+	// The pid was found in n; if it exited and was reused since, the
+	// client is in another namespace: not n's objects to list as n's.
+	if info, ok := c.Namespace(); ok && info.Inode != n.Inode {
+		c.Close()
+		return nil, fmt.Errorf("process %d is in IPC namespace %d now, not %d: %w", n.PID, info.Inode, n.Inode, ErrChanged)
+	}
+	return c, nil
 }

@@ -209,9 +209,12 @@ var resolveInRoot = unix.OpenHow{
 func (t *nsTarget) openPosixDirs(rootFD, pid int) {
 	how := resolveInRoot
 	fd, err := unix.Openat2(rootFD, "dev/shm", &how)
-	if err != nil {
-		t.info.POSIXError = fmt.Errorf("%w: the mount namespace of process %d has no /dev/shm: %v", ErrUnsupported, pid, err)
-	} else {
+	switch {
+	case errors.Is(err, unix.EACCES) || errors.Is(err, unix.EPERM):
+		t.info.POSIXError = errclass.Errorf(errclass.Permission, "the /dev/shm of process %d cannot be opened: %w", pid, err)
+	case err != nil:
+		t.info.POSIXError = fmt.Errorf("%w: the mount namespace of process %d has no /dev/shm: %w", ErrUnsupported, pid, err)
+	default:
 		t.shmFD, t.shmDir = fd, fdPath(fd)
 	}
 	how = resolveInRoot

@@ -3,11 +3,12 @@ package ipc
 import (
 	"errors"
 	"fmt"
-	"github.com/ipcctl/ipcctl/pkg/errclass"
 	"io/fs"
 	"os"
 	"strings"
 	"time"
+
+	"github.com/ipcctl/ipcctl/pkg/errclass"
 
 	"golang.org/x/sys/unix"
 )
@@ -190,10 +191,11 @@ func openNoFollow(path string, flags int, mode uint32) (*os.File, error) {
 	return f, nil
 }
 
-// notFound maps ENOENT to ErrNotFound, keeping the path in the message.
+// notFound marks ENOENT as ErrNotFound, keeping the error (its path and
+// errno) in the chain.
 func notFound(err error) error {
 	if errors.Is(err, fs.ErrNotExist) && !errors.Is(err, ErrNotFound) {
-		return fmt.Errorf("%w: %v", ErrNotFound, err)
+		return errclass.Wrap(errclass.NotFound, err)
 	}
 	return err
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/ipcctl/ipcctl/internal/testutil/decoy"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -13,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ipcctl/ipcctl/internal/testutil/decoy"
 
 	"github.com/ipcctl/ipcctl/internal/testutil/nstest"
 	"github.com/ipcctl/ipcctl/pkg/procfs"

@@ -101,7 +101,7 @@ func (c *Client) PrunePlan(o PruneOptions) (*PrunePlan, error) {
 		return nil, err
 	}
 	if slices.Contains(o.Kinds, KindShm) {
-		shm, err := c.ShmList()
+		shm, err := c.ShmListNeeds(ListNeeds{}) // no rss or swap: the orphan rule does not read them
 		if err != nil {
 			return nil, fmt.Errorf("list shm: %w", err)
 		}
@@ -253,13 +253,22 @@ func (c *Client) Prune(plan *PrunePlan, each func(PruneCandidate, error)) error 
 	}
 	for _, p := range plan.Candidates {
 		var err error
+		id := p.file.Identity()
+		if p.Kind == KindShm {
+			id = p.shm.IdleIdentity()
+		}
+		if o := plan.opts.Owner; o != nil {
+			// A queue's ctime is no identity (it moves with every
+			// message), so only this says it was not chowned away.
+			id = id.WithOwner(*o)
+		}
 		switch {
 		case p.Kind == KindShm:
-			err = c.RemoveIfSame(KindShm, p.shm.IdleIdentity())
+			err = c.RemoveIfSame(KindShm, id)
 		case len(h.File(p.file)) > 0:
 			err = fmt.Errorf("%s is held by process %d now: %w", p.Name, h.File(p.file)[0].PID, ErrChanged)
 		default:
-			err = c.RemoveIfSame(p.Kind, p.file.Identity())
+			err = c.RemoveIfSame(p.Kind, id)
 		}
 		each(p, err)
 	}

@@ -291,3 +291,31 @@ func TestPruneQueueReadSince(t *testing.T) {
 		t.Error("the queue is still there")
 	}
 }
+
+// prune --owner re-checks the owner right before the removal: a queue
+// (whose ctime is no identity, it moves with every message) chowned to
+// another user after the plan is kept.
+func TestPruneKeepsWhatChangedOwner(t *testing.T) {
+	nstest.Require(t)
+	c := liveClient()
+	must(c.MqCreate("/qowner", MqCreateOptions{Mode: 0o600}))
+	t.Cleanup(func() { c.MqRemove("/qowner") })
+	root := uint32(0)
+	plan := must(c.PrunePlan(PruneOptions{Kinds: []Kind{KindMq}, Owner: &root, IgnoreUnreadable: true}))
+	if got := candidateNames(plan); !slices.Equal(got, []string{"mq /qowner"}) {
+		t.Fatalf("plan: %v", got)
+	}
+	if err := os.Chown("/dev/mqueue/qowner", 65534, 65534); err != nil {
+		t.Fatal(err)
+	}
+	var got error
+	if err := c.Prune(plan, func(_ PruneCandidate, err error) { got = err }); err != nil {
+		t.Fatal(err)
+	}
+	if !errors.Is(got, ErrChanged) || !strings.Contains(got.Error(), "owner 65534, listed 0") {
+		t.Errorf("prune of a queue chowned away: %v", got)
+	}
+	if _, err := os.Stat("/dev/mqueue/qowner"); err != nil {
+		t.Errorf("the queue was removed: %v", err)
+	}
+}
