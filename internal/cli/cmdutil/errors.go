@@ -3,6 +3,7 @@ package cmdutil
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"strings"
 
@@ -114,4 +115,23 @@ func ExitCode(err error) int {
 // control characters escaped: errors name objects anyone may name.
 func Message(err error) string {
 	return table.Safe(strings.ReplaceAll(strings.TrimSpace(err.Error()), "\n", "; "))
+}
+
+// PrefixError prefixes err with what failed ("hugepage mount /mnt"); an
+// error of class errclass.Usage from pkg/ stays a usage error (exit 2,
+// with the command's usage line).
+func PrefixError(prefix string, err error) error {
+	if errors.Is(err, errclass.Usage) {
+		return FlagErrorf("%s: %w", prefix, err)
+	}
+	return fmt.Errorf("%s: %w", prefix, err)
+}
+
+// WriteLine writes a verb's one line of result; a write that fails (a
+// full disk, a closed pipe) is the verb's failure, not a lost line.
+func WriteLine(w io.Writer, verb, format string, args ...any) error {
+	if _, err := fmt.Fprintf(w, format, args...); err != nil {
+		return fmt.Errorf("%s: writing output: %w", verb, err)
+	}
+	return nil
 }

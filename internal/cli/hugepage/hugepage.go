@@ -117,12 +117,3 @@ func findPool(c *hugetlb.Client, arg string) (hugetlb.Pool, error) {
 	}
 	return hugetlb.Pool{}, cmdutil.FlagErrorf("unknown huge page size %q (offered: %s)", arg, strings.Join(append(offered, "default"), ", "))
 }
-
-// usageErr makes an error of class errclass.Usage from pkg/hugetlb a
-// usage error (exit 2) with the command's prefix.
-func usageErr(prefix string, err error) error {
-	if errors.Is(err, errclass.Usage) {
-		return cmdutil.FlagErrorf("%s: %w", prefix, err)
-	}
-	return fmt.Errorf("%s: %w", prefix, err)
-}

@@ -152,14 +152,12 @@ func mountRun(opts *MountOptions) error {
 		return err
 	}
 	if opts.DryRun {
-		fmt.Fprintf(opts.IO.Out, "dry run: would mount -t hugetlbfs -o %s none %s\n", mo, opts.Dir)
-		return nil
+		return cmdutil.WriteLine(opts.IO.Out, "hugepage mount", "dry run: would mount -t hugetlbfs -o %s none %s\n", mo, opts.Dir)
 	}
 	if err := c.Mount(opts.Dir, mo); err != nil {
-		return usageErr("hugepage mount "+opts.Dir, err)
+		return cmdutil.PrefixError("hugepage mount "+opts.Dir, err)
 	}
-	fmt.Fprintf(opts.IO.Out, "mounted hugetlbfs (%s) on %s\n", mo, opts.Dir)
-	return nil
+	return cmdutil.WriteLine(opts.IO.Out, "hugepage mount", "mounted hugetlbfs (%s) on %s\n", mo, opts.Dir)
 }
 
 // UmountOptions are the parsed arguments of `ipcctl hugepage umount`.
@@ -199,13 +197,11 @@ func umountRun(opts *UmountOptions) error {
 		if err != nil {
 			return fmt.Errorf("hugepage umount: %w", err)
 		}
-		fmt.Fprintf(opts.IO.Out, "dry run: would umount %s\n", dir)
-		return nil
+		return cmdutil.WriteLine(opts.IO.Out, "hugepage umount", "dry run: would umount %s\n", dir)
 	}
 	dir, err := c.Unmount(opts.Dir)
 	if err != nil {
 		return fmt.Errorf("hugepage umount: %w", err)
 	}
-	fmt.Fprintf(opts.IO.Out, "unmounted %s\n", dir)
-	return nil
+	return cmdutil.WriteLine(opts.IO.Out, "hugepage umount", "unmounted %s\n", dir)
 }

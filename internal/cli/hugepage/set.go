@@ -123,7 +123,7 @@ func setRun(opts *SetOptions) error {
 	}
 	plan, err := c.PlanSet(req)
 	if err != nil {
-		return usageErr("hugepage set "+name, err)
+		return cmdutil.PrefixError("hugepage set "+name, err)
 	}
 	for _, w := range plan.Warnings {
 		fmt.Fprintf(opts.IO.ErrOut, "ipcctl: hugepage set %s: warning: %s\n", name, w)
@@ -143,12 +143,16 @@ func setRun(opts *SetOptions) error {
 		where = fmt.Sprintf("%s pool on node %d", name, opts.Node)
 	}
 	changes, err := c.Set(plan)
+	var out []byte
 	for _, ch := range changes {
 		if ch.Minimum {
-			fmt.Fprintf(opts.IO.Out, "%s minimum: %d → %d pages\n", where, ch.Old, ch.New)
+			out = fmt.Appendf(out, "%s minimum: %d → %d pages\n", where, ch.Old, ch.New)
 		} else {
-			fmt.Fprintf(opts.IO.Out, "%s overcommit: %d → %d pages (maximum %d)\n", where, ch.Old, ch.New, plan.Min+ch.New)
+			out = fmt.Appendf(out, "%s overcommit: %d → %d pages (maximum %d)\n", where, ch.Old, ch.New, plan.Min+ch.New)
 		}
+	}
+	if _, werr := opts.IO.Out.Write(out); werr != nil && err == nil {
+		err = fmt.Errorf("writing output: %w (the pool was changed)", werr)
 	}
 	var short *hugetlb.ShortfallError
 	if errors.As(err, &short) {

@@ -74,6 +74,5 @@ func testRun(opts *TestOptions) error {
 		}
 		return fmt.Errorf("hugepage test %s: %s: %w", name, why, err)
 	}
-	fmt.Fprintf(opts.IO.Out, "ok: mapped and touched %d %s huge pages (%d bytes)\n", opts.Count, name, opts.Count*p.PageSize)
-	return nil
+	return cmdutil.WriteLine(opts.IO.Out, "hugepage test", "ok: mapped and touched %d %s huge pages (%d bytes)\n", opts.Count, name, opts.Count*p.PageSize)
 }

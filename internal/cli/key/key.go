@@ -53,8 +53,5 @@ func keyRun(opts *Options) error {
 	if err != nil {
 		return fmt.Errorf("key: %w", err)
 	}
-	if _, err := fmt.Fprintf(opts.IO.Out, "0x%08x\n", uint32(k)); err != nil {
-		return fmt.Errorf("key: writing output: %w", err)
-	}
-	return nil
+	return cmdutil.WriteLine(opts.IO.Out, "key", "0x%08x\n", uint32(k))
 }

@@ -373,8 +373,10 @@ func mmapRun(opts *Options) (err error) {
 		if opts.Private {
 			kind = "private"
 		}
-		fmt.Fprintf(opts.IO.Out, "%s: mapped %d bytes at offset %d, %s, prot %s, %d of %d pages resident\n",
-			opts.Path, m.Len(), mapStart, kind, protName, vec.Count(), len(vec))
+		if err := cmdutil.WriteLine(opts.IO.Out, "mmap "+opts.Path, "%s: mapped %d bytes at offset %d, %s, prot %s, %d of %d pages resident\n",
+			opts.Path, m.Len(), mapStart, kind, protName, vec.Count(), len(vec)); err != nil {
+			return err
+		}
 	}
 	if opts.Hold {
 		return hold(opts.IO, fmt.Sprintf("mapping of %s at %#x", opts.Path, m.Addr()))

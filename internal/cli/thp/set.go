@@ -65,7 +65,7 @@ func setRun(opts *SetOptions) error {
 	}
 	writes, err := c.PlanSet(size, opts.Assignments)
 	if err != nil {
-		return usageErr("thp set", err)
+		return cmdutil.PrefixError("thp set", err)
 	}
 	fs := opts.Factory.FS
 	if opts.DryRun {
@@ -78,11 +78,16 @@ func setRun(opts *SetOptions) error {
 		return nil
 	}
 	changes, err := c.Set(writes)
+	var out []byte
 	for i, ch := range changes {
-		fmt.Fprintf(opts.IO.Out, "%s: %s → %s\n", writes[i].Key, ch.Old, ch.New)
+		out = fmt.Appendf(out, "%s: %s → %s\n", writes[i].Key, ch.Old, ch.New)
 	}
+	_, werr := opts.IO.Out.Write(out)
 	if err != nil {
 		return fmt.Errorf("thp set %w", err)
+	}
+	if werr != nil {
+		return fmt.Errorf("thp set: writing output: %w (the settings were changed)", werr)
 	}
 	return nil
 }

@@ -4,14 +4,12 @@
 package thp
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/ipcctl/ipcctl/internal/cli/cmdutil"
 	"github.com/ipcctl/ipcctl/internal/columns"
 	"github.com/ipcctl/ipcctl/internal/iostreams"
 	"github.com/ipcctl/ipcctl/internal/table"
-	"github.com/ipcctl/ipcctl/pkg/errclass"
 	"github.com/ipcctl/ipcctl/pkg/procfs"
 	thppkg "github.com/ipcctl/ipcctl/pkg/thp"
 	"github.com/spf13/cobra"
@@ -59,15 +57,6 @@ Keys are the ones 'ipcctl thp set KEY=VALUE' takes. Replaces hugeadm
 
 // client is the THP handle of the factory's filesystem.
 func client(f *cmdutil.Factory) *thppkg.Client { return thppkg.New(f.FS) }
-
-// usageErr makes an error of class errclass.Usage from pkg/thp a usage
-// error (exit 2) with the command's prefix.
-func usageErr(prefix string, err error) error {
-	if errors.Is(err, errclass.Usage) {
-		return cmdutil.FlagErrorf("%s: %w", prefix, err)
-	}
-	return fmt.Errorf("%s: %w", prefix, err)
-}
 
 // settingRows lists every setting under the key `thp set` uses.
 func settingRows(t procfs.THP) []columns.THPSetting {
