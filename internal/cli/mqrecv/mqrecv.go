@@ -118,7 +118,7 @@ size (with the body in base64 on stderr if even that fails).
 	fl.BoolVar(&opts.NoError, "noerror", false, "System V: truncate messages longer than --max-size (MSG_NOERROR)")
 	fl.StringVar(&maxSize, "max-size", "", "System V: longest body to accept, `SIZE` (default kernel.msgmax)")
 	fl.BoolVar(&opts.NoWait, "nowait", false, "exit 6 instead of waiting when there is no message (IPC_NOWAIT)")
-	fl.DurationVar(&opts.Timeout, "timeout", 0, "give up after `DURATION`, exit 6")
+	cmdutil.DurationVar(fl, &opts.Timeout, "timeout", 0, "give up after `DURATION`, exit 6")
 	fl.StringVar(&peek, "peek", "", "System V: copy message number `N` (0 is the oldest) without removing it (MSG_COPY)")
 	fl.IntVar(&opts.Count, "count", 1, "receive `N` messages")
 	fl.BoolVar(&opts.All, "all", false, "receive every message until the queue is empty")

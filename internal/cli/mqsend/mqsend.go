@@ -102,7 +102,7 @@ POSIX queue's msgsize, is refused and nothing is sent.`,
 	cmd.Flags().StringVar(&opts.In, "in", "", "send the contents of `FILE`")
 	cmd.Flags().BoolVar(&opts.NoWait, "nowait", false, "exit 6 instead of waiting when the queue is full (IPC_NOWAIT)")
 	cmd.Flags().StringVar(&priority, "priority", "0", "POSIX message `PRIORITY`, 0 to 32767")
-	cmd.Flags().DurationVar(&opts.Timeout, "timeout", 0, "give up waiting for room after `DURATION`, exit 6")
+	cmdutil.DurationVar(cmd.Flags(), &opts.Timeout, "timeout", 0, "give up waiting for room after `DURATION`, exit 6")
 	cmd.MarkFlagsMutuallyExclusive("nowait", "timeout")
 	cmdutil.AddNSFlag(cmd, f)
 	return cmd

@@ -30,6 +30,7 @@ func TestNewCmdMqSend(t *testing.T) {
 		{args: []string{"/q/r", "x"}, wantErr: "invalid POSIX name"},
 		{args: []string{"4", "--priority", "1"}, wantErr: "--priority is for POSIX"},
 		{args: []string{"4", "--timeout", "1s"}, want: Options{ID: 4, Type: 1, Timeout: time.Second}},
+		{args: []string{"4", "--timeout", "1d"}, want: Options{ID: 4, Type: 1, Timeout: 24 * time.Hour}},
 		{args: []string{"4", "--timeout", "0s"}, wantErr: "must be positive"},
 		{args: []string{"4", "--type", "0"}, wantErr: "invalid --type"},
 		{args: []string{"4", "--type", "-3"}, wantErr: "invalid --type"},

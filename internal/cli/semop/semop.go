@@ -119,7 +119,7 @@ A signal that interrupts a wait does not end it; --timeout bounds it.
 	fl := cmd.Flags()
 	fl.BoolVar(&opts.Undo, "undo", false, "undo the operations when ipcctl exits (SEM_UNDO)")
 	fl.BoolVar(&opts.NoWait, "nowait", false, "fail with exit 6 instead of waiting (IPC_NOWAIT)")
-	fl.DurationVar(&opts.Timeout, "timeout", 0, "give up waiting after `DURATION` (semtimedop, POSIX wait), exit 6")
+	cmdutil.DurationVar(fl, &opts.Timeout, "timeout", 0, "give up waiting after `DURATION` (semtimedop, POSIX wait), exit 6")
 	fl.StringArrayVar(&set, "set", nil, "set semaphore N to V (SETVAL), `N=V`; repeatable")
 	fl.StringVar(&setAll, "set-all", "", "set every semaphore (SETALL), `V1,V2,...`")
 	fl.BoolVar(&opts.Get, "get", false, "print every semaphore: value, ncnt, zcnt, pid")

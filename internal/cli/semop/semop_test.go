@@ -26,6 +26,7 @@ func TestNewCmdSemOp(t *testing.T) {
 		{args: "3 --set-all 1,0,7 --get", want: Options{Count: 1, ID: 3, Args: []string{}, SetAll: []int{1, 0, 7}, Get: true}},
 		{args: "3 --get --json", want: Options{Count: 1, ID: 3, Args: []string{}, Get: true, Output: cmdutil.OutputOptions{JSON: true}}},
 		{args: "/name wait", want: Options{Count: 1, Name: "/name", Args: []string{"wait"}, Verb: "wait"}},
+		{args: "/name wait --timeout 1w", want: Options{Count: 1, Name: "/name", Args: []string{"wait"}, Verb: "wait", Timeout: 7 * 24 * time.Hour}},
 		{args: "/name wait --timeout 2s", want: Options{Count: 1, Name: "/name", Args: []string{"wait"}, Verb: "wait", Timeout: 2 * time.Second}},
 		{args: "/name trywait", want: Options{Count: 1, Name: "/name", Args: []string{"trywait"}, Verb: "trywait"}},
 		{args: "/name post --count 2147483647", want: Options{Count: 2147483647, Name: "/name", Args: []string{"post"}, Verb: "post"}},
