@@ -79,9 +79,7 @@ any of them might hold a POSIX object: those are then kept, unless
   ipcctl prune pshm psem --yes --json`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Kinds = args
-			for _, name := range []string{"output", "json", "raw", "export", "noheadings", "bytes", "numeric-perms", "time-format"} {
-				opts.outputChanged = opts.outputChanged || cmd.Flags().Changed(name)
-			}
+			opts.outputChanged = cmdutil.OutputFlagChanged(cmd)
 			if runF != nil {
 				return runF(opts)
 			}
