@@ -108,7 +108,7 @@ func hugePageSize(opts *AnonOptions) (uint64, error) {
 }
 
 func anonRun(opts *AnonOptions) error {
-	ropts, sel, listed, err := selectOutput(opts.Factory, &opts.Output, columns.Anon(), "anon", opts.Output.Columns)
+	ropts, sel, listed, err := cmdutil.Listing(&opts.Output, opts.Factory, "anon", columns.Anon())
 	if listed || err != nil {
 		return err
 	}

@@ -16,19 +16,6 @@ import (
 	"github.com/ipcctl/ipcctl/pkg/mmaputil"
 )
 
-// selectOutput resolves the output flags against cols. listed means
-// --list-columns asked for the catalog, which has been printed.
-func selectOutput[T any](f *cmdutil.Factory, o *cmdutil.OutputOptions, cols table.Columns[T], kind, spec string) (ropts table.Options, sel table.Columns[T], listed bool, err error) {
-	if ropts, err = o.RenderOptions(f); err != nil {
-		return ropts, nil, false, err
-	}
-	if o.ListColumns {
-		return ropts, nil, true, table.Render(f.IOStreams.Out, ropts, cols.Catalog(kind))
-	}
-	sel, err = cmdutil.SelectColumns(cols, spec)
-	return ropts, sel, false, err
-}
-
 // renderFiles prints the rows of the files that worked (unless all failed)
 // and returns eachErr, the outcome of eachFile.
 func renderFiles[T any](f *cmdutil.Factory, ropts table.Options, sel table.Columns[T], kind string, rows []T, eachErr error) error {

@@ -55,16 +55,15 @@ o some, . none.`,
 }
 
 func residencyRun(opts *ResidencyOptions) error {
-	spec := opts.Output.Columns
 	if opts.Map {
 		switch {
-		case spec == "":
-			spec = "+map"
+		case opts.Output.Columns == "":
+			opts.Output.Columns = "+map"
 		default:
-			spec += ",map"
+			opts.Output.Columns += ",map"
 		}
 	}
-	ropts, sel, listed, err := selectOutput(opts.Factory, &opts.Output, columns.Residency(mapWidth), "residency", spec)
+	ropts, sel, listed, err := cmdutil.Listing(&opts.Output, opts.Factory, "residency", columns.Residency(mapWidth))
 	if listed || err != nil {
 		return err
 	}

@@ -66,7 +66,7 @@ live in the page cache and never leave it.`,
 }
 
 func cacheRun(opts *CacheOptions, verb, delta string, do func(path string) (columns.CacheChange, error)) error {
-	ropts, sel, listed, err := selectOutput(opts.Factory, &opts.Output, columns.CacheChanges(delta), verb, opts.Output.Columns)
+	ropts, sel, listed, err := cmdutil.Listing(&opts.Output, opts.Factory, verb, columns.CacheChanges(delta))
 	if listed || err != nil {
 		return err
 	}
