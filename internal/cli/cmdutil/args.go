@@ -1,6 +1,8 @@
 package cmdutil
 
 import (
+	"strings"
+
 	"github.com/spf13/cobra"
 )
 
@@ -20,17 +22,27 @@ func ExactArgs(n int, what string) cobra.PositionalArgs {
 // MinimumArgs requires at least n arguments.
 func MinimumArgs(n int, what string) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
+		// --list-columns names the columns, whatever the arguments.
+		if f := cmd.Flags().Lookup("list-columns"); f != nil && f.Changed {
+			return nil
+		}
 		if len(args) < n {
-			return FlagErrorf("%s: want %s", cmd.CommandPath(), what)
+			return FlagErrorf("%s: want %s", verbPath(cmd), what)
 		}
 		return nil
 	}
 }
 
+// verbPath is the command's path without the program name, which the
+// "ipcctl: " before every message already says: "mmap residency".
+func verbPath(cmd *cobra.Command) string {
+	return strings.TrimPrefix(cmd.CommandPath(), cmd.Root().Name()+" ")
+}
+
 // NoArgs refuses positional arguments.
 func NoArgs(cmd *cobra.Command, args []string) error {
 	if len(args) > 0 {
-		return FlagErrorf("%s: unexpected argument %q", cmd.CommandPath(), args[0])
+		return FlagErrorf("%s: unexpected argument %q", verbPath(cmd), args[0])
 	}
 	return nil
 }
