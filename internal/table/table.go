@@ -8,6 +8,8 @@ package table
 
 import (
 	"bufio"
+	"bytes"
+	"encoding/json"
 	"errors"
 	"io"
 	"strings"
@@ -136,7 +138,12 @@ type Options struct {
 	// lines of several kinds of object can be told apart.
 	Kinds bool
 	// Color paints marked rows (green new, yellow changed, red gone).
-	Color    bool
+	Color bool
+	// Line writes JSON as one line, one sample of a stream (--watch and
+	// thp stats --interval when piped); with Stamp set, the object starts
+	// with "time": Stamp (RFC 3339, UTC). Other formats ignore both.
+	Line     bool
+	Stamp    time.Time
 	Now      time.Time
 	Location *time.Location
 }
@@ -173,6 +180,9 @@ func (t *Table) Marked(rows [][]Value, marks []Mark) *Table {
 // most. A build that fails ends the output there (what was written stays
 // written) and Render returns its error.
 func Render(w io.Writer, opts Options, tables ...*Table) error {
+	if opts.Format == JSON && opts.Line {
+		return renderLine(w, opts, tables)
+	}
 	opts.setDefaults()
 	bw := bufio.NewWriterSize(w, 64<<10)
 	enc := encoder{w: bw, opts: &opts, lone: len(tables) == 1}
@@ -207,6 +217,29 @@ func Render(w io.Writer, opts Options, tables ...*Table) error {
 	if ferr := bw.Flush(); err == nil {
 		err = ferr
 	}
+	return err
+}
+
+// renderLine is Render of opts.Line: the JSON document compacted to one
+// line, with the time of the sample first when there is one.
+func renderLine(w io.Writer, opts Options, tables []*Table) error {
+	opts.Line = false
+	var doc, line bytes.Buffer
+	if err := Render(&doc, opts, tables...); err != nil {
+		return err
+	}
+	if err := json.Compact(&line, doc.Bytes()); err != nil {
+		return err
+	}
+	out := line.Bytes()
+	if !opts.Stamp.IsZero() && len(out) > 1 && out[0] == '{' {
+		stamp := AppendJSONString([]byte(`{"time":`), opts.Stamp.UTC().Format(time.RFC3339Nano))
+		if out[1] != '}' {
+			stamp = append(stamp, ',')
+		}
+		out = append(stamp, out[1:]...)
+	}
+	_, err := w.Write(append(out, '\n'))
 	return err
 }
 

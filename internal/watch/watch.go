@@ -6,7 +6,6 @@ package watch
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -111,16 +110,7 @@ func frame(o Options, tables []*table.Table) error {
 func jsonLine(o Options) func([]*table.Table) error {
 	return func(tables []*table.Table) error {
 		ropts := o.Render
-		ropts.Format = table.JSON
-		var buf, line bytes.Buffer
-		if err := table.Render(&buf, ropts, tables...); err != nil {
-			return err
-		}
-		if err := json.Compact(&line, buf.Bytes()); err != nil {
-			return err
-		}
-		line.WriteByte('\n')
-		_, err := o.IO.Out.Write(line.Bytes())
-		return err
+		ropts.Format, ropts.Line = table.JSON, true
+		return table.Render(o.IO.Out, ropts, tables...)
 	}
 }

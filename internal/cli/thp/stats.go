@@ -1,9 +1,7 @@
 package thp
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/signal"
@@ -101,27 +99,12 @@ func statsRun(opts *StatsOptions) error {
 	if now == nil {
 		now = time.Now
 	}
-	// emit prints one sample: a table for people, one line of JSON for scripts.
+	// emit prints one sample: a table for people, one line of JSON (with
+	// its time) for scripts.
 	emit := func(title string, at time.Time, rs []columns.THPCounter) error {
-		t := cols.Build("counters", title, rs)
-		if ropts.Format != table.JSON {
-			return table.Render(opts.IO.Out, ropts, t)
-		}
-		var doc bytes.Buffer
-		if err := table.Render(&doc, ropts, t); err != nil {
-			return err
-		}
-		var compact bytes.Buffer
-		if err := json.Compact(&compact, doc.Bytes()); err != nil {
-			return err
-		}
-		// {"counters":[...]} becomes {"time":"...","counters":[...]}.
-		stamp, _ := json.Marshal(at.UTC().Format(time.RFC3339Nano))
-		line := append([]byte(`{"time":`), stamp...)
-		line = append(line, ',')
-		line = append(line, bytes.TrimPrefix(compact.Bytes(), []byte("{"))...)
-		_, err := opts.IO.Out.Write(append(line, '\n'))
-		return err
+		o := ropts
+		o.Line, o.Stamp = true, at
+		return table.Render(opts.IO.Out, o, cols.Build("counters", title, rs))
 	}
 
 	prev, err := c.Counters()
