@@ -99,7 +99,7 @@ func newSegmentCmd(f *cmdutil.Factory, k *segmentKind, runF func(*Options) error
 				return err
 			}
 			opts.Write = cmd.Flags().Changed("write") || opts.In != ""
-			if cmd.Flags().Changed("write") && inline != fromInput {
+			if cmd.Flags().Changed("write") && inline != cmdutil.StdinArg {
 				opts.Data = &inline
 			}
 			if len(args) == 2 {
@@ -133,7 +133,7 @@ func newSegmentCmd(f *cmdutil.Factory, k *segmentKind, runF func(*Options) error
 	fl := cmd.Flags()
 	fl.BoolVar(&opts.Read, "read", false, "copy the bytes to stdout or --out")
 	fl.StringVar(&inline, "write", "", "write `DATA` at --offset (--write alone: the DATA argument, --in FILE or stdin)")
-	fl.Lookup("write").NoOptDefVal = fromInput
+	fl.Lookup("write").NoOptDefVal = cmdutil.StdinArg
 	fl.BoolVar(&opts.Hexdump, "hexdump", false, "dump the bytes like hexdump -C")
 	fl.BoolVar(&opts.ReadOnly, "rdonly", false, k.rdonly)
 	fl.BoolVar(&opts.Hold, "hold", false, "stay attached until SIGINT or SIGTERM")
@@ -145,10 +145,6 @@ func newSegmentCmd(f *cmdutil.Factory, k *segmentKind, runF func(*Options) error
 	cmd.MarkFlagsMutuallyExclusive("write", "rdonly")
 	return cmd
 }
-
-// fromInput is what --write without =DATA stands for: the data comes
-// from the DATA argument, --in FILE or stdin (as --write=- says too).
-const fromInput = "-"
 
 // argWant says what the object argument is, for usage errors.
 func argWant(k *segmentKind) string {
@@ -289,11 +285,7 @@ func writeData(opts *Options, room uint64) ([]byte, error) {
 		}
 		return []byte(*opts.Data), nil
 	}
-	path := opts.In
-	if path == "-" {
-		path = "" // stdin
-	}
-	data, name, err := cmdutil.ReadInput(opts.IO.In, path, room)
+	data, name, err := cmdutil.ReadInput(opts.IO.In, opts.In, room)
 	if err != nil {
 		return nil, err
 	}

@@ -31,3 +31,16 @@ func TestMinimumArgs(t *testing.T) {
 		t.Errorf("NoArgs: %v", err)
 	}
 }
+
+// ReadInput reads stdin for "" and for "-" (--in -), a file otherwise.
+func TestReadInputStdin(t *testing.T) {
+	for _, path := range []string{"", StdinArg} {
+		data, name, err := ReadInput(strings.NewReader("from stdin"), path, 100)
+		if err != nil || string(data) != "from stdin" || name != "stdin" {
+			t.Errorf("ReadInput(%q) = %q, %q, %v", path, data, name, err)
+		}
+	}
+	if _, _, err := ReadInput(strings.NewReader("x"), "/nonexistent/x", 100); err == nil {
+		t.Error("ReadInput of a missing file: no error")
+	}
+}

@@ -6,13 +6,17 @@ import (
 	"os"
 )
 
+// StdinArg names stdin where a command takes a FILE (--in -), and is
+// what --write without =DATA stands for (attach, mmap).
+const StdinArg = "-"
+
 // ReadInput reads the data a command takes from FILE (path) or, when
-// path is empty, from stdin. It reads at most limit+1 bytes, so a caller
+// path is empty or StdinArg, from stdin. It reads at most limit+1 bytes, so a caller
 // can refuse input longer than limit without reading all of it; name says
 // where the data came from, for messages.
 func ReadInput(stdin io.Reader, path string, limit uint64) (data []byte, name string, err error) {
 	r, name := stdin, "stdin"
-	if path != "" {
+	if path != "" && path != StdinArg {
 		f, err := os.Open(path)
 		if err != nil {
 			return nil, path, err

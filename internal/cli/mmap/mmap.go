@@ -71,10 +71,6 @@ var prots = map[string]int{
 	"rwx": unix.PROT_READ | unix.PROT_WRITE | unix.PROT_EXEC,
 }
 
-// fromInput is what --write without =DATA stands for: the data comes
-// from the DATA argument, --in FILE or stdin (as --write=- says too).
-const fromInput = "-"
-
 // NewCmdMmap builds `mmap` and its subcommands; runF replaces mmapRun in tests.
 func NewCmdMmap(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 	opts := &Options{IO: f.IOStreams, Factory: f}
@@ -118,7 +114,7 @@ named like a subcommand, write ./anon.
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Path = args[0]
 			opts.HasWrite = cmd.Flags().Changed("write") || opts.In != ""
-			opts.HasData = opts.HasWrite && opts.Write != fromInput && cmd.Flags().Changed("write")
+			opts.HasData = opts.HasWrite && opts.Write != cmdutil.StdinArg && cmd.Flags().Changed("write")
 			switch {
 			case len(args) == 2 && (!opts.HasWrite || opts.HasData || opts.In != ""):
 				return cmdutil.FlagErrorf("mmap: unexpected argument %q (DATA goes with --write, given once)", args[1])
@@ -151,7 +147,7 @@ named like a subcommand, write ./anon.
 	fl.StringVar(&opts.Out, "out", "", "write the bytes read to `FILE` instead of stdout (replaced only when all is written)")
 	fl.BoolVar(&opts.Hexdump, "hexdump", false, "dump the bytes like hexdump -C")
 	fl.StringVar(&opts.Write, "write", "", "write `DATA` at --offset (--write alone: the DATA argument, --in FILE or stdin)")
-	fl.Lookup("write").NoOptDefVal = fromInput
+	fl.Lookup("write").NoOptDefVal = cmdutil.StdinArg
 	fl.StringVar(&opts.In, "in", "", "read the data to write from `FILE` (- for stdin)")
 	fl.StringVar(&opts.At, "at", "0", "old spelling: write at --offset plus `OFFSET`")
 	_ = fl.MarkHidden("at")
@@ -398,11 +394,7 @@ func writeData(opts *Options, room uint64) ([]byte, error) {
 	if opts.HasData {
 		return []byte(opts.Write), nil
 	}
-	path := opts.In
-	if path == "-" {
-		path = "" // stdin
-	}
-	data, _, err := cmdutil.ReadInput(opts.IO.In, path, room)
+	data, _, err := cmdutil.ReadInput(opts.IO.In, opts.In, room)
 	if err != nil {
 		return nil, fmt.Errorf("mmap: --in: %w", err)
 	}
