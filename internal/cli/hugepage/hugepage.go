@@ -12,7 +12,6 @@ import (
 	"github.com/ipcctl/ipcctl/internal/columns"
 	"github.com/ipcctl/ipcctl/internal/iostreams"
 	"github.com/ipcctl/ipcctl/internal/table"
-	"github.com/ipcctl/ipcctl/pkg/errclass"
 	"github.com/ipcctl/ipcctl/pkg/hugetlb"
 	"github.com/ipcctl/ipcctl/pkg/procfs"
 	"github.com/spf13/cobra"
@@ -101,15 +100,19 @@ func findPool(c *hugetlb.Client, arg string) (hugetlb.Pool, error) {
 		return c.DefaultPool()
 	}
 	size, perr := cmdutil.ParseSize(arg)
+	var sizes []uint64
 	if perr == nil {
 		p, err := c.Pool(size)
-		if err == nil || !errors.Is(err, errclass.Usage) {
+		var unknown *hugetlb.UnknownPageSizeError
+		if !errors.As(err, &unknown) {
 			return p, err
 		}
-	}
-	sizes, err := c.PageSizes()
-	if err != nil {
-		return hugetlb.Pool{}, err
+		sizes = unknown.Offered
+	} else {
+		var err error
+		if sizes, err = c.PageSizes(); err != nil {
+			return hugetlb.Pool{}, err
+		}
 	}
 	offered := make([]string, 0, len(sizes)+1)
 	for _, s := range sizes {
