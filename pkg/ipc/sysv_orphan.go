@@ -21,7 +21,7 @@ func ShmOrphan(s Shm, gone func(pid int) bool) bool {
 // ShmOrphaned reports whether segment s is orphaned (ShmOrphan), a pid
 // being gone when it has no /proc/PID in the client's filesystem (one
 // whose entry cannot be checked for another reason is not gone).
-func (c *Client) ShmOrphaned(s Shm) bool { return ShmOrphan(s, c.processGone) }
+func (c *Client) ShmOrphaned(s Shm) bool { return ShmOrphan(s, c.fs.PidGone) }
 
 // ShmOrphans applies ShmOrphaned to each of segs, looking at /proc once
 // per distinct pid: segments made by one process share its cpid.
@@ -31,7 +31,7 @@ func (c *Client) ShmOrphans(segs []Shm) []bool {
 	isGone := func(pid int) bool {
 		g, ok := gone[pid]
 		if !ok {
-			g = c.processGone(pid)
+			g = c.fs.PidGone(pid)
 			gone[pid] = g
 		}
 		return g
@@ -40,13 +40,4 @@ func (c *Client) ShmOrphans(segs []Shm) []bool {
 		out[i] = ShmOrphan(s, isGone)
 	}
 	return out
-}
-
-// processGone reports whether pid is known to have ended (see ShmOrphaned).
-func (c *Client) processGone(pid int) bool {
-	if pid <= 0 {
-		return false
-	}
-	exists, err := c.fs.ProcessExists(pid)
-	return err == nil && !exists
 }

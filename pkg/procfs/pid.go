@@ -1,12 +1,5 @@
 package procfs
 
-import (
-	"errors"
-	"io/fs"
-	"os"
-	"strconv"
-)
-
 // PidGone reports whether process pid is gone, as this FS's /proc sees
 // it: pid > 0 and no proc/PID. The kernel shows a pid that is not
 // visible from the reader's PID namespace (a segment's creator outside a
@@ -18,6 +11,6 @@ func (f FS) PidGone(pid int) bool {
 	if pid <= 0 {
 		return false
 	}
-	_, err := os.Lstat(f.Path("proc", strconv.Itoa(pid)))
-	return errors.Is(err, fs.ErrNotExist)
+	exists, err := f.ProcessExists(pid)
+	return err == nil && !exists
 }
