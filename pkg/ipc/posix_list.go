@@ -2,6 +2,7 @@ package ipc
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io/fs"
 	"slices"
@@ -231,12 +232,11 @@ func (c *Client) PsemList() ([]Psem, error) {
 // decodePsemInto is decodePsem with the value and waiters kept in vals
 // (no allocation per semaphore).
 func decodePsemInto(b []byte, p *Psem, vals *uint32Slab) string {
-	var tmp Psem
-	if reason := decodePsem(b, &tmp); reason != "" {
-		return reason
+	value, waiters, shared, reason := decodePsemWords(b)
+	if reason == "" {
+		p.Value, p.Waiters, p.Shared = vals.put(value), vals.put(waiters), shared
 	}
-	p.Value, p.Waiters, p.Shared = vals.put(*tmp.Value), vals.put(*tmp.Waiters), tmp.Shared
-	return ""
+	return reason
 }
 
 // MqList lists POSIX message queues, sorted by name, from /dev/mqueue:
@@ -296,7 +296,7 @@ func (c *Client) MqList() ([]Mq, error) {
 			}
 			extras = extras[:len(extras)+1]
 			x := &extras[len(extras)-1]
-			err = readMqueue(fd, "dev/mqueue/"+e.file(), buf[:], &x.status)
+			err = readMqueue(fd, e.file(), buf[:], &x.status)
 			if err == nil {
 				q.Status = &x.status
 			}
@@ -325,8 +325,9 @@ type mqExtra struct {
 	maxMsg, msgSize, curMsgs uint64
 }
 
-// readMqueue reads and parses the status line of an mqueue file from fd.
-func readMqueue(fd int, rel string, buf []byte, st *procfs.MqueueStatus) error {
+// readMqueue reads and parses the status line of the mqueue file from
+// fd; file names it in errors (the path is made only for them).
+func readMqueue(fd int, file string, buf []byte, st *procfs.MqueueStatus) error {
 	n := 0
 	for n < len(buf) {
 		m, err := unix.Read(fd, buf[n:])
@@ -334,14 +335,18 @@ func readMqueue(fd int, rel string, buf []byte, st *procfs.MqueueStatus) error {
 			continue
 		}
 		if err != nil {
-			return &fs.PathError{Op: "read", Path: rel, Err: err}
+			return &fs.PathError{Op: "read", Path: "dev/mqueue/" + file, Err: err}
 		}
 		n += m
 		if m == 0 || buf[n-1] == '\n' { // the kernel hands out the whole line at once
 			break
 		}
 	}
-	v, err := procfs.ParseMqueueFile(rel, buf[:n])
+	v, err := procfs.ParseMqueueFile("", buf[:n])
+	var pe *procfs.ParseError
+	if errors.As(err, &pe) {
+		pe.File = "dev/mqueue/" + file
+	}
 	*st = v
 	return err
 }

@@ -77,23 +77,32 @@ type Psem struct {
 // decodePsem checks a sem_t image and fills value, waiters and shared;
 // it returns the reason the image is invalid, or "".
 func decodePsem(b []byte, p *Psem) string {
+	value, waiters, shared, reason := decodePsemWords(b)
+	if reason == "" {
+		p.Value, p.Waiters, p.Shared = &value, &waiters, shared
+	}
+	return reason
+}
+
+// decodePsemWords is decodePsem's reading of the image, returning the
+// fields by value (nothing escapes: listings decode thousands).
+func decodePsemWords(b []byte) (value, waiters uint32, shared bool, reason string) {
 	if len(b) != psemSize {
-		return fmt.Sprintf("size %d bytes, want %d", len(b), psemSize)
+		return 0, 0, false, fmt.Sprintf("size %d bytes, want %d", len(b), psemSize)
 	}
 	data := binary.NativeEndian.Uint64(b[0:8])
 	private := binary.NativeEndian.Uint32(b[8:12])
 	pad := binary.NativeEndian.Uint32(b[12:16])
-	value, waiters := uint32(data&psemValueMask), uint32(data>>psemNwaitersShift)
+	value, waiters = uint32(data&psemValueMask), uint32(data>>psemNwaitersShift)
 	switch {
 	case private != 0 && private != psemPrivateShared:
-		return fmt.Sprintf("private field %d is neither 0 nor %d", private, psemPrivateShared)
+		return 0, 0, false, fmt.Sprintf("private field %d is neither 0 nor %d", private, psemPrivateShared)
 	case pad != 0 || strings.Trim(string(b[16:]), "\x00") != "":
-		return "non-zero padding"
+		return 0, 0, false, "non-zero padding"
 	case value > SemValueMax:
-		return fmt.Sprintf("value %d exceeds SEM_VALUE_MAX", value)
+		return 0, 0, false, fmt.Sprintf("value %d exceeds SEM_VALUE_MAX", value)
 	}
-	p.Value, p.Waiters, p.Shared = &value, &waiters, private == psemPrivateShared
-	return ""
+	return value, waiters, private == psemPrivateShared, ""
 }
 
 // psemRead fills a Psem from stat and, when it can read the file, its

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -31,46 +32,96 @@ func (f FS) MqueueFile(name string) (MqueueStatus, error) {
 
 // ParseMqueueFile parses the KEY:VALUE fields of an mqueue file. Every
 // field must be present once; unknown fields (a newer kernel) are ignored.
+// It allocates nothing unless it fails: listings parse one per queue.
 func ParseMqueueFile(file string, b []byte) (MqueueStatus, error) {
 	var st MqueueStatus
-	seen := map[string]bool{}
-	for _, fld := range strings.Fields(string(b)) {
-		key, val, ok := strings.Cut(fld, ":")
-		if !ok {
-			return st, &ParseError{File: file, Line: 1, Msg: fmt.Sprintf("field %q is not KEY:VALUE", truncate(fld))}
+	var seen uint8
+	fail := func(msg string) (MqueueStatus, error) {
+		return st, &ParseError{File: file, Line: 1, Msg: msg}
+	}
+	for {
+		for len(b) > 0 && isSpaceByte(b[0]) {
+			b = b[1:]
 		}
-		var err error
-		switch key {
+		if len(b) == 0 {
+			break
+		}
+		end := 0
+		for end < len(b) && !isSpaceByte(b[end]) {
+			end++
+		}
+		fld := b[:end]
+		b = b[end:]
+		colon := bytes.IndexByte(fld, ':')
+		if colon < 0 {
+			return fail(fmt.Sprintf("field %q is not KEY:VALUE", truncate(string(fld))))
+		}
+		key, val := fld[:colon], fld[colon+1:]
+		var bit uint8
+		var dst *int
+		switch string(key) {
 		case "QSIZE":
-			st.QSize, err = strconv.ParseUint(val, 10, 64)
+			bit = 1
 		case "NOTIFY":
-			st.Notify, err = parseInt32(val)
+			bit, dst = 2, &st.Notify
 		case "SIGNO":
-			st.Signo, err = parseInt32(val)
+			bit, dst = 4, &st.Signo
 		case "NOTIFY_PID":
-			st.NotifyPID, err = parseInt32(val)
+			bit, dst = 8, &st.NotifyPID
 		default:
 			continue
 		}
-		if err != nil {
-			return st, &ParseError{File: file, Line: 1, Msg: fmt.Sprintf("%s: not a number: %q", key, truncate(val))}
+		neg, mag, ok := parseDecimal(val)
+		switch {
+		case !ok, dst == nil && neg,
+			dst != nil && !neg && mag > math.MaxInt32,
+			dst != nil && neg && mag > -math.MinInt32:
+			return fail(fmt.Sprintf("%s: not a number: %q", key, truncate(string(val))))
+		case seen&bit != 0:
+			return fail("duplicate field " + string(key))
 		}
-		if seen[key] {
-			return st, &ParseError{File: file, Line: 1, Msg: "duplicate field " + key}
+		seen |= bit
+		switch {
+		case dst == nil:
+			st.QSize = mag
+		case neg:
+			*dst = -int(mag)
+		default:
+			*dst = int(mag)
 		}
-		seen[key] = true
 	}
-	for _, key := range []string{"QSIZE", "NOTIFY", "SIGNO", "NOTIFY_PID"} {
-		if !seen[key] {
-			return st, &ParseError{File: file, Line: 1, Msg: "missing field " + key}
+	for i, key := range [...]string{"QSIZE", "NOTIFY", "SIGNO", "NOTIFY_PID"} {
+		if seen&(1<<i) == 0 {
+			return fail("missing field " + key)
 		}
 	}
 	return st, nil
 }
 
-func parseInt32(s string) (int, error) {
-	v, err := strconv.ParseInt(s, 10, 32)
-	return int(v), err
+func isSpaceByte(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
+}
+
+// parseDecimal reads an optionally signed decimal number whose
+// magnitude fits a uint64, without making a string of it.
+func parseDecimal(b []byte) (neg bool, mag uint64, ok bool) {
+	if len(b) > 0 && (b[0] == '-' || b[0] == '+') {
+		neg, b = b[0] == '-', b[1:]
+	}
+	if len(b) == 0 {
+		return false, 0, false
+	}
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return false, 0, false
+		}
+		d := uint64(c - '0')
+		if mag > (math.MaxUint64-d)/10 {
+			return false, 0, false
+		}
+		mag = mag*10 + d
+	}
+	return neg, mag, true
 }
 
 // Mount is one line of /proc/self/mounts.
