@@ -35,7 +35,8 @@ type Options struct {
 	Yes     bool
 	Output  cmdutil.OutputOptions
 
-	outputChanged bool // an output flag was given (only --dry-run prints a table)
+	outputChanged bool   // an output flag was given (only --dry-run prints a table)
+	beforeRemove  func() // tests: runs between the plan and the removals
 }
 
 // NewCmdRm builds the command; runF replaces rmRun in tests.
@@ -139,6 +140,9 @@ func rmRun(opts *Options) error {
 	}
 	if ok, err := confirm(opts, p); err != nil || !ok {
 		return err
+	}
+	if opts.beforeRemove != nil {
+		opts.beforeRemove()
 	}
 	// The kinds go at once, one goroutine each: their kernel id tables
 	// have locks of their own, so removing thousands of objects uses every

@@ -1,0 +1,157 @@
+package rm
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ipcctl/ipcctl/internal/cli/cmdutil"
+	"github.com/ipcctl/ipcctl/internal/iostreams"
+	"github.com/ipcctl/ipcctl/internal/testutil"
+	"github.com/ipcctl/ipcctl/internal/testutil/ipcrace"
+	"github.com/ipcctl/ipcctl/internal/testutil/nstest"
+	"github.com/ipcctl/ipcctl/pkg/ipc"
+	"github.com/ipcctl/ipcctl/pkg/procfs"
+)
+
+// shmRows reads /proc/sysvipc/shm, the kernel's own list, by id: a path
+// that does not go through ipcctl.
+func shmRows(t *testing.T) map[int]map[string]string {
+	t.Helper()
+	b, err := os.ReadFile("/proc/sysvipc/shm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(strings.NewReader(string(b)))
+	sc.Scan()
+	head := strings.Fields(sc.Text())
+	rows := map[int]map[string]string{}
+	for sc.Scan() {
+		row := map[string]string{}
+		for i, v := range strings.Fields(sc.Text()) {
+			if i < len(head) {
+				row[head[i]] = v
+			}
+		}
+		id, _ := strconv.Atoi(row["shmid"])
+		rows[id] = row
+	}
+	return rows
+}
+
+// rmWithHook runs `ipcctl rm ARGV` in the test's namespace with hook
+// between its plan (the listing) and its removals.
+func rmWithHook(t *testing.T, argv string, hook func()) (stderr string, err error) {
+	t.Helper()
+	ios, _, _, errOut := iostreams.Test()
+	f := &cmdutil.Factory{IOStreams: ios, FS: procfs.DefaultFS, Now: time.Now}
+	cmd := NewCmdRm(f, func(o *Options) error {
+		o.beforeRemove = hook
+		return rmRun(o)
+	})
+	err = testutil.Execute(cmd, argv)
+	return errOut.String(), err
+}
+
+// rm --all lists, then removes each object only if it is still the one
+// listed: the owner it was selected for (--owner), its key, its ctime and
+// creator. Here a segment is replaced, between the listing and the
+// removal, by one with the same id, creator and ctime (the same second,
+// checked) that differs only by owner or only by key; rm must leave it.
+func TestRmAllKeepsAnObjectReplacedAfterTheListing(t *testing.T) {
+	nstest.Require(t)
+	if !nstest.CanSwitchUser() {
+		t.Skip("the namespace maps only one uid: no uid 65534 to own the segments")
+	}
+	const nobody = 65534
+	for _, tc := range []struct {
+		name   string
+		argv   string
+		oldKey int32
+		new    ipcrace.New
+	}{
+		// Same id and key, creator and second: only the owner tells them
+		// apart, and only --owner asks for it.
+		{"owner differs", "--all shm --owner 65534 --yes -v", 0x72610001, ipcrace.New{Key: 0x72610001, UID: 0}},
+		// No --owner: the key tells them apart.
+		{"key differs", "--all shm --yes -v", 0x72610002, ipcrace.New{Key: 0x72610003, UID: nobody}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			// rm --all without --owner takes every segment here: make
+			// sure they are all this test's.
+			if rows := shmRows(t); len(rows) != 0 {
+				t.Fatalf("segments this test did not make exist: %v", rows)
+			}
+			// The replacement must come in the second the old segment was
+			// last changed, or ctime alone would tell them apart; a second
+			// that ends in between is tried again.
+			for attempt := 1; ; attempt++ {
+				if sameSecond := raceOnce(t, tc.argv, tc.oldKey, tc.new); sameSecond || t.Failed() {
+					return
+				}
+				if attempt == 5 {
+					t.Fatal("the replacement never came in the same second as the listed segment")
+				}
+			}
+		})
+	}
+}
+
+// raceOnce makes a raced and a control segment owned by nobody, runs rm
+// with a hook that replaces the raced one, and checks the outcome; it
+// reports false, having checked nothing, when the replacement's ctime is
+// not the listed one's.
+func raceOnce(t *testing.T, argv string, oldKey int32, n ipcrace.New) (sameSecond bool) {
+	t.Helper()
+	c := ipc.New(procfs.DefaultFS)
+	nobody := uint32(65534)
+	var ids []int
+	for _, key := range []int32{oldKey, 0} {
+		id, err := c.ShmCreate(ipc.ShmCreateOptions{Key: key, Size: 4096, Mode: 0o600})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.ShmRemove(id) })
+		if err := c.ShmSet(id, ipc.PermUpdate{UID: &nobody}); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	raced, control := ids[0], ids[1]
+	listed := shmRows(t)[raced]
+	replaced := false
+	stderr, err := rmWithHook(t, argv, func() { ipcrace.ReplaceSysV(t, ipc.KindShm, raced, n); replaced = true })
+	if !replaced {
+		t.Fatalf("rm %s never ran the hook between its listing and its removals (%v, stderr %q)", argv, err, stderr)
+	}
+	rows := shmRows(t)
+	now, ok := rows[raced]
+	if !ok {
+		t.Fatalf("rm %s removed the segment that took id %d after the listing (stderr %q)", argv, raced, stderr)
+	}
+	if now["key"] != fmt.Sprint(n.Key) || now["uid"] != fmt.Sprint(n.UID) || now["cpid"] != listed["cpid"] {
+		t.Fatalf("id %d is %v; want the replacement (key %d, uid %d, creator %s)", raced, now, n.Key, n.UID, listed["cpid"])
+	}
+	if now["ctime"] != listed["ctime"] {
+		t.Logf("ctime %s, listed %s: another second; again", now["ctime"], listed["ctime"])
+		c.ShmRemove(raced)
+		c.ShmRemove(control)
+		return false
+	}
+	// The replacement is no object rm selected: it is left, silently;
+	// the rest of the selection goes, and rm succeeds.
+	if err != nil {
+		t.Errorf("rm %s: %v (exit %d), want success", argv, err, cmdutil.ExitCode(err))
+	}
+	if _, ok := rows[control]; ok {
+		t.Errorf("rm %s left the control segment %d", argv, control)
+	}
+	if want := fmt.Sprintf("removed shm %d\n", control); stderr != want {
+		t.Errorf("rm %s said %q, want %q", argv, stderr, want)
+	}
+	return true
+}
