@@ -7,6 +7,7 @@
 package rm
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -206,6 +207,13 @@ func removeKind(opts *Options, k *kinds.Kind, targets []kinds.Target, total int)
 			if note != "" {
 				res.log = fmt.Appendf(res.log, "ipcctl: %s %s: %s\n", k.Name, table.Safe(t.Label), note)
 			}
+			continue
+		}
+		if errors.Is(err, ipc.ErrChanged) && selecting(opts) {
+			// Its id or name now names another object (or it changed
+			// owner since): not the one selected. Kept, and said so, as
+			// prune says it.
+			res.log = fmt.Appendf(res.log, "kept %s %s: %s\n", k.Name, table.Safe(t.Label), cmdutil.Message(err))
 			continue
 		}
 		if isNotFound(err) && (opts.Force || selecting(opts)) {
