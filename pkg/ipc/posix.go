@@ -195,7 +195,7 @@ func openNoFollow(path string, flags int, mode uint32) (*os.File, error) {
 // errno) in the chain.
 func notFound(err error) error {
 	if errors.Is(err, fs.ErrNotExist) && !errors.Is(err, ErrNotFound) {
-		return errclass.Wrap(errclass.NotFound, err)
+		return fmt.Errorf("%w: %w", ErrNotFound, err)
 	}
 	return err
 }
