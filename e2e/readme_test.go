@@ -290,7 +290,7 @@ const links = `mkdir -p opt/bin; for n in ipcs ipcrm ipcmk lsipc; do ln -s "$(co
 // readmeNotRun are the examples that cannot run in a test namespace.
 var readmeNotRun = map[string]string{
 	"make test": "runs this whole suite, this test included",
-	"ipcctl hugepage mount /mnt/huge --size 2M --max-size 4G --uid postgres --mode 0770": "mounting hugetlbfs needs CAP_SYS_ADMIN in the initial user namespace, and would mount on the host's /mnt/huge (TestHugepageMountUmount mounts on a temp dir where it can)",
+	"ipcctl hugepage mount /mnt/huge --size 2M --max-size 4G --uid postgres --mode 0770": "mounting hugetlbfs needs CAP_SYS_ADMIN in the initial user namespace, and would mount on the host's /mnt/huge (TestHugepageMountUmount mounts on a temp dir where it can, and checks the refusal, exit 4 and nothing mounted, where it cannot)",
 	"ipcctl hugepage umount /mnt/huge":                                                   "unmounts the host's /mnt/huge (TestMountAndUmountValidation runs umount against a fixture tree)",
 }
 
