@@ -214,31 +214,49 @@ func TestNonRootWritesAreRefused(t *testing.T) {
 	}
 }
 
-// Mounting hugetlbfs needs CAP_SYS_ADMIN in the initial user namespace;
-// where the test namespace has it the mount is checked through
-// /proc/self/mounts, otherwise the refusal must be exit 4.
+// Mounting hugetlbfs needs CAP_SYS_ADMIN in the initial user namespace.
+// Where the test namespace has it the mount is checked through
+// /proc/self/mounts; otherwise (a user namespace, as here) the refusal
+// must be exit 4 with the kernel's EPERM on stderr, naming the directory,
+// and nothing may have been mounted.
 func TestHugepageMountUmount(t *testing.T) {
 	nstest.Require(t)
 	if _, err := os.Stat("/sys/kernel/mm/hugepages"); err != nil {
 		t.Skip("no hugetlb on this kernel")
 	}
 	dir := t.TempDir()
+	mounts := func() []string {
+		b, err := os.ReadFile("/proc/self/mounts")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.Split(strings.TrimSpace(string(b)), "\n")
+	}
+	before := mounts()
 	r := testutil.Run(t, "", "hugepage", "mount", dir, "--max-size", "4M")
 	if r.Code == 4 {
-		t.Skipf("hugetlbfs cannot be mounted here (exit 4: %s)", strings.TrimSpace(r.Stderr))
+		want := "ipcctl: hugepage mount " + dir + ": operation not permitted"
+		if r.Stdout != "" || strings.TrimSpace(r.Stderr) != want {
+			t.Errorf("refused mount: stdout %q, stderr %q; want nothing and %q", r.Stdout, r.Stderr, want)
+		}
+		for _, m := range mounts() {
+			if !slices.Contains(before, m) {
+				t.Errorf("a refused mount left a new mount: %s", m)
+			}
+		}
+		t.Logf("hugetlbfs cannot be mounted here: %s", strings.TrimSpace(r.Stderr))
+		return
 	}
 	if r.Code != 0 {
 		t.Fatalf("mount: exit %d: %s", r.Code, r.Stderr)
 	}
-	mounts, _ := os.ReadFile("/proc/self/mounts")
-	if !strings.Contains(string(mounts), " "+dir+" hugetlbfs ") {
+	if !strings.Contains(strings.Join(mounts(), "\n"), " "+dir+" hugetlbfs ") {
 		t.Errorf("%s not in /proc/self/mounts", dir)
 	}
 	if r := testutil.Run(t, "", "hugepage", "umount", dir); r.Code != 0 {
 		t.Fatalf("umount: exit %d: %s", r.Code, r.Stderr)
 	}
-	mounts, _ = os.ReadFile("/proc/self/mounts")
-	if strings.Contains(string(mounts), " "+dir+" hugetlbfs ") {
+	if strings.Contains(strings.Join(mounts(), "\n"), " "+dir+" hugetlbfs ") {
 		t.Errorf("%s still mounted", dir)
 	}
 }

@@ -45,6 +45,10 @@ type readmeExample struct {
 	// check is shell run after the example (set -e): a second look, from
 	// outside ipcctl, at what the example did. $OUT is its stdout.
 	check string
+	// sysvIPC: check reads with Python's sysv_ipc (/usr/bin/python3,
+	// python3-sysv-ipc, which scripts/test-deps.sh installs as root); the
+	// example is skipped with the reason where it is missing.
+	sysvIPC bool
 }
 
 // Checks read the kernel's view with util-linux (ipcs) and /proc, not
@@ -64,6 +68,25 @@ mount --bind .passwd /etc/passwd; mount --bind .group /etc/group
 // sysvField defines field KIND COLUMN ID: one /proc/sysvipc/KIND column
 // of the object with that id, read by header name.
 const sysvField = `field() { awk -v f="$2" -v id="$3" 'NR==1{for(i=1;i<=NF;i++) c[$i]=i; next} $c["shmid"]==id || $c["semid"]==id || $c["msqid"]==id {print $c[f]}' /proc/sysvipc/$1; }
+`
+
+// semvalsFn defines semvals ID: the values of a System V semaphore set,
+// comma-terminated (1,0,5,), as util-linux `ipcs -s -i` reads them.
+const semvalsFn = `semvals() { ipcs -s -i "$1" | awk 'NF == 5 && $1 ~ /^[0-9]+$/ {printf "%s,", $2}'; }
+`
+
+// psemvalueFn defines psemvalue NAME: the value of POSIX semaphore /NAME,
+// read from /dev/shm/sem.NAME with od. glibc's sem_t (pkg/ipc/psem.go)
+// begins with a 64-bit data word, value in its low 32 bits and waiters
+// in the high 32; od -tu8 reads it in native byte order. A semaphore
+// with waiters fails the check: the examples leave none.
+const psemvalueFn = `psemvalue() { d=$(od -An -tu8 -N8 "/dev/shm/sem.$1" | tr -d ' '); [ $((d >> 32)) = 0 ] || { echo "sem.$1 has waiters: $d" >&2; return 1; }; echo $((d & 0xffffffff)); }
+`
+
+// shmReadPy sets $shmRead, a Python program that prints in hex LENGTH
+// bytes at OFFSET of System V segment ID, read through sysv_ipc:
+// /usr/bin/python3 -c "$shmRead" ID OFFSET LENGTH.
+const shmReadPy = `shmRead='import sys, sysv_ipc; print(sysv_ipc.attach(int(sys.argv[1])).read(int(sys.argv[3]), int(sys.argv[2])).hex())'
 `
 
 // raiseMsgmnb lets a queue take 64K (the README's --qbytes) without
@@ -111,7 +134,7 @@ var readmeRun = map[string]readmeExample{
 	"id=$(ipcctl create shm --size 1M)": {check: sysvField + `[ "$(field shm size "$id")" = 1048576 ]`},
 	"ipcctl create shm --size 64M --key 0x5eed --mode 0660 --hugetlb --hugepage-size 2M": {
 		codes: map[int]string{0: "", 7: "fill the pool with: ipcctl hugepage set 2M --min +"}},
-	"ipcctl create sem --nsems 3 --values 1,0,5": {check: `[ "$(ipcctl sem-op "$(cat "$OUT")" --get --raw -n -o value | tr '\n' ,)" = 1,0,5, ]`},
+	"ipcctl create sem --nsems 3 --values 1,0,5": {check: semvalsFn + `[ "$(semvals "$(cat "$OUT")")" = 1,0,5, ]`},
 	"ipcctl create msg --path /srv/app --proj 1 --qbytes 64K": {setup: raiseMsgmnb + `mkdir app`, rewrite: []string{"/srv/app", "$PWD/app"},
 		check: `ipcs -q -i "$(cat "$OUT")" | grep -q 'qbytes=65536'`},
 	"ipcctl create shm --size 1M --key 0x5eed --reuse": {setup: `SHM=$(ipcctl create shm --size 1M --key 0x5eed)`, check: `[ "$(cat "$OUT")" = "$SHM" ]`},
@@ -163,16 +186,16 @@ var readmeRun = map[string]readmeExample{
 	"ipcctl attach shm 42 --hexdump --length 256": {setup: `SHM=$(ipcctl create shm --size 8K)`, rewrite: []string{"shm 42", "shm $SHM"},
 		check: `[ "$(head -1 "$OUT")" = "00000000  00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  |................|" ]`},
 	"ipcctl attach shm 42 --write=hi --offset 128": {setup: `SHM=$(ipcctl create shm --size 8K)`, rewrite: []string{"shm 42", "shm $SHM"},
-		check: `[ "$(ipcctl attach shm $SHM --read --offset 128 --length 2)" = hi ]`},
+		check: shmReadPy + `[ "$(/usr/bin/python3 -c "$shmRead" "$SHM" 126 6)" = 000068690000 ]`, sysvIPC: true},
 	"ipcctl attach shm 42 --hold --rdonly &": {setup: sysvField + `SHM=$(ipcctl create shm --size 8K)`, rewrite: []string{"shm 42", "shm $SHM"}, hold: true,
 		check: `[ "$(field shm nattch "$SHM")" = 1 ]`},
 
 	// sem-op.
 	"ipcctl sem-op 7 0:-1 1:+1 --undo": {setup: `SEM=$(ipcctl create sem --nsems 2 --values 1,0)`, rewrite: []string{"sem-op 7", "sem-op $SEM"}},
-	"ipcctl sem-op 7 0:-1 --timeout 5s": {setup: `SEM=$(ipcctl create sem --nsems 2 --values 1,0)`, rewrite: []string{"sem-op 7", "sem-op $SEM"},
-		check: `[ "$(ipcctl sem-op $SEM --get --raw -n -o value | head -1)" = 0 ]`},
-	"ipcctl sem-op 7 --set 0=1": {setup: `SEM=$(ipcctl create sem --nsems 2)`, rewrite: []string{"sem-op 7", "sem-op $SEM"},
-		check: `[ "$(ipcctl sem-op $SEM --get --raw -n -o value | head -1)" = 1 ]`},
+	"ipcctl sem-op 7 0:-1 --timeout 5s": {setup: semvalsFn + `SEM=$(ipcctl create sem --nsems 2 --values 1,0)`, rewrite: []string{"sem-op 7", "sem-op $SEM"},
+		check: `[ "$(semvals $SEM)" = 0,0, ]`},
+	"ipcctl sem-op 7 --set 0=1": {setup: semvalsFn + `SEM=$(ipcctl create sem --nsems 2)`, rewrite: []string{"sem-op 7", "sem-op $SEM"},
+		check: `[ "$(semvals $SEM)" = 1,0, ]`},
 	"ipcctl sem-op 7 --get --json": {setup: `SEM=$(ipcctl create sem --nsems 2 --values 3,4)`, rewrite: []string{"sem-op 7", "sem-op $SEM"}, check: `grep -q '"value": 4' "$OUT"`},
 
 	// mq-send / mq-recv.
@@ -189,7 +212,7 @@ var readmeRun = map[string]readmeExample{
 	"ipcctl ls psem -o +reason":                         {setup: `ipcctl create psem /b >>made`},
 	"ipcctl ls mq --json":                               {setup: `ipcctl create mq /c >>made`, check: `grep -q '"maxmsg"' "$OUT"`},
 	"ipcctl create pshm /cache --size 64M --mode 0660":  {check: `[ "$(stat -c '%s %a' /dev/shm/cache)" = "67108864 660" ]`},
-	"ipcctl create psem /lock --value 1 --reuse":        {check: `[ "$(stat -c %s /dev/shm/sem.lock)" = 32 ]`},
+	"ipcctl create psem /lock --value 1 --reuse":        {check: psemvalueFn + `[ "$(stat -c %s /dev/shm/sem.lock)" = 32 ] && [ "$(psemvalue lock)" = 1 ]`},
 	"ipcctl create mq /events --maxmsg 10 --msgsize 8K": {check: `grep -q 'QSIZE:0' /dev/mqueue/events`},
 	"ipcctl show mq /events --json":                     {setup: `ipcctl create mq /events >>made`, check: `grep -q '"notify_pid"' "$OUT"`},
 	"ipcctl set pshm /cache --mode 0640 --owner app:app": {setup: withUsers + `ipcctl create pshm /cache --size 4K >>made`,
@@ -204,10 +227,10 @@ var readmeRun = map[string]readmeExample{
 	"ipcctl attach pshm /frames --read --out f.bin": {setup: `ipcctl create pshm /frames --size 8K >>made`, check: `[ "$(wc -c < f.bin)" = 8192 ]`},
 	"ipcctl attach pshm /frames --write 'hi' --offset 128": {setup: `ipcctl create pshm /frames --size 8K >>made`,
 		check: `[ "$(dd if=/dev/shm/frames bs=1 skip=128 count=2 2>/dev/null)" = hi ]`},
-	"ipcctl sem-op /jobs wait --timeout 30s": {setup: `ipcctl create psem /jobs --value 1 >>made`},
-	"ipcctl sem-op /jobs trywait":            {setup: `ipcctl create psem /jobs --value 1 >>made`},
-	"ipcctl sem-op /jobs post --count 3": {setup: `ipcctl create psem /jobs >>made`,
-		check: `[ "$(ipcctl sem-op /jobs get --raw -n -o value)" = 3 ]`},
+	"ipcctl sem-op /jobs wait --timeout 30s": {setup: psemvalueFn + `ipcctl create psem /jobs --value 1 >>made`, check: `[ "$(psemvalue jobs)" = 0 ]`},
+	"ipcctl sem-op /jobs trywait":            {setup: psemvalueFn + `ipcctl create psem /jobs --value 1 >>made`, check: `[ "$(psemvalue jobs)" = 0 ]`},
+	"ipcctl sem-op /jobs post --count 3": {setup: psemvalueFn + `ipcctl create psem /jobs >>made`,
+		check: `[ "$(psemvalue jobs)" = 3 ]`},
 	"ipcctl sem-op /jobs get --json":           {setup: `ipcctl create psem /jobs --value 2 >>made`, check: `grep -q '"value": 2' "$OUT"`},
 	"ipcctl mq-send /q 'urgent' --priority 10": {setup: `ipcctl create mq /q >>made`, check: `grep -q 'QSIZE:6 ' /dev/mqueue/q`},
 	"ipcctl mq-recv /q --all --json": {setup: `ipcctl create mq /q >>made; ipcctl mq-send /q urgent --priority 10`,
@@ -290,7 +313,7 @@ const links = `mkdir -p opt/bin; for n in ipcs ipcrm ipcmk lsipc; do ln -s "$(co
 // readmeNotRun are the examples that cannot run in a test namespace.
 var readmeNotRun = map[string]string{
 	"make test": "runs this whole suite, this test included",
-	"ipcctl hugepage mount /mnt/huge --size 2M --max-size 4G --uid postgres --mode 0770": "mounting hugetlbfs needs CAP_SYS_ADMIN in the initial user namespace, and would mount on the host's /mnt/huge (TestHugepageMountUmount mounts on a temp dir where it can)",
+	"ipcctl hugepage mount /mnt/huge --size 2M --max-size 4G --uid postgres --mode 0770": "mounting hugetlbfs needs CAP_SYS_ADMIN in the initial user namespace, and would mount on the host's /mnt/huge (TestHugepageMountUmount mounts on a temp dir where it can, and checks the refusal, exit 4 and nothing mounted, where it cannot)",
 	"ipcctl hugepage umount /mnt/huge":                                                   "unmounts the host's /mnt/huge (TestMountAndUmountValidation runs umount against a fixture tree)",
 }
 
@@ -396,7 +419,7 @@ func TestReadmeExamples(t *testing.T) {
 	}
 
 	nstest.Require(t)
-	for _, tool := range []string{"sh", "mount", "ipcs", "awk", "stat", "dd", "cmp", "head", "grep", "readlink", "go"} {
+	for _, tool := range []string{"sh", "mount", "ipcs", "awk", "stat", "dd", "od", "cmp", "head", "grep", "readlink", "go"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Skipf("the README examples' set-up and checks need %s: %v", tool, err)
 		}
@@ -431,6 +454,11 @@ func runReadmeExample(t *testing.T, ex string, spec readmeExample, bin, repo str
 	}
 	if changesHost.MatchString(cmd) && !strings.Contains(cmd, "--dry-run") && !strings.Contains(cmd, "--fs-root") {
 		t.Fatalf("refusing to run %q: it would change the host (give it --dry-run or a fixture, or list it in readmeNotRun)", cmd)
+	}
+	if spec.sysvIPC {
+		if err := exec.Command("/usr/bin/python3", "-c", "import sysv_ipc").Run(); err != nil {
+			t.Skipf("its check reads through Python's sysv_ipc, which is missing (python3-sysv-ipc): %v", err)
+		}
 	}
 	work := t.TempDir()
 	fixture := hptest.Copy(t, "numa2")

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -109,4 +110,160 @@ func TestWatchPipedIsJSONLines(t *testing.T) {
 	if err := cmd.Wait(); err != nil {
 		t.Errorf("after SIGINT: %v", err)
 	}
+}
+
+// watcher is an `ipcctl ... --watch` with stdout piped: one JSON
+// document per line, read as they come.
+type watcher struct {
+	cmd   *exec.Cmd
+	lines chan []byte
+}
+
+func startWatch(t *testing.T, args ...string) *watcher {
+	t.Helper()
+	cmd := exec.Command(testutil.Binary(t), args...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	w := &watcher{cmd: cmd, lines: make(chan []byte, 1000)}
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		sc.Buffer(nil, 1<<20)
+		for sc.Scan() {
+			w.lines <- slices.Clone(sc.Bytes())
+		}
+		close(w.lines)
+	}()
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			cmd.Process.Kill()
+			cmd.Wait()
+		}
+	})
+	return w
+}
+
+// waitFor reads lines until one satisfies ok (each must be JSON), and
+// fails after 10 s or at the end of the output.
+func (w *watcher) waitFor(t *testing.T, what string, ok func(line []byte) bool) {
+	t.Helper()
+	timeout := time.After(10 * time.Second)
+	var last []byte
+	for n := 0; ; n++ {
+		select {
+		case line, open := <-w.lines:
+			if !open {
+				t.Fatalf("the output ended after %d lines without %s; last: %s", n, what, last)
+			}
+			if !json.Valid(line) {
+				t.Fatalf("line %d is not JSON: %s", n, line)
+			}
+			if ok(line) {
+				return
+			}
+			last = line
+		case <-timeout:
+			t.Fatalf("no line with %s in 10 s (%d lines); last: %s", what, n, last)
+		}
+	}
+}
+
+// interrupt sends SIGINT, as C-c would, and expects exit 0.
+func (w *watcher) interrupt(t *testing.T) {
+	t.Helper()
+	w.cmd.Process.Signal(syscall.SIGINT)
+	go func() {
+		for range w.lines {
+		}
+	}()
+	if err := w.cmd.Wait(); err != nil {
+		t.Errorf("after SIGINT: %v", err)
+	}
+}
+
+// Piped, show --watch prints the object again each interval: a mode
+// changed and an attach made meanwhile, through the kernel directly,
+// show up in a later line.
+func TestShowWatchPipedFollowsTheObject(t *testing.T) {
+	nstest.Require(t)
+	id := newShm(t, 4096, 0o600)
+	w := startWatch(t, "show", "shm", strconv.Itoa(id), "--watch=0.1s")
+	type record struct {
+		ID     int    `json:"id"`
+		Mode   string `json:"mode"`
+		Nattch int    `json:"nattch"`
+	}
+	decode := func(line []byte) record {
+		var r record
+		if err := json.Unmarshal(line, &r); err != nil || r.ID != id {
+			t.Fatalf("not segment %d's record: %v %s", id, err, line)
+		}
+		return r
+	}
+	w.waitFor(t, "the segment as made", func(line []byte) bool {
+		r := decode(line)
+		if r.Mode != "0600" || r.Nattch != 0 {
+			t.Fatalf("first line: %+v, want mode 0600, nattch 0", r)
+		}
+		return true
+	})
+	var ds unix.SysvShmDesc
+	if _, err := unix.SysvShmCtl(id, unix.IPC_STAT, &ds); err != nil {
+		t.Fatal(err)
+	}
+	ds.Perm.Mode = 0o644
+	if _, err := unix.SysvShmCtl(id, unix.IPC_SET, &ds); err != nil {
+		t.Fatalf("shmctl IPC_SET: %v", err)
+	}
+	mem, err := unix.SysvShmAttach(id, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.SysvShmDetach(mem)
+	w.waitFor(t, "mode 0644 and nattch 1", func(line []byte) bool {
+		r := decode(line)
+		return r.Mode == "0644" && r.Nattch == 1
+	})
+	w.interrupt(t)
+}
+
+// Piped, limits --watch reads the counts again each interval: a segment
+// made meanwhile raises SHMMNI's and SHMBYTES' used figures.
+func TestLimitsWatchPipedFollowsUse(t *testing.T) {
+	nstest.Require(t)
+	w := startWatch(t, "limits", "--watch=0.1s")
+	used := func(line []byte) map[string]int64 {
+		var doc struct {
+			Limits []struct {
+				Resource string `json:"resource"`
+				Used     *int64 `json:"used"`
+			} `json:"limits"`
+		}
+		if err := json.Unmarshal(line, &doc); err != nil {
+			t.Fatalf("%v: %s", err, line)
+		}
+		m := map[string]int64{}
+		for _, l := range doc.Limits {
+			if l.Used != nil {
+				m[l.Resource] = *l.Used
+			}
+		}
+		if _, ok := m["SHMMNI"]; !ok {
+			t.Fatalf("no SHMMNI used figure: %s", line)
+		}
+		return m
+	}
+	var before map[string]int64
+	w.waitFor(t, "a first document", func(line []byte) bool { before = used(line); return true })
+	newShm(t, 8192, 0o600)
+	w.waitFor(t, "one segment more", func(line []byte) bool {
+		now := used(line)
+		return now["SHMMNI"] == before["SHMMNI"]+1 && now["SHMBYTES"] == before["SHMBYTES"]+8192
+	})
+	w.interrupt(t)
 }

@@ -169,6 +169,7 @@ func TestMetricsMatchLsAndLimits(t *testing.T) {
 	check("ipcctl_devshm_inodes", num(t, limit["DEVSHM_INODES"].Used), "limits DEVSHM_INODES used")
 	check("ipcctl_devshm_inodes_limit", num(t, limit["DEVSHM_INODES"].Limit), "limits DEVSHM_INODES")
 
+	// (The memory collectors' values: TestMemoryMetricsMatchKernel.)
 	for _, a := range []string{"limits", "shm", "sem", "msg", "pshm", "psem", "mq", "devshm", "hugepages", "thp", "meminfo", "vmstat"} {
 		check(`ipcctl_scrape_collector_success{collector="`+a+`"}`, 1, "nothing broken")
 	}
