@@ -11,7 +11,7 @@ type col[T any] = table.Column[T]
 
 // permColumns are the ipc_perm columns every System V kind has; perm gets
 // a row's Perm, and def names the ones shown by default.
-func permColumns[T any](names *Names, perm func(*T) ipc.Perm, def ...string) table.Columns[T] {
+func permColumns[T any](names *Names, perm func(*T) *ipc.Perm, def ...string) table.Columns[T] {
 	isDef := func(name string) bool {
 		for _, d := range def {
 			if d == name {
@@ -91,7 +91,7 @@ func reorder[T any](cols table.Columns[T], order ...string) table.Columns[T] {
 
 // Shm is the column list of System V shared memory segments.
 func Shm(names *Names) table.Columns[ipc.Shm] {
-	perm := func(s *ipc.Shm) ipc.Perm { return s.Perm }
+	perm := func(s *ipc.Shm) *ipc.Perm { return &s.Perm }
 	cols := permColumns(names, perm, "key", "id", "owner", "perms")
 	cols = append(cols,
 		sizeCol("size", "segment size", true, func(s *ipc.Shm) uint64 { return s.Size }),
@@ -131,7 +131,7 @@ func shmStatus(s *ipc.Shm) table.Value {
 
 // Sem is the column list of System V semaphore sets.
 func Sem(names *Names) table.Columns[ipc.Sem] {
-	perm := func(s *ipc.Sem) ipc.Perm { return s.Perm }
+	perm := func(s *ipc.Sem) *ipc.Perm { return &s.Perm }
 	cols := permColumns(names, perm, "key", "id", "owner", "perms")
 	cols = append(cols,
 		uintCol("nsems", "number of semaphores", true, func(s *ipc.Sem) uint64 { return s.NSems }),
@@ -154,7 +154,7 @@ func Semaphore() table.Columns[ipc.Semaphore] {
 
 // Msg is the column list of System V message queues.
 func Msg(names *Names) table.Columns[ipc.Msg] {
-	perm := func(m *ipc.Msg) ipc.Perm { return m.Perm }
+	perm := func(m *ipc.Msg) *ipc.Perm { return &m.Perm }
 	cols := permColumns(names, perm, "key", "id", "owner", "perms")
 	cols = append(cols,
 		sizeCol("used_bytes", "bytes in the queue", true, func(m *ipc.Msg) uint64 { return m.CBytes }),

@@ -23,33 +23,43 @@ func New() *Names {
 }
 
 // User returns the user name of uid, or the number when it has none.
-func (n *Names) User(uid uint32) string {
+func (n *Names) User(uid uint32) string { return n.lookup(n.users, uid, lookupUser) }
+
+// Group returns the group name of gid, or the number when it has none.
+func (n *Names) Group(gid uint32) string { return n.lookup(n.groups, gid, lookupGroup) }
+
+// lookup is the cached name of id in m (the lock is not deferred: this
+// runs once per cell of a listing).
+func (n *Names) lookup(m map[uint32]string, id uint32, find func(id string) (string, error)) string {
 	n.mu.Lock()
-	defer n.mu.Unlock()
-	if s, ok := n.users[uid]; ok {
+	s, ok := m[id]
+	n.mu.Unlock()
+	if ok {
 		return s
 	}
-	id := strconv.FormatUint(uint64(uid), 10)
-	s := id
-	if u, err := user.LookupId(id); err == nil {
-		s = u.Username
+	num := strconv.FormatUint(uint64(id), 10)
+	s = num
+	if name, err := find(num); err == nil {
+		s = name
 	}
-	n.users[uid] = s
+	n.mu.Lock()
+	m[id] = s
+	n.mu.Unlock()
 	return s
 }
 
-// Group returns the group name of gid, or the number when it has none.
-func (n *Names) Group(gid uint32) string {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if s, ok := n.groups[gid]; ok {
-		return s
+func lookupUser(id string) (string, error) {
+	u, err := user.LookupId(id)
+	if err != nil {
+		return "", err
 	}
-	id := strconv.FormatUint(uint64(gid), 10)
-	s := id
-	if g, err := user.LookupGroupId(id); err == nil {
-		s = g.Name
+	return u.Username, nil
+}
+
+func lookupGroup(id string) (string, error) {
+	g, err := user.LookupGroupId(id)
+	if err != nil {
+		return "", err
 	}
-	n.groups[gid] = s
-	return s
+	return g.Name, nil
 }

@@ -34,7 +34,6 @@ func writeHuman(w *bufio.Writer, t *Table, opts *Options, buf *humanBuf) {
 	if topts.TimeFormat == "" {
 		topts.TimeFormat = TimeShort
 	}
-	arena, ends := buf.cells(t, &topts)
 	ncol := len(t.Cols)
 	widths := make([]int, ncol)
 	if !opts.NoHeadings {
@@ -42,15 +41,8 @@ func writeHuman(w *bufio.Writer, t *Table, opts *Options, buf *humanBuf) {
 			widths[i] = displayWidth([]byte(c.Header()))
 		}
 	}
-	start := 0
-	for k, e := range ends {
-		end := int(e)
-		if n := displayWidth(arena[start:end]); n > widths[k%ncol] {
-			widths[k%ncol] = n
-		}
-		start = end
-	}
-	l := layout{w: w, cols: t.Cols, widths: widths}
+	arena, ends := buf.cells(t, &topts, widths)
+	l := layout{w: w, cols: t.Cols, widths: widths, wide: buf.wide}
 	if t.Marks != nil {
 		l.gutter, l.color = true, opts.Color
 		opts := *opts
@@ -59,25 +51,25 @@ func writeHuman(w *bufio.Writer, t *Table, opts *Options, buf *humanBuf) {
 	} else {
 		fitToTerminal(t.Cols, widths, opts)
 	}
+	row := make([][]byte, ncol)
 	if !opts.NoHeadings {
-		row := make([][]byte, ncol)
 		for i, c := range t.Cols {
 			row[i] = []byte(c.Header())
 		}
 		l.row(row)
 	}
-	row := make([][]byte, ncol)
-	start = 0
-	for k, e := range ends {
-		end := int(e)
-		row[k%ncol] = arena[start:end]
-		if k%ncol == ncol-1 {
-			if r := k / ncol; r < len(t.Marks) {
-				l.mark = t.Marks[r]
-			}
-			l.row(row)
+	start := 0
+	for r := 0; len(ends) > 0; r++ {
+		for c, e := range ends[:ncol] {
+			end := int(e)
+			row[c] = arena[start:end]
+			start = end
 		}
-		start = end
+		ends = ends[ncol:]
+		if r < len(t.Marks) {
+			l.mark = t.Marks[r]
+		}
+		l.row(row)
 	}
 }
 
@@ -98,6 +90,7 @@ type layout struct {
 	line   []byte
 	cols   []Col
 	widths []int
+	wide   []bool     // per column, whether a cell has characters wider or narrower than a byte
 	lines  [][][]byte // per column, the lines of a wrapped cell
 
 	gutter bool // rows start with their mark
@@ -130,7 +123,7 @@ func (l *layout) row(cells [][]byte) {
 	// Most rows are one line: write them straight.
 	wraps := false
 	for i, c := range cells {
-		if l.cols[i].Wrap && displayWidth(c) > l.widths[i] {
+		if l.cols[i].Wrap && l.width(i, c) > l.widths[i] {
 			wraps = true
 			break
 		}
@@ -180,9 +173,17 @@ func (l *layout) row(cells [][]byte) {
 	}
 }
 
+// width is the display width of text, a cell of column i.
+func (l *layout) width(i int, text []byte) int {
+	if i < len(l.wide) && !l.wide[i] {
+		return len(text)
+	}
+	return displayWidth(text)
+}
+
 func (l *layout) cell(i int, text []byte) {
 	last := i == len(l.cols)-1
-	pad := l.widths[i] - displayWidth(text)
+	pad := l.widths[i] - l.width(i, text)
 	switch {
 	case l.cols[i].Right:
 		l.pad(pad)
@@ -329,18 +330,36 @@ func writeVertical(w *bufio.Writer, t *Table, opts *Options, buf *humanBuf) {
 type humanBuf struct {
 	arena []byte
 	ends  []int32 // end offset of each cell in arena, row-major
+	wide  []bool  // per column: some cell is not one column per byte
 }
 
-// cells renders every cell of t into the arena.
-func (b *humanBuf) cells(t *Table, opts *Options) ([]byte, []int32) {
+// cells renders every cell of t into the arena, and widens widths to the
+// widest cell of each column. Only text can be other than one terminal
+// column per byte (every other type prints ASCII), and the columns whose
+// cells are all ASCII are marked so that layout measures them by length.
+func (b *humanBuf) cells(t *Table, opts *Options, widths []int) ([]byte, []int32) {
 	if n := t.Len() * len(t.Cols); cap(b.ends) < n {
 		b.ends = make([]int32, 0, n)
-		b.arena = make([]byte, 0, n*12)
+		b.arena = make([]byte, 0, n*8)
 	}
-	arena, ends := b.arena[:0], b.ends[:0]
+	b.wide = make([]bool, len(t.Cols))
+	arena, ends, wide := b.arena[:0], b.ends[:0], b.wide
+	text := make([]bool, len(t.Cols))
+	for i, c := range t.Cols {
+		text[i] = c.Type == String
+	}
 	t.each(func(row []Value) {
-		for _, v := range row {
+		for i, v := range row {
+			start := len(arena)
 			arena = AppendText(arena, v, opts)
+			n := len(arena) - start
+			if text[i] && !isASCII(arena[start:]) {
+				wide[i] = true
+				n = displaywidth.Bytes(arena[start:])
+			}
+			if n > widths[i] {
+				widths[i] = n
+			}
 			ends = append(ends, int32(len(arena)))
 		}
 	})
@@ -348,12 +367,19 @@ func (b *humanBuf) cells(t *Table, opts *Options) ([]byte, []int32) {
 	return arena, ends
 }
 
-// displayWidth is the number of terminal columns b takes.
-func displayWidth(b []byte) int {
+func isASCII(b []byte) bool {
 	for _, c := range b {
 		if c >= utf8.RuneSelf {
-			return displaywidth.Bytes(b)
+			return false
 		}
 	}
-	return len(b)
+	return true
+}
+
+// displayWidth is the number of terminal columns b takes.
+func displayWidth(b []byte) int {
+	if isASCII(b) {
+		return len(b)
+	}
+	return displaywidth.Bytes(b)
 }

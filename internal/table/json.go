@@ -9,7 +9,10 @@ import (
 // AppendJSON appends v as a JSON value: numbers for counts, sizes, ids and
 // pids; strings for keys (0x%08x), perms (rw-r-----), modes (0640) and
 // times (RFC 3339); null for absent values.
-func AppendJSON(b []byte, v Value) []byte {
+func AppendJSON(b []byte, v Value) []byte { return appendJSON(b, v, nil) }
+
+// appendJSON is AppendJSON, with the times of a render remembered in m.
+func appendJSON(b []byte, v Value, m *timeMemo) []byte {
 	if v.Null {
 		return append(b, "null"...)
 	}
@@ -22,7 +25,7 @@ func AppendJSON(b []byte, v Value) []byte {
 		return strconv.AppendBool(b, v.Bool)
 	case Time:
 		b = append(b, '"')
-		b = v.TimeOf().AppendFormat(b, time.RFC3339)
+		b = m.appendWith(b, v.Int, "json", func(b []byte) []byte { return v.TimeOf().AppendFormat(b, time.RFC3339) })
 		return append(b, '"')
 	case Key:
 		b = append(b, '"')
@@ -84,19 +87,31 @@ func AppendJSONString(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
-// appendJSONObject appends one row as an indented JSON object.
-func appendJSONObject(b []byte, cols []Col, row []Value, indent string) []byte {
-	b = append(b, '{')
+// jsonKeys are the text before each value of a row's object: the comma
+// and newline of the field before, the indent and the column's name,
+// escaped once per table rather than once per row.
+func jsonKeys(cols []Col, indent string) [][]byte {
+	keys := make([][]byte, len(cols))
 	for i, c := range cols {
+		var k []byte
 		if i > 0 {
-			b = append(b, ',')
+			k = append(k, ',')
 		}
-		b = append(b, '\n')
-		b = append(b, indent...)
-		b = append(b, "  "...)
-		b = AppendJSONString(b, c.Name)
-		b = append(b, ':', ' ')
-		b = AppendJSON(b, row[i])
+		k = append(k, '\n')
+		k = append(k, indent...)
+		k = append(k, "  "...)
+		k = AppendJSONString(k, c.Name)
+		keys[i] = append(k, ':', ' ')
+	}
+	return keys
+}
+
+// appendJSONObject appends one row as an indented JSON object.
+func appendJSONObject(b []byte, keys [][]byte, row []Value, indent string, m *timeMemo) []byte {
+	b = append(b, '{')
+	for i, k := range keys {
+		b = append(b, k...)
+		b = appendJSON(b, row[i], m)
 	}
 	b = append(b, '\n')
 	b = append(b, indent...)
@@ -106,7 +121,7 @@ func appendJSONObject(b []byte, cols []Col, row []Value, indent string) []byte {
 // appendJSONArray appends the rows of t as an indented JSON array of
 // objects; it hands b to flush (which returns
 // it emptied) whenever it grows past 32 KB, so a large listing streams.
-func appendJSONArray(b []byte, t *Table, indent string, flush func([]byte) []byte) []byte {
+func appendJSONArray(b []byte, t *Table, indent string, flush func([]byte) []byte, m *timeMemo) []byte {
 	if t.Absent {
 		return append(b, "null"...)
 	}
@@ -114,16 +129,18 @@ func appendJSONArray(b []byte, t *Table, indent string, flush func([]byte) []byt
 		return append(b, "[]"...)
 	}
 	b = append(b, '[')
+	inner := indent + "  "
+	sep := []byte(",\n" + inner)
+	keys := jsonKeys(t.Cols, inner)
 	first := true
 	t.each(func(row []Value) {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, sep[1:]...)
+		} else {
+			b = append(b, sep...)
 		}
 		first = false
-		b = append(b, '\n')
-		b = append(b, indent...)
-		b = append(b, "  "...)
-		b = appendJSONObject(b, t.Cols, row, indent+"  ")
+		b = appendJSONObject(b, keys, row, inner, m)
 		if flush != nil && len(b) > 32<<10 {
 			b = flush(b)
 		}
@@ -135,7 +152,7 @@ func appendJSONArray(b []byte, t *Table, indent string, flush func([]byte) []byt
 
 // appendJSONRecord appends a record as one object: its fields, then each
 // nested table as an array under the table's name.
-func appendJSONRecord(b []byte, t *Table, indent string) []byte {
+func appendJSONRecord(b []byte, t *Table, indent string, m *timeMemo) []byte {
 	if t.Absent || t.Len() == 0 {
 		return append(b, "null"...)
 	}
@@ -146,7 +163,7 @@ func appendJSONRecord(b []byte, t *Table, indent string) []byte {
 			b = append(b, sep...)
 			b = AppendJSONString(b, c.Name)
 			b = append(b, ':', ' ')
-			b = AppendJSON(b, row[i])
+			b = appendJSON(b, row[i], m)
 			sep = ",\n" + indent + "  "
 		}
 	})
@@ -154,7 +171,7 @@ func appendJSONRecord(b []byte, t *Table, indent string) []byte {
 		b = append(b, sep...)
 		b = AppendJSONString(b, n.Name)
 		b = append(b, ':', ' ')
-		b = appendJSONValue(b, n, indent+"  ", nil)
+		b = appendJSONValue(b, n, indent+"  ", nil, m)
 		sep = ",\n" + indent + "  "
 	}
 	b = append(b, '\n')
@@ -163,9 +180,9 @@ func appendJSONRecord(b []byte, t *Table, indent string) []byte {
 }
 
 // appendJSONValue appends a table as an array, or a record as an object.
-func appendJSONValue(b []byte, t *Table, indent string, flush func([]byte) []byte) []byte {
+func appendJSONValue(b []byte, t *Table, indent string, flush func([]byte) []byte, m *timeMemo) []byte {
 	if t.Vertical {
-		return appendJSONRecord(b, t, indent)
+		return appendJSONRecord(b, t, indent, m)
 	}
-	return appendJSONArray(b, t, indent, flush)
+	return appendJSONArray(b, t, indent, flush, m)
 }

@@ -146,6 +146,8 @@ type Options struct {
 	Stamp    time.Time
 	Now      time.Time
 	Location *time.Location
+
+	times *timeMemo // set by Render
 }
 
 // Build builds the Later tables among tables (concurrently) and returns
@@ -294,7 +296,7 @@ func (e *encoder) table(t *Table) {
 	switch e.opts.Format {
 	case JSON:
 		if e.lone && t.Vertical {
-			b := appendJSONRecord(e.json[:0], t, "")
+			b := appendJSONRecord(e.json[:0], t, "", e.opts.times)
 			e.w.Write(append(b, '\n'))
 			e.record = true
 			return
@@ -312,7 +314,7 @@ func (e *encoder) table(t *Table) {
 			e.w.Write(b)
 			return b[:0]
 		}
-		b = appendJSONValue(b, t, "  ", flush)
+		b = appendJSONValue(b, t, "  ", flush, e.opts.times)
 		e.w.Write(b)
 		e.json = b[:0]
 	case Raw, Export:
@@ -372,6 +374,7 @@ func (o *Options) setDefaults() {
 	if o.Location == nil {
 		o.Location = time.Local
 	}
+	o.times = new(timeMemo)
 	// People get short times in tables and full ones in a record (read
 	// closely, not scanned): "" stays until a record or table is written.
 	if o.TimeFormat == "" && (o.Format == Raw || o.Format == Export) {

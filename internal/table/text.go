@@ -32,7 +32,7 @@ func AppendText(b []byte, v Value, opts *Options) []byte {
 		}
 		return strconv.AppendUint(b, v.Uint, 10)
 	case Time:
-		return appendTime(b, v.TimeOf(), opts)
+		return opts.times.append(b, v.Int, opts)
 	case Bool:
 		if opts.Format == Human {
 			if v.Bool {
@@ -138,6 +138,44 @@ func appendMode(b []byte, m uint32) []byte {
 		b = append(b, '0')
 	}
 	return append(b, s...)
+}
+
+// timeMemo remembers the text of the instants last formatted, by their
+// second: objects made together share their times, and formatting one
+// costs more than the rest of the row. A render's options hold one (its
+// Now, Location and time format never change within it); other callers
+// of AppendText have none and format every time.
+type timeMemo struct {
+	slots [64]struct {
+		sec    int64
+		format string // opts.TimeFormat, or "json"
+		text   [32]byte
+		n      uint8
+	}
+}
+
+// append appends the instant sec formatted by format (which must depend
+// only on sec and on what the render fixes).
+func (m *timeMemo) appendWith(b []byte, sec int64, key string, format func([]byte) []byte) []byte {
+	if m == nil {
+		return format(b)
+	}
+	s := &m.slots[uint64(sec)%uint64(len(m.slots))]
+	if s.n != 0 && s.sec == sec && s.format == key {
+		return append(b, s.text[:s.n]...)
+	}
+	start := len(b)
+	b = format(b)
+	if n := len(b) - start; n <= len(s.text) {
+		s.sec, s.format, s.n = sec, key, uint8(n)
+		copy(s.text[:], b[start:])
+	}
+	return b
+}
+
+// append appends the instant sec as AppendText shows a Time.
+func (m *timeMemo) append(b []byte, sec int64, opts *Options) []byte {
+	return m.appendWith(b, sec, opts.TimeFormat, func(b []byte) []byte { return appendTime(b, time.Unix(sec, 0), opts) })
 }
 
 func appendTime(b []byte, t time.Time, opts *Options) []byte {
