@@ -115,6 +115,26 @@ func (cs Columns[T]) Build(name, title string, rows []T) *Table {
 			dst[i] = value(row)
 		}
 	}
+	t.json = func(j *jsonRows) {
+		for r := range rows {
+			row := &rows[r]
+			j.begin()
+			for i, value := range values {
+				j.cell(i, value(row))
+			}
+			j.end()
+		}
+	}
+	t.text = func(c *cells, opts *Options) {
+		for r := range rows {
+			row := &rows[r]
+			for i, value := range values {
+				start := len(c.arena)
+				c.arena = AppendText(c.arena, value(row), opts)
+				c.add(i, start)
+			}
+		}
+	}
 	return t
 }
 

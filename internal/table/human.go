@@ -41,8 +41,9 @@ func writeHuman(w *bufio.Writer, t *Table, opts *Options, buf *humanBuf) {
 			widths[i] = displayWidth([]byte(c.Header()))
 		}
 	}
-	arena, ends := buf.cells(t, &topts, widths)
-	l := layout{w: w, cols: t.Cols, widths: widths, wide: buf.wide}
+	cells := buf.cells(t, &topts, widths)
+	arena, ends := cells.arena, cells.ends
+	l := layout{w: w, cols: t.Cols, widths: widths, wide: cells.wide}
 	if t.Marks != nil {
 		l.gutter, l.color = true, opts.Color
 		opts := *opts
@@ -329,42 +330,59 @@ func writeVertical(w *bufio.Writer, t *Table, opts *Options, buf *humanBuf) {
 // listing of several large kinds allocates it once.
 type humanBuf struct {
 	arena []byte
-	ends  []int32 // end offset of each cell in arena, row-major
-	wide  []bool  // per column: some cell is not one column per byte
+	ends  []int32
+}
+
+// cells is the text of a table's cells being rendered, and what is
+// measured on the way.
+type cells struct {
+	arena  []byte
+	ends   []int32 // end offset of each cell in arena, row-major
+	widths []int   // per column, the widest cell so far
+	wide   []bool  // per column: some cell is not one column per byte
+	text   []bool  // per column: it holds text (other types print ASCII)
+}
+
+// add measures the cell of column i that starts at start and ends the arena.
+func (c *cells) add(i, start int) {
+	n := len(c.arena) - start
+	if c.text[i] && !isASCII(c.arena[start:]) {
+		c.wide[i] = true
+		n = displaywidth.Bytes(c.arena[start:])
+	}
+	if n > c.widths[i] {
+		c.widths[i] = n
+	}
+	c.ends = append(c.ends, int32(len(c.arena)))
 }
 
 // cells renders every cell of t into the arena, and widens widths to the
 // widest cell of each column. Only text can be other than one terminal
 // column per byte (every other type prints ASCII), and the columns whose
 // cells are all ASCII are marked so that layout measures them by length.
-func (b *humanBuf) cells(t *Table, opts *Options, widths []int) ([]byte, []int32) {
+func (b *humanBuf) cells(t *Table, opts *Options, widths []int) *cells {
 	if n := t.Len() * len(t.Cols); cap(b.ends) < n {
 		b.ends = make([]int32, 0, n)
 		b.arena = make([]byte, 0, n*8)
 	}
-	b.wide = make([]bool, len(t.Cols))
-	arena, ends, wide := b.arena[:0], b.ends[:0], b.wide
-	text := make([]bool, len(t.Cols))
-	for i, c := range t.Cols {
-		text[i] = c.Type == String
+	c := &cells{arena: b.arena[:0], ends: b.ends[:0], widths: widths,
+		wide: make([]bool, len(t.Cols)), text: make([]bool, len(t.Cols))}
+	for i, col := range t.Cols {
+		c.text[i] = col.Type == String
 	}
-	t.each(func(row []Value) {
-		for i, v := range row {
-			start := len(arena)
-			arena = AppendText(arena, v, opts)
-			n := len(arena) - start
-			if text[i] && !isASCII(arena[start:]) {
-				wide[i] = true
-				n = displaywidth.Bytes(arena[start:])
+	if t.text != nil {
+		t.text(c, opts)
+	} else {
+		t.each(func(row []Value) {
+			for i, v := range row {
+				start := len(c.arena)
+				c.arena = AppendText(c.arena, v, opts)
+				c.add(i, start)
 			}
-			if n > widths[i] {
-				widths[i] = n
-			}
-			ends = append(ends, int32(len(arena)))
-		}
-	})
-	b.arena, b.ends = arena, ends
-	return arena, ends
+		})
+	}
+	b.arena, b.ends = c.arena, c.ends
+	return c
 }
 
 func isASCII(b []byte) bool {

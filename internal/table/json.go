@@ -106,21 +106,45 @@ func jsonKeys(cols []Col, indent string) [][]byte {
 	return keys
 }
 
-// appendJSONObject appends one row as an indented JSON object.
-func appendJSONObject(b []byte, keys [][]byte, row []Value, indent string, m *timeMemo) []byte {
-	b = append(b, '{')
-	for i, k := range keys {
-		b = append(b, k...)
-		b = appendJSON(b, row[i], m)
+// jsonRows writes the rows of a table as the objects of an indented JSON
+// array, handing its buffer to flush (which returns it emptied) whenever
+// it grows past 32 KB, so a large listing streams.
+type jsonRows struct {
+	b     []byte
+	keys  [][]byte // see jsonKeys
+	sep   []byte   // before each row: ",\n" and the indent
+	inner string   // the rows' indent
+	rows  int
+	memo  *timeMemo
+	flush func([]byte) []byte
+}
+
+func (j *jsonRows) begin() {
+	if j.rows == 0 {
+		j.b = append(j.b, j.sep[1:]...)
+	} else {
+		j.b = append(j.b, j.sep...)
 	}
-	b = append(b, '\n')
-	b = append(b, indent...)
-	return append(b, '}')
+	j.rows++
+	j.b = append(j.b, '{')
+}
+
+func (j *jsonRows) cell(i int, v Value) {
+	j.b = append(j.b, j.keys[i]...)
+	j.b = appendJSON(j.b, v, j.memo)
+}
+
+func (j *jsonRows) end() {
+	j.b = append(j.b, '\n')
+	j.b = append(j.b, j.inner...)
+	j.b = append(j.b, '}')
+	if j.flush != nil && len(j.b) > 32<<10 {
+		j.b = j.flush(j.b)
+	}
 }
 
 // appendJSONArray appends the rows of t as an indented JSON array of
-// objects; it hands b to flush (which returns
-// it emptied) whenever it grows past 32 KB, so a large listing streams.
+// objects (see jsonRows).
 func appendJSONArray(b []byte, t *Table, indent string, flush func([]byte) []byte, m *timeMemo) []byte {
 	if t.Absent {
 		return append(b, "null"...)
@@ -128,24 +152,21 @@ func appendJSONArray(b []byte, t *Table, indent string, flush func([]byte) []byt
 	if t.Len() == 0 {
 		return append(b, "[]"...)
 	}
-	b = append(b, '[')
 	inner := indent + "  "
-	sep := []byte(",\n" + inner)
-	keys := jsonKeys(t.Cols, inner)
-	first := true
-	t.each(func(row []Value) {
-		if first {
-			b = append(b, sep[1:]...)
-		} else {
-			b = append(b, sep...)
-		}
-		first = false
-		b = appendJSONObject(b, keys, row, inner, m)
-		if flush != nil && len(b) > 32<<10 {
-			b = flush(b)
-		}
-	})
-	b = append(b, '\n')
+	j := &jsonRows{b: append(b, '['), keys: jsonKeys(t.Cols, inner), sep: []byte(",\n" + inner),
+		inner: inner, memo: m, flush: flush}
+	if t.json != nil {
+		t.json(j)
+	} else {
+		t.each(func(row []Value) {
+			j.begin()
+			for i, v := range row {
+				j.cell(i, v)
+			}
+			j.end()
+		})
+	}
+	b = append(j.b, '\n')
 	b = append(b, indent...)
 	return append(b, ']')
 }

@@ -39,6 +39,11 @@ type Table struct {
 	// listing of thousands of objects never holds a Value per cell.
 	n    int
 	fill func(r int, dst []Value)
+	// text renders every cell straight into c, for the human table: no
+	// Value is stored on the way.
+	text func(c *cells, opts *Options)
+	// json writes every row into j, for JSON, in the same way.
+	json func(j *jsonRows)
 
 	// Marks, when set, flag each row (or, for a record, each field) as
 	// new, changed or gone since an earlier look: the human table shows
@@ -170,7 +175,7 @@ func (t *Table) Values() [][]Value {
 // Marked returns a copy of t with the given rows, each flagged by marks.
 func (t *Table) Marked(rows [][]Value, marks []Mark) *Table {
 	c := *t
-	c.Rows, c.Marks, c.fill, c.n, c.later = rows, marks, nil, 0, nil
+	c.Rows, c.Marks, c.fill, c.text, c.json, c.n, c.later = rows, marks, nil, nil, nil, 0, nil
 	return &c
 }
 
