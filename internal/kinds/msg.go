@@ -37,6 +37,9 @@ func init() {
 		all: func(c *ipc.Client, cols []string) ([]ipc.Msg, error) {
 			return c.MsgListNeeds(ipc.ListNeeds{QBytes: slices.Contains(cols, "qbytes")})
 		},
+		removeEach: func(c *ipc.Client, pick func(*ipc.Msg) bool, done func(*ipc.Msg, error) error) error {
+			return c.MsgRemoveEach(pick, done)
+		},
 		stat:  func(f *cmdutil.Factory, t Target) (ipc.Msg, error) { return f.IPC().MsgStat(t.ID) },
 		ident: func(m *ipc.Msg) (int, string) { return m.ID, "" },
 		object: func(m *ipc.Msg) Object {

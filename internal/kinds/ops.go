@@ -20,6 +20,23 @@ func (k *Kind) Targets(f *cmdutil.Factory, flt *Filter, keepRows bool) ([]Target
 	return k.ops.targets(f, flt, keepRows)
 }
 
+// RemoveSelected removes every object of the kind that flt selects, each
+// read and matched against flt right before its removal, in one pass: the
+// *_STAT_ANY walk of `ipcrm -a` (stat an index, match, IPC_RMID, next
+// index). The read right before the removal is the identity check Remove
+// makes of a listed object, so this is for a selection nobody is shown
+// first (rm --all --yes); one shown (a prompt, a dry run) is listed with
+// Targets and each object removed with Remove. report gets each selected
+// object, what its removal left to happen (see Remove) and the error
+// (class NotFound when it went, or its id was reused, before IPC_RMID).
+// handled is false, with nothing removed, where the kind has no such
+// walk here (POSIX kinds, a fixture tree, sparse ids, no *_STAT_ANY): the
+// caller lists and removes then.
+// Equivalent to: `ipcrm --all=shm` (or sem, msg).
+func (k *Kind) RemoveSelected(f *cmdutil.Factory, flt *Filter, report func(t Target, note string, err error)) (handled bool, err error) {
+	return k.ops.removeSelected(f, flt, report)
+}
+
 // TargetTable shows targets from Targets(..., true) as a listing does.
 func (k *Kind) TargetTable(f *cmdutil.Factory, ts []Target, q Query) *table.Table {
 	return k.ops.targetTable(f, ts, q)

@@ -34,8 +34,11 @@ func init() {
 		columns: columns.Sem,
 		views:   sysvViews([]string{"otime"}, []string{"otime", "ctime"}),
 		all:     func(c *ipc.Client, _ []string) ([]ipc.Sem, error) { return c.SemListNeeds(ipc.ListNeeds{}) },
-		stat:    func(f *cmdutil.Factory, t Target) (ipc.Sem, error) { return f.IPC().SemStat(t.ID) },
-		ident:   func(s *ipc.Sem) (int, string) { return s.ID, "" },
+		removeEach: func(c *ipc.Client, pick func(*ipc.Sem) bool, done func(*ipc.Sem, error) error) error {
+			return c.SemRemoveEach(pick, done)
+		},
+		stat:  func(f *cmdutil.Factory, t Target) (ipc.Sem, error) { return f.IPC().SemStat(t.ID) },
+		ident: func(s *ipc.Sem) (int, string) { return s.ID, "" },
 		object: func(s *ipc.Sem) Object {
 			o := sysvObject(s.Perm)
 			o.CTime = s.CTime

@@ -61,6 +61,9 @@ func init() {
 			// rss and swap exist only in /proc/sysvipc: read it only when shown.
 			return c.ShmListNeeds(ipc.ListNeeds{RSS: slices.Contains(cols, "rss") || slices.Contains(cols, "swap")})
 		},
+		removeEach: func(c *ipc.Client, pick func(*ipc.Shm) bool, done func(*ipc.Shm, error) error) error {
+			return c.ShmRemoveEach(pick, done)
+		},
 		stat:  func(f *cmdutil.Factory, t Target) (ipc.Shm, error) { return f.IPC().ShmStat(t.ID) },
 		ident: func(s *ipc.Shm) (int, string) { return s.ID, "" },
 		object: func(s *ipc.Shm) Object {

@@ -1,6 +1,7 @@
 package kinds
 
 import (
+	"errors"
 	"slices"
 	"sort"
 	"strconv"
@@ -18,6 +19,7 @@ type ops interface {
 	recordSets() []*table.Set
 	list(f *cmdutil.Factory, q Query) (*table.Table, error)
 	targets(f *cmdutil.Factory, flt *Filter, keepRows bool) ([]Target, error)
+	removeSelected(f *cmdutil.Factory, flt *Filter, report func(t Target, note string, err error)) (bool, error)
 	targetTable(f *cmdutil.Factory, ts []Target, q Query) *table.Table
 	record(f *cmdutil.Factory, t Target, cols []string) (*table.Table, error)
 	objects(f *cmdutil.Factory) ([]Object, []string, error)
@@ -39,6 +41,10 @@ type spec[T any] struct {
 	// list lists every object; cols are the columns that will be shown,
 	// so that a costly field (a queue's qbytes) is read only when needed.
 	all func(c *ipc.Client, cols []string) ([]T, error)
+	// removeEach removes each object pick accepts in one walk, reading
+	// each right before its removal (ipc.Client.ShmRemoveEach); nil where
+	// the kind has no such walk.
+	removeEach func(c *ipc.Client, pick func(*T) bool, done func(*T, error) error) error
 	// stat reads one object, every field.
 	stat func(f *cmdutil.Factory, t Target) (T, error)
 	// object is what the row says of the object's identity.
@@ -165,6 +171,32 @@ func (s *spec[T]) targets(f *cmdutil.Factory, flt *Filter, keepRows bool) ([]Tar
 		}
 	}
 	return ts, nil
+}
+
+func (s *spec[T]) removeSelected(f *cmdutil.Factory, flt *Filter, report func(Target, string, error)) (bool, error) {
+	if s.removeEach == nil {
+		return false, nil
+	}
+	c := f.IPC()
+	var o Object // of the object just picked: pick and done see the same one
+	err := s.removeEach(c, func(r *T) bool {
+		o = s.object(r)
+		return flt.Match(&o)
+	}, func(_ *T, err error) error {
+		t := Target{ID: o.ID, Name: o.Name, Label: label(&o), Owner: flt.UID, Idle: flt.Orphaned}
+		note := ""
+		// Only an object in use when read can have been left behind (a
+		// segment still attached is only marked for removal).
+		if err == nil && o.Nattch > 0 && s.kind.afterRemove != nil {
+			note = s.kind.afterRemove(c, t)
+		}
+		report(t, note, err)
+		return nil
+	})
+	if errors.Is(err, ipc.ErrNoWalk) {
+		return false, nil
+	}
+	return true, err
 }
 
 func (s *spec[T]) targetTable(f *cmdutil.Factory, ts []Target, q Query) *table.Table {

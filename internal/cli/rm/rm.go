@@ -3,7 +3,8 @@
 //
 // Removal never reaches beyond what was named: `rm --all` with no kind
 // means the System V kinds only, and each object is re-checked right
-// before it goes (see kinds.Kind.Remove).
+// before it goes (see kinds.Kind.Remove), or, with --yes, read and
+// matched right before it goes (kinds.Kind.RemoveSelected).
 package rm
 
 import (
@@ -38,6 +39,9 @@ type Options struct {
 
 	outputChanged bool   // an output flag was given (only --dry-run prints a table)
 	beforeRemove  func() // tests: runs between the plan and the removals
+	// tests: runs after each selected object's removal (or its failure),
+	// before the next object is read
+	afterEach func(k *kinds.Kind, t kinds.Target)
 }
 
 // NewCmdRm builds the command; runF replaces rmRun in tests.
@@ -60,7 +64,11 @@ that key, one selected from the listing must still be the object listed
 (ids and names are reused), and a segment marked for removal is left to
 go by itself. A selection (--all or a filter) shows what it would remove
 and asks on a terminal unless --yes; without a terminal it needs --yes
-or --dry-run. Objects named one by one are removed without asking.
+or --dry-run. With --yes nothing is listed first: each System V object
+is read right before it goes, and removed only if it passes the filters
+then, index by index as ipcrm -a does (so one made while rm runs goes
+too if it passes them). Objects named one by one are removed without
+asking.
 A shared memory segment still attached is marked for removal (it goes
 at the last detach): rm says so.
 
@@ -122,6 +130,11 @@ type plan struct {
 	targets [][]kinds.Target // per kind
 	total   int
 	out     *cmdutil.Output
+	// inOnePass: a selection nobody is shown (--yes, no --dry-run) is not
+	// listed beforehand: each object is read, matched against flt and
+	// removed in one step (see removeInOnePass); targets stay empty.
+	inOnePass bool
+	flt       kinds.Filter
 }
 
 func rmRun(opts *Options) error {
@@ -135,6 +148,9 @@ func rmRun(opts *Options) error {
 		}
 		fmt.Fprintf(opts.IO.ErrOut, "ipcctl: dry run: %s would be removed; nothing was changed\n", cmdutil.Plural(p.total, "object"))
 		return nil
+	}
+	if p.inOnePass {
+		return removeInOnePass(opts, p)
 	}
 	if p.total == 0 {
 		return nil
@@ -154,16 +170,73 @@ func rmRun(opts *Options) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			results[i] = removeKind(opts, k, p.targets[i], p.total)
+			for _, t := range p.targets[i] {
+				note, err := k.Remove(opts.Factory, t)
+				results[i].add(opts, k, t, note, err)
+			}
 		}()
 	}
 	wg.Wait()
-	var failed []error
-	for _, r := range results {
-		opts.IO.ErrOut.Write(r.log)
-		failed = append(failed, r.failed...)
+	return finish(opts, p.kinds, results)
+}
+
+// removeInOnePass removes a selection nobody is shown (--yes) as `ipcrm
+// -a` does: each object is read right before its removal and removed only
+// if what was read passes the filters (kinds.Kind.RemoveSelected), so the
+// read is the listing and the identity check at once, and the check comes
+// as close to the removal as RemoveIfSame's. A kind without such a pass
+// here is listed, then each object removed with the usual re-check.
+func removeInOnePass(opts *Options, p *plan) error {
+	f := opts.Factory
+	results := make([]kindResult, len(p.kinds))
+	var wg sync.WaitGroup
+	for i, k := range p.kinds {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res := &results[i]
+			handled, err := k.RemoveSelected(f, &p.flt, func(t kinds.Target, note string, err error) {
+				res.add(opts, k, t, note, err)
+			})
+			if handled || err != nil {
+				res.err = err
+				return
+			}
+			ts, err := k.Targets(f, &p.flt, false)
+			if err != nil {
+				res.err = err
+				return
+			}
+			for _, t := range ts {
+				note, err := k.Remove(f, t)
+				res.add(opts, k, t, note, err)
+			}
+		}()
 	}
-	return outcome(failed, p.total)
+	wg.Wait()
+	return finish(opts, p.kinds, results)
+}
+
+// finish prints what the removals of each kind said, in kind order, and
+// returns the command's outcome.
+func finish(opts *Options, ks []*kinds.Kind, results []kindResult) error {
+	total := 0
+	for _, r := range results {
+		total += r.selected
+	}
+	var failed []error
+	var listErr error
+	for i, r := range results {
+		opts.IO.ErrOut.Write(r.log(opts, ks[i], total))
+		failed = append(failed, r.failed...)
+		if r.err != nil && listErr == nil {
+			listErr = fmt.Errorf("rm %s: %w", ks[i].Name, r.err)
+		}
+	}
+	if listErr != nil {
+		return listErr
+	}
+	return outcome(failed, total)
 }
 
 // outcome is the exit of a removal of total objects of which failed
@@ -190,44 +263,67 @@ func outcome(failed []error, total int) error {
 
 // kindResult is what removing one kind's targets did.
 type kindResult struct {
-	log    []byte // the lines for stderr: removals (-v), notes and failures
-	failed []error
+	selected int     // targets tried: removed, kept, gone or failed
+	events   []event // what is said on stderr, in order
+	failed   []error // the failures, as said
+	err      error   // listing the kind failed (what was tried is above)
 }
 
-// removeKind removes targets of kind k; total is the number of targets of
-// the whole command, which decides whether failures are named one by one.
-func removeKind(opts *Options, k *kinds.Kind, targets []kinds.Target, total int) kindResult {
-	var res kindResult
-	for _, t := range targets {
-		note, err := k.Remove(opts.Factory, t)
-		if err == nil {
-			if opts.Verbose {
-				res.log = fmt.Appendf(res.log, "removed %s %s%s\n", k.Name, table.Safe(t.Label), keySuffix(t))
-			}
-			if note != "" {
-				res.log = fmt.Appendf(res.log, "ipcctl: %s %s: %s\n", k.Name, table.Safe(t.Label), note)
-			}
-			continue
+// event is one target's line(s) on stderr: a removal (-v) and its note, a
+// target kept because it changed, or a failure.
+type event struct {
+	t    kinds.Target
+	note string
+	err  error // a failure, or ErrChanged when kept
+}
+
+// add records what removing t did. Failures are said once the number of
+// targets is known, which decides whether they are named one by one.
+func (r *kindResult) add(opts *Options, k *kinds.Kind, t kinds.Target, note string, err error) {
+	r.selected++
+	switch {
+	case err == nil:
+		if opts.Verbose || note != "" {
+			r.events = append(r.events, event{t: t, note: note})
 		}
-		if errors.Is(err, ipc.ErrChanged) && selecting(opts) {
-			// Its id or name now names another object (or it changed
-			// owner since): not the one selected. Kept, and said so, as
-			// prune says it.
-			res.log = fmt.Appendf(res.log, "kept %s %s: %s\n", k.Name, table.Safe(t.Label), cmdutil.Message(err))
-			continue
-		}
-		if isNotFound(err) && (opts.Force || selecting(opts)) {
-			// Gone already: --force asked for that, and a selection
-			// only covers objects that still exist.
-			continue
-		}
+	case errors.Is(err, ipc.ErrChanged) && selecting(opts):
+		// Its id or name now names another object (or it changed
+		// owner since): not the one selected. Kept, and said so, as
+		// prune says it.
+		r.events = append(r.events, event{t: t, err: err})
+	case isNotFound(err) && (opts.Force || selecting(opts)):
+		// Gone already: --force asked for that, and a selection
+		// only covers objects that still exist.
+	default:
 		err = fmt.Errorf("rm %s %s: %w", k.Name, t.Label, err)
-		res.failed = append(res.failed, err)
-		if total > 1 {
-			res.log = fmt.Appendf(res.log, "ipcctl: %s\n", cmdutil.Message(err))
+		r.failed = append(r.failed, err)
+		r.events = append(r.events, event{t: t, err: err})
+	}
+	if opts.afterEach != nil {
+		opts.afterEach(k, t)
+	}
+}
+
+// log is what the removals of kind k say on stderr; total is the number of
+// targets of the whole command: with one, its failure is the exit's message.
+func (r *kindResult) log(opts *Options, k *kinds.Kind, total int) []byte {
+	var b []byte
+	for _, e := range r.events {
+		switch {
+		case e.err == nil:
+			if opts.Verbose {
+				b = fmt.Appendf(b, "removed %s %s%s\n", k.Name, table.Safe(e.t.Label), keySuffix(e.t))
+			}
+			if e.note != "" {
+				b = fmt.Appendf(b, "ipcctl: %s %s: %s\n", k.Name, table.Safe(e.t.Label), e.note)
+			}
+		case errors.Is(e.err, ipc.ErrChanged) && selecting(opts):
+			b = fmt.Appendf(b, "kept %s %s: %s\n", k.Name, table.Safe(e.t.Label), cmdutil.Message(e.err))
+		case total > 1:
+			b = fmt.Appendf(b, "ipcctl: %s\n", cmdutil.Message(e.err))
 		}
 	}
-	return res
+	return b
 }
 
 func isNotFound(err error) bool { return cmdutil.ExitCode(err) == cmdutil.ExitNotFound }
@@ -387,6 +483,12 @@ func selectPlan(opts *Options) (*plan, error) {
 	}
 	flt.Removable = true
 	flt.Gone = processGone(f)
+	p.flt = flt
+	if opts.Yes && !opts.DryRun {
+		// Nothing is shown or asked: no listing beforehand.
+		p.inOnePass = true
+		return p, nil
+	}
 	// Each kind is listed in its own goroutine, as it is removed.
 	p.targets = make([][]kinds.Target, len(ks))
 	errs := make([]error, len(ks))
@@ -397,7 +499,7 @@ func selectPlan(opts *Options) (*plan, error) {
 			defer wg.Done()
 			// The listed rows are kept for what is shown: --dry-run, and
 			// the question on a terminal.
-			p.targets[i], errs[i] = k.Targets(f, &flt, opts.DryRun || !opts.Yes)
+			p.targets[i], errs[i] = k.Targets(f, &p.flt, true)
 		}()
 	}
 	wg.Wait()
