@@ -25,7 +25,6 @@ import (
 
 // dirEntry is one object of a listing directory.
 type dirEntry struct {
-	key  uint64 // the name's first 8 bytes after "/", big-endian: most comparisons end there
 	name string // the object's name, with its leading "/" (a semaphore's without "sem.")
 	file string // its file in the directory; the byte after it in memory is a NUL
 }
@@ -114,29 +113,43 @@ func readDir(fd int, dir string, which int) ([]dirEntry, error) {
 		}
 	}
 	all := string(arena)
-	out := make([]dirEntry, len(ends))
+	ents := make([]dirEntry, len(ends))
+	// Sorted as small (key, index) pairs, most told apart by the key
+	// alone: sorting the entries themselves moved 32 bytes per swap.
+	order := make([]sortKey, len(ends))
 	start := 0
 	for i, end := range ends {
 		e := all[start : end-1] // without its NUL
 		if which == semFiles {
 			nul := strings.IndexByte(e, 0)
-			out[i].name, out[i].file = e[:nul], e[nul+2:] // the file after its "/"
+			ents[i].name, ents[i].file = e[:nul], e[nul+2:] // the file after its "/"
 		} else {
-			out[i].name, out[i].file = e, e[1:]
+			ents[i].name, ents[i].file = e, e[1:]
 		}
-		out[i].key = nameKey(out[i].name)
+		order[i] = sortKey{nameKey(ents[i].name), uint32(i)}
 		start = end
 	}
-	slices.SortFunc(out, func(a, b dirEntry) int {
+	slices.SortFunc(order, func(a, b sortKey) int {
 		if a.key != b.key {
 			if a.key < b.key {
 				return -1
 			}
 			return 1
 		}
-		return strings.Compare(a.name, b.name)
+		return strings.Compare(ents[a.i].name, ents[b.i].name)
 	})
+	out := make([]dirEntry, len(ents))
+	for j, o := range order {
+		out[j] = ents[o.i]
+	}
 	return out, nil
+}
+
+// sortKey is an entry's place in readDir's sort: the name's first 8
+// bytes after "/", big-endian, and the entry's index.
+type sortKey struct {
+	key uint64
+	i   uint32
 }
 
 // nameKey is the first 8 bytes of a name after its "/", big-endian and
