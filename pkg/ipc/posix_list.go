@@ -63,8 +63,8 @@ func readDir(fd int, dir string, which int) ([]dirEntry, error) {
 	defer direntBufs.Put(bp)
 	buf := bp[:]
 	// Per entry: "/name\x00", or for a semaphore "/name\x00sem.name\x00".
-	var arena []byte
-	var ends []int // end of each entry in arena
+	arena := make([]byte, 0, 16<<10)
+	ends := make([]int, 0, 512) // end of each entry in arena
 	for {
 		n, err := unix.Getdents(fd, buf)
 		if err == unix.EINTR {
@@ -112,7 +112,10 @@ func readDir(fd int, dir string, which int) ([]dirEntry, error) {
 			ends = append(ends, len(arena))
 		}
 	}
-	all := string(arena)
+	var all string
+	if len(arena) > 0 {
+		all = unsafe.String(&arena[0], len(arena)) // arena is not written again: no copy
+	}
 	ents := make([]dirEntry, len(ends))
 	// Sorted as small (key, index) pairs, most told apart by the key
 	// alone: sorting the entries themselves moved 32 bytes per swap.
