@@ -192,6 +192,55 @@ func TestPosixListsSortedAndComplete(t *testing.T) {
 	}
 }
 
+// Names alike in the first 8 bytes (the sort key) and beyond are sorted
+// by the whole name, as os.ReadDir sorts them (the second path).
+func TestPosixListSortBeyondKey(t *testing.T) {
+	nstest.Require(t)
+	c := liveClient()
+	for _, n := range []string{"/shared-prefix-b", "/shared-p", "/shared-prefix-a", "/shared-pre", "/shared-\xff", "/shared-"} {
+		if _, err := c.PshmCreate(n, PshmCreateOptions{Size: 4096, Mode: 0o600}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.PsemCreate(n, PsemCreateOptions{Mode: 0o600}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.MqCreate(n, MqCreateOptions{MaxMsg: 1, MsgSize: 16, Mode: 0o600}); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			os.Remove("/dev/shm" + n)
+			os.Remove("/dev/shm/sem." + n[1:])
+			c.MqRemove(n)
+		})
+	}
+	pshm, err := c.PshmList()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := sortedDir(t, "/dev/shm", func(n string) (string, bool) { return "/" + n, !strings.HasPrefix(n, "sem.") })
+	if got := names(pshm, func(p Pshm) string { return p.Name }); !slices.Equal(got, want) {
+		t.Errorf("pshm names %q, want %q", got, want)
+	}
+	psem, err := c.PsemList()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = sortedDir(t, "/dev/shm", func(n string) (string, bool) {
+		return "/" + strings.TrimPrefix(n, "sem."), strings.HasPrefix(n, "sem.")
+	})
+	if got := names(psem, func(p Psem) string { return p.Name }); !slices.Equal(got, want) {
+		t.Errorf("psem names %q, want %q", got, want)
+	}
+	mq, err := c.MqList()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = sortedDir(t, "/dev/mqueue", func(n string) (string, bool) { return "/" + n, true })
+	if got := names(mq, func(q Mq) string { return q.Name }); !slices.Equal(got, want) || len(got) != 6 {
+		t.Errorf("mq names %q, want %q (6)", got, want)
+	}
+}
+
 // noATime drops the access time, which reading a file (root's listing,
 // the test's own reads) may change.
 func noATime(f PosixFile) PosixFile {
