@@ -254,7 +254,20 @@ func (c *Client) PshmList() ([]Pshm, error) {
 // with Status invalid, one this process cannot read with Status
 // unreadable; neither is mapped. A file removed while listing is skipped.
 // Equivalent to: `ls -l /dev/shm/sem.*` plus reading each sem_t.
-func (c *Client) PsemList() ([]Psem, error) {
+func (c *Client) PsemList() ([]Psem, error) { return c.PsemListNeeds(PosixNeeds{Contents: true}) }
+
+// PosixNeeds says what a POSIX listing reads beyond the lstat of each
+// file, so that a listing that shows none of it opens nothing.
+type PosixNeeds struct {
+	// Contents: a semaphore's Status, Reason, Value, Waiters and Shared;
+	// a queue's Status, MaxMsg, MsgSize and CurMsgs. Without it a
+	// semaphore's Status is "" and those pointers are nil.
+	Contents bool
+}
+
+// PsemListNeeds is PsemList reading only what needs asks for: without
+// Contents one fstatat per semaphore, as PshmList.
+func (c *Client) PsemListNeeds(needs PosixNeeds) ([]Psem, error) {
 	if err := c.posixErr(); err != nil {
 		return nil, err
 	}
@@ -274,6 +287,16 @@ func (c *Client) PsemList() ([]Psem, error) {
 	var st unix.Stat_t
 	for i := range ents {
 		e := &ents[i]
+		if !needs.Contents {
+			ok, err := fstatatRegular(dirfd, dir, e, &st)
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				out = append(out, Psem{PosixFile: posixFileFromStat(e.name, &st)})
+			}
+			continue
+		}
 		fd, ok, denied, err := openEntry(dirfd, dir, e, &st)
 		if err != nil {
 			return nil, err
@@ -322,9 +345,13 @@ func decodePsemInto(b []byte, p *Psem, vals *uint32Slab) string {
 // reading (otherwise the stat fields only). A queue removed while listing
 // is skipped. Without the mqueue mount it fails with ErrUnsupported.
 // Equivalent to: `ls -l /dev/mqueue` plus `cat /dev/mqueue/*`.
-func (c *Client) MqList() ([]Mq, error) {
+func (c *Client) MqList() ([]Mq, error) { return c.MqListNeeds(PosixNeeds{Contents: true}) }
+
+// MqListNeeds is MqList reading only what needs asks for: without
+// Contents one fstatat per queue, as PshmList.
+func (c *Client) MqListNeeds(needs PosixNeeds) ([]Mq, error) {
 	if c.remote() {
-		return nsCall(c, (*Client).MqList)
+		return nsCall(c, func(c *Client) ([]Mq, error) { return c.MqListNeeds(needs) })
 	}
 	dir := c.mqDir()
 	dirfd, err := openDir(dir)
@@ -361,6 +388,16 @@ func (c *Client) MqList() ([]Mq, error) {
 	var st unix.Stat_t
 	for i := range ents {
 		e := &ents[i]
+		if !needs.Contents {
+			ok, err := fstatatRegular(dirfd, dir, e, &st)
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				out = append(out, Mq{PosixFile: posixFileFromStat(e.name, &st)})
+			}
+			continue
+		}
 		fd, ok, denied, err := openEntry(dirfd, dir, e, &st)
 		if err != nil {
 			return nil, err
