@@ -267,6 +267,7 @@ type PosixNeeds struct {
 
 // PsemListNeeds is PsemList reading only what needs asks for: without
 // Contents one fstatat per semaphore, as PshmList.
+// Equivalent to: `ls -l /dev/shm/sem.*` (plus reading each sem_t with Contents).
 func (c *Client) PsemListNeeds(needs PosixNeeds) ([]Psem, error) {
 	if err := c.posixErr(); err != nil {
 		return nil, err
@@ -349,6 +350,7 @@ func (c *Client) MqList() ([]Mq, error) { return c.MqListNeeds(PosixNeeds{Conten
 
 // MqListNeeds is MqList reading only what needs asks for: without
 // Contents one fstatat per queue, as PshmList.
+// Equivalent to: `ls -l /dev/mqueue` (plus `cat /dev/mqueue/*` with Contents).
 func (c *Client) MqListNeeds(needs PosixNeeds) ([]Mq, error) {
 	if c.remote() {
 		return nsCall(c, func(c *Client) ([]Mq, error) { return c.MqListNeeds(needs) })
