@@ -2,6 +2,7 @@ package kinds
 
 import (
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -88,6 +89,36 @@ func TestOrphan(t *testing.T) {
 	} {
 		if got := Orphan(&tc.o, gone); got != tc.want {
 			t.Errorf("Orphan(%+v) = %v, want %v", tc.o, got, tc.want)
+		}
+	}
+}
+
+// The stat columns of a POSIX listing are exactly pshm's, whose rows are
+// the stat of each file (a typo would make a listing read contents it
+// could skip), and any other column, or every column (nil), reads the
+// contents.
+func TestPosixNeeds(t *testing.T) {
+	var pshmCols []string
+	for _, c := range pshmKind.Set().Cols {
+		pshmCols = append(pshmCols, c.Name)
+	}
+	slices.Sort(pshmCols)
+	if stat := slices.Sorted(slices.Values(posixStatColumns)); !slices.Equal(stat, pshmCols) {
+		t.Errorf("stat columns %q, pshm columns %q", stat, pshmCols)
+	}
+	for _, c := range []struct {
+		cols     []string
+		contents bool
+	}{
+		{nil, true},
+		{[]string{}, false},
+		{[]string{"name", "owner", "perms", "mtime", "holders"}, false},
+		{[]string{"name", "value"}, true},
+		{[]string{"messages"}, true},
+		{[]string{"name", "a-column-added-later"}, true},
+	} {
+		if got := posixNeeds(c.cols).Contents; got != c.contents {
+			t.Errorf("posixNeeds(%q).Contents = %v, want %v", c.cols, got, c.contents)
 		}
 	}
 }

@@ -31,7 +31,7 @@ func init() {
 		kind:    mqKind,
 		columns: columns.Mq,
 		views:   posixViews("notify_pid"),
-		all:     func(c *ipc.Client, _ []string) ([]ipc.Mq, error) { return c.MqList() },
+		all:     func(c *ipc.Client, cols []string) ([]ipc.Mq, error) { return c.MqListNeeds(posixNeeds(cols)) },
 		stat:    func(f *cmdutil.Factory, t Target) (ipc.Mq, error) { return f.IPC().MqStat(t.Name) },
 		ident:   func(q *ipc.Mq) (int, string) { return -1, q.Name },
 		object:  func(q *ipc.Mq) Object { return posixObject(q.PosixFile) },

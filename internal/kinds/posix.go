@@ -1,6 +1,8 @@
 package kinds
 
 import (
+	"slices"
+
 	"github.com/ipcctl/ipcctl/internal/cli/cmdutil"
 	"github.com/ipcctl/ipcctl/pkg/ipc"
 )
@@ -8,6 +10,22 @@ import (
 // posixObject is the identity of a POSIX object from the stat of its file.
 func posixObject(p ipc.PosixFile) Object {
 	return Object{ID: -1, Name: p.Name, UID: p.UID, CTime: p.CTime, Inode: p.Inode}
+}
+
+// posixStatColumns are the POSIX columns that the lstat of each file
+// fills (holders come from /proc): a listing of these alone opens no
+// semaphore or queue. Any other column, one added later too, reads them.
+var posixStatColumns = []string{"name", "owner", "group", "uid", "gid", "perms", "mode", "size",
+	"atime", "mtime", "ctime", "holders"}
+
+// posixNeeds is what a POSIX listing of cols reads (nil cols: every field).
+func posixNeeds(cols []string) ipc.PosixNeeds {
+	for _, c := range cols {
+		if !slices.Contains(posixStatColumns, c) {
+			return ipc.PosixNeeds{Contents: true}
+		}
+	}
+	return ipc.PosixNeeds{Contents: cols == nil}
 }
 
 // posixViews are the --view presets of a POSIX kind: the file's owner

@@ -30,7 +30,7 @@ func init() {
 		kind:    psemKind,
 		columns: columns.Psem,
 		views:   posixViews("waiters"),
-		all:     func(c *ipc.Client, _ []string) ([]ipc.Psem, error) { return c.PsemList() },
+		all:     func(c *ipc.Client, cols []string) ([]ipc.Psem, error) { return c.PsemListNeeds(posixNeeds(cols)) },
 		stat:    func(f *cmdutil.Factory, t Target) (ipc.Psem, error) { return f.IPC().PsemStat(t.Name) },
 		ident:   func(p *ipc.Psem) (int, string) { return -1, p.Name },
 		object:  func(p *ipc.Psem) Object { return posixObject(p.PosixFile) },

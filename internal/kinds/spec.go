@@ -131,6 +131,21 @@ func (s *spec[T]) listed(f *cmdutil.Factory, flt *Filter, cols []string) ([]T, e
 	return rows, nil
 }
 
+// readColumns are the columns a listing reads: those it shows and those
+// it sorts by (a field left unread would sort as null).
+func readColumns(q Query) []string {
+	cols := q.Columns
+	if cols == nil {
+		return nil // every field
+	}
+	for _, k := range q.Sort {
+		if !slices.Contains(cols, k.Column) {
+			cols = append(slices.Clip(cols), k.Column)
+		}
+	}
+	return cols
+}
+
 // order applies --sort and --reverse to rows already in the kind's order.
 func (s *spec[T]) order(cs table.Columns[T], rows []T, q Query) {
 	cs.Sort(rows, q.Sort)
@@ -140,7 +155,7 @@ func (s *spec[T]) order(cs table.Columns[T], rows []T, q Query) {
 }
 
 func (s *spec[T]) list(f *cmdutil.Factory, q Query) (*table.Table, error) {
-	rows, err := s.listed(f, &q.Filter, q.Columns)
+	rows, err := s.listed(f, &q.Filter, readColumns(q))
 	if err != nil {
 		return nil, err
 	}

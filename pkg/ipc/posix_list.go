@@ -23,14 +23,14 @@ import (
 // read, mq_getsetattr, close. Every listing is sorted by name (byte
 // order).
 
-// dirEntry is one name of a listing directory; name has a leading "/",
-// so it is the object's name as is (a semaphore's after its "sem.").
+// dirEntry is one object of a listing directory.
 type dirEntry struct {
-	name string
+	name string // the object's name, with its leading "/" (a semaphore's without "sem.")
+	file string // its file in the directory; the byte after it in memory is a NUL
 }
 
-// file is the entry's name in the directory.
-func (e dirEntry) file() string { return e.name[1:] }
+// cfile is the entry's file name as a C string, for the *Z system calls.
+func (e *dirEntry) cfile() *byte { return unsafe.StringData(e.file) }
 
 // openDir opens a listing directory; a missing one is (-1, nil).
 func openDir(dir string) (int, error) {
@@ -48,15 +48,23 @@ func openDir(dir string) (int, error) {
 // one each time showed in profiles).
 var direntBufs = sync.Pool{New: func() any { return new([32 << 10]byte) }}
 
-// readDir returns the entries of directory fd that keep accepts (a
-// regular file, or a type the filesystem does not say), sorted by name.
-// The names share one string.
-func readDir(fd int, dir string, keep func(name []byte) bool) ([]dirEntry, error) {
+// Which files of a directory readDir keeps.
+const (
+	allFiles = iota // every regular file (/dev/mqueue)
+	shmFiles        // all but sem.* (/dev/shm for pshm)
+	semFiles        // sem.* with something after the prefix, named without it (psem)
+)
+
+// readDir returns the regular files of directory fd (and those whose type
+// the filesystem does not say) that which selects, sorted by name. The
+// names and files share one string, each file followed by a NUL.
+func readDir(fd int, dir string, which int) ([]dirEntry, error) {
 	bp := direntBufs.Get().(*[32 << 10]byte)
 	defer direntBufs.Put(bp)
 	buf := bp[:]
-	var arena []byte // "/name" after "/name"...
-	var ends []int   // end of each name in arena
+	// Per entry: "/name\x00", or for a semaphore "/name\x00sem.name\x00".
+	arena := make([]byte, 0, 16<<10)
+	ends := make([]int, 0, 512) // end of each entry in arena
 	for {
 		n, err := unix.Getdents(fd, buf)
 		if err == unix.EINTR {
@@ -75,67 +83,136 @@ func readDir(fd int, dir string, keep func(name []byte) bool) ([]dirEntry, error
 				return nil, &fs.PathError{Op: "getdents", Path: dir, Err: unix.EIO}
 			}
 			name := b[19:reclen]
-			if i := strings.IndexByte(unsafe.String(&name[0], len(name)), 0); i >= 0 {
+			if i := bytes.IndexByte(name, 0); i >= 0 {
 				name = name[:i]
 			}
-			if typ := b[18]; (typ == unix.DT_REG || typ == unix.DT_UNKNOWN) &&
-				len(name) > 0 && string(name) != "." && string(name) != ".." && keep(name) {
-				arena = append(arena, '/')
-				arena = append(arena, name...)
-				ends = append(ends, len(arena))
-			}
+			typ := b[18]
 			b = b[reclen:]
+			if typ != unix.DT_REG && typ != unix.DT_UNKNOWN || len(name) == 0 ||
+				string(name) == "." || string(name) == ".." {
+				continue
+			}
+			isSem := bytes.HasPrefix(name, []byte(psemPrefix))
+			switch which {
+			case shmFiles:
+				if isSem {
+					continue
+				}
+			case semFiles:
+				if !isSem || len(name) == len(psemPrefix) {
+					continue
+				}
+				arena = append(arena, '/')
+				arena = append(arena, name[len(psemPrefix):]...)
+				arena = append(arena, 0)
+			}
+			arena = append(arena, '/')
+			arena = append(arena, name...)
+			arena = append(arena, 0)
+			ends = append(ends, len(arena))
 		}
 	}
-	all := string(arena)
-	out := make([]dirEntry, len(ends))
+	var all string
+	if len(arena) > 0 {
+		all = unsafe.String(&arena[0], len(arena)) // arena is not written again: no copy
+	}
+	ents := make([]dirEntry, len(ends))
+	// Sorted as small (key, index) pairs, most told apart by the key
+	// alone: sorting the entries themselves moved 32 bytes per swap.
+	order := make([]sortKey, len(ends))
 	start := 0
 	for i, end := range ends {
-		out[i] = dirEntry{name: all[start:end]}
+		e := all[start : end-1] // without its NUL
+		if which == semFiles {
+			nul := strings.IndexByte(e, 0)
+			ents[i].name, ents[i].file = e[:nul], e[nul+2:] // the file after its "/"
+		} else {
+			ents[i].name, ents[i].file = e, e[1:]
+		}
+		order[i] = sortKey{nameKey(ents[i].name), uint32(i)}
 		start = end
 	}
-	slices.SortFunc(out, func(a, b dirEntry) int { return strings.Compare(a.name, b.name) })
+	slices.SortFunc(order, func(a, b sortKey) int {
+		if a.key != b.key {
+			if a.key < b.key {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(ents[a.i].name, ents[b.i].name)
+	})
+	out := make([]dirEntry, len(ents))
+	for j, o := range order {
+		out[j] = ents[o.i]
+	}
 	return out, nil
 }
 
-// fstatatRegular is lstatRegular relative to a directory descriptor.
-func fstatatRegular(dirfd int, dir, file string) (st unix.Stat_t, ok bool, err error) {
-	err = unix.Fstatat(dirfd, file, &st, unix.AT_SYMLINK_NOFOLLOW)
-	if err == unix.ENOENT {
-		return st, false, nil
+// sortKey is an entry's place in readDir's sort: the name's first 8
+// bytes after "/", big-endian, and the entry's index.
+type sortKey struct {
+	key uint64
+	i   uint32
+}
+
+// nameKey is the first 8 bytes of a name after its "/", big-endian and
+// zero-padded: names hold no NUL, so keys order as the names do, and
+// equal keys leave the rest to a string comparison.
+func nameKey(name string) uint64 {
+	var k uint64
+	for i := 1; i < 9; i++ {
+		k <<= 8
+		if i < len(name) {
+			k |= uint64(name[i])
+		}
 	}
-	if err != nil {
-		return st, false, &fs.PathError{Op: "lstat", Path: dir + "/" + file, Err: err}
+	return k
+}
+
+// pathError is a failed call on an entry, with its path (made only then).
+func pathError(op, dir string, e *dirEntry, errno unix.Errno) error {
+	return &fs.PathError{Op: op, Path: dir + "/" + e.file, Err: errno}
+}
+
+// fstatatRegular lstats an entry relative to its directory descriptor;
+// ok is false for anything but a regular file and for a file removed
+// meanwhile.
+func fstatatRegular(dirfd int, dir string, e *dirEntry, st *unix.Stat_t) (ok bool, err error) {
+	switch errno := sys.FstatatZ(dirfd, e.cfile(), st, unix.AT_SYMLINK_NOFOLLOW); errno {
+	case 0:
+		return st.Mode&unix.S_IFMT == unix.S_IFREG, nil
+	case unix.ENOENT:
+		return false, nil
+	default:
+		return false, pathError("lstat", dir, e, errno)
 	}
-	return st, st.Mode&unix.S_IFMT == unix.S_IFREG, nil
 }
 
 // openEntry opens a regular file of a listing directory for reading,
 // never following a symlink, and fstats it. ok is false for anything but
 // a regular file and for a file removed meanwhile; denied is the errno
 // (with st from fstatat, ok as for it) when this process may not open it.
-func openEntry(dirfd int, dir, file string) (fd int, st unix.Stat_t, ok bool, denied, err error) {
-	fd, err = unix.Openat(dirfd, file, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC|unix.O_NONBLOCK|unix.O_NOCTTY, 0)
-	switch err {
-	case nil:
+func openEntry(dirfd int, dir string, e *dirEntry, st *unix.Stat_t) (fd int, ok bool, denied, err error) {
+	fd, errno := sys.OpenatZ(dirfd, e.cfile(), unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC|unix.O_NONBLOCK|unix.O_NOCTTY)
+	switch errno {
+	case 0:
 	case unix.ENOENT, unix.ELOOP:
-		return -1, st, false, nil, nil // gone, or a symlink
+		return -1, false, nil, nil // gone, or a symlink
 	case unix.EACCES, unix.EPERM:
-		denied = err
-		st, ok, err = fstatatRegular(dirfd, dir, file)
-		return -1, st, ok, denied, err
+		ok, err = fstatatRegular(dirfd, dir, e, st)
+		return -1, ok, errno, err
 	default:
-		return -1, st, false, nil, &fs.PathError{Op: "open", Path: dir + "/" + file, Err: err}
+		return -1, false, nil, pathError("open", dir, e, errno)
 	}
-	if err := unix.Fstat(fd, &st); err != nil {
-		unix.Close(fd)
-		return -1, st, false, nil, &fs.PathError{Op: "fstat", Path: dir + "/" + file, Err: err}
+	if errno := sys.FstatRaw(fd, st); errno != 0 {
+		sys.CloseRaw(fd)
+		return -1, false, nil, pathError("fstat", dir, e, errno)
 	}
 	if st.Mode&unix.S_IFMT != unix.S_IFREG {
-		unix.Close(fd)
-		return -1, st, false, nil, nil
+		sys.CloseRaw(fd)
+		return -1, false, nil, nil
 	}
-	return fd, st, true, nil, nil
+	return fd, true, nil, nil
 }
 
 // PshmList lists POSIX shared memory objects, sorted by name, from an
@@ -153,13 +230,15 @@ func (c *Client) PshmList() ([]Pshm, error) {
 		return nil, err
 	}
 	defer unix.Close(dirfd)
-	ents, err := readDir(dirfd, dir, func(n []byte) bool { return !bytes.HasPrefix(n, []byte(psemPrefix)) })
+	ents, err := readDir(dirfd, dir, shmFiles)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]Pshm, 0, len(ents))
-	for _, e := range ents {
-		st, ok, err := fstatatRegular(dirfd, dir, e.file())
+	var st unix.Stat_t
+	for i := range ents {
+		e := &ents[i]
+		ok, err := fstatatRegular(dirfd, dir, e, &st)
 		if err != nil {
 			return nil, err
 		}
@@ -175,7 +254,21 @@ func (c *Client) PshmList() ([]Pshm, error) {
 // with Status invalid, one this process cannot read with Status
 // unreadable; neither is mapped. A file removed while listing is skipped.
 // Equivalent to: `ls -l /dev/shm/sem.*` plus reading each sem_t.
-func (c *Client) PsemList() ([]Psem, error) {
+func (c *Client) PsemList() ([]Psem, error) { return c.PsemListNeeds(PosixNeeds{Contents: true}) }
+
+// PosixNeeds says what a POSIX listing reads beyond the lstat of each
+// file, so that a listing that shows none of it opens nothing.
+type PosixNeeds struct {
+	// Contents: a semaphore's Status, Reason, Value, Waiters and Shared;
+	// a queue's Status, MaxMsg, MsgSize and CurMsgs. Without it a
+	// semaphore's Status is "" and those pointers are nil.
+	Contents bool
+}
+
+// PsemListNeeds is PsemList reading only what needs asks for: without
+// Contents one fstatat per semaphore, as PshmList.
+// Equivalent to: `ls -l /dev/shm/sem.*` (plus reading each sem_t with Contents).
+func (c *Client) PsemListNeeds(needs PosixNeeds) ([]Psem, error) {
 	if err := c.posixErr(); err != nil {
 		return nil, err
 	}
@@ -185,36 +278,44 @@ func (c *Client) PsemList() ([]Psem, error) {
 		return nil, err
 	}
 	defer unix.Close(dirfd)
-	ents, err := readDir(dirfd, dir, func(n []byte) bool {
-		return len(n) > len(psemPrefix) && bytes.HasPrefix(n, []byte(psemPrefix))
-	})
+	ents, err := readDir(dirfd, dir, semFiles)
 	if err != nil {
 		return nil, err
 	}
 	var vals uint32Slab
 	out := make([]Psem, 0, len(ents))
 	var img [psemSize + 1]byte // one byte more, to see a file that grew since its fstat
-	for _, e := range ents {
-		file := e.file()
-		name := "/" + file[len(psemPrefix):]
-		fd, st, ok, denied, err := openEntry(dirfd, dir, file)
+	var st unix.Stat_t
+	for i := range ents {
+		e := &ents[i]
+		if !needs.Contents {
+			ok, err := fstatatRegular(dirfd, dir, e, &st)
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				out = append(out, Psem{PosixFile: posixFileFromStat(e.name, &st)})
+			}
+			continue
+		}
+		fd, ok, denied, err := openEntry(dirfd, dir, e, &st)
 		if err != nil {
 			return nil, err
 		}
 		if !ok {
 			continue
 		}
-		p := Psem{PosixFile: posixFileFromStat(name, &st), Status: PsemOK}
+		p := Psem{PosixFile: posixFileFromStat(e.name, &st), Status: PsemOK}
 		switch {
 		case denied != nil:
 			p.Status, p.Reason = PsemUnreadable, denied.Error()
 		case st.Size != psemSize:
 			p.Status, p.Reason = PsemInvalid, fmt.Sprintf("size %d bytes, want %d", st.Size, psemSize)
 		default:
-			n, err := unix.Pread(fd, img[:], 0)
+			n, errno := sys.PreadRaw(fd, img[:], 0)
 			switch {
-			case err != nil:
-				p.Status, p.Reason = PsemUnreadable, err.Error()
+			case errno != 0:
+				p.Status, p.Reason = PsemUnreadable, errno.Error()
 			default:
 				if reason := decodePsemInto(img[:n], &p, &vals); reason != "" {
 					p.Status, p.Reason = PsemInvalid, reason
@@ -222,7 +323,7 @@ func (c *Client) PsemList() ([]Psem, error) {
 			}
 		}
 		if fd >= 0 {
-			unix.Close(fd)
+			sys.CloseRaw(fd)
 		}
 		out = append(out, p)
 	}
@@ -245,9 +346,14 @@ func decodePsemInto(b []byte, p *Psem, vals *uint32Slab) string {
 // reading (otherwise the stat fields only). A queue removed while listing
 // is skipped. Without the mqueue mount it fails with ErrUnsupported.
 // Equivalent to: `ls -l /dev/mqueue` plus `cat /dev/mqueue/*`.
-func (c *Client) MqList() ([]Mq, error) {
+func (c *Client) MqList() ([]Mq, error) { return c.MqListNeeds(PosixNeeds{Contents: true}) }
+
+// MqListNeeds is MqList reading only what needs asks for: without
+// Contents one fstatat per queue, as PshmList.
+// Equivalent to: `ls -l /dev/mqueue` (plus `cat /dev/mqueue/*` with Contents).
+func (c *Client) MqListNeeds(needs PosixNeeds) ([]Mq, error) {
 	if c.remote() {
-		return nsCall(c, (*Client).MqList)
+		return nsCall(c, func(c *Client) ([]Mq, error) { return c.MqListNeeds(needs) })
 	}
 	dir := c.mqDir()
 	dirfd, err := openDir(dir)
@@ -274,15 +380,27 @@ func (c *Client) MqList() ([]Mq, error) {
 		}
 		return nil, err
 	}
-	ents, err := readDir(dirfd, dir, func([]byte) bool { return true })
+	ents, err := readDir(dirfd, dir, allFiles)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]Mq, 0, len(ents))
 	var extras []mqExtra // Status and attributes, allocated in chunks
 	var buf [256]byte
-	for _, e := range ents {
-		fd, st, ok, denied, err := openEntry(dirfd, dir, e.file())
+	var st unix.Stat_t
+	for i := range ents {
+		e := &ents[i]
+		if !needs.Contents {
+			ok, err := fstatatRegular(dirfd, dir, e, &st)
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				out = append(out, Mq{PosixFile: posixFileFromStat(e.name, &st)})
+			}
+			continue
+		}
+		fd, ok, denied, err := openEntry(dirfd, dir, e, &st)
 		if err != nil {
 			return nil, err
 		}
@@ -296,20 +414,20 @@ func (c *Client) MqList() ([]Mq, error) {
 			}
 			extras = extras[:len(extras)+1]
 			x := &extras[len(extras)-1]
-			err = readMqueue(fd, e.file(), buf[:], &x.status)
+			err = readMqueue(fd, e.file, buf[:], &x.status)
 			if err == nil {
 				q.Status = &x.status
 			}
 			if err == nil && c.live() {
 				var a sys.MqAttr
-				if e := sys.MqGetsetattr(fd, nil, &a); e != 0 {
-					err = fmt.Errorf("mq_getsetattr %s: %w", q.Name, e)
+				if errno := sys.MqGetattrRaw(fd, &a); errno != 0 {
+					err = fmt.Errorf("mq_getsetattr %s: %w", q.Name, errno)
 				} else {
 					x.maxMsg, x.msgSize, x.curMsgs = uint64(a.Maxmsg), uint64(a.Msgsize), uint64(a.Curmsgs)
 					q.MaxMsg, q.MsgSize, q.CurMsgs = &x.maxMsg, &x.msgSize, &x.curMsgs
 				}
 			}
-			unix.Close(fd)
+			sys.CloseRaw(fd)
 			if err != nil {
 				return nil, err
 			}
@@ -330,12 +448,12 @@ type mqExtra struct {
 func readMqueue(fd int, file string, buf []byte, st *procfs.MqueueStatus) error {
 	n := 0
 	for n < len(buf) {
-		m, err := unix.Read(fd, buf[n:])
-		if err == unix.EINTR {
+		m, errno := sys.ReadRaw(fd, buf[n:])
+		if errno == unix.EINTR {
 			continue
 		}
-		if err != nil {
-			return &fs.PathError{Op: "read", Path: "dev/mqueue/" + file, Err: err}
+		if errno != 0 {
+			return &fs.PathError{Op: "read", Path: "dev/mqueue/" + file, Err: errno}
 		}
 		n += m
 		if m == 0 || buf[n-1] == '\n' { // the kernel hands out the whole line at once
@@ -343,11 +461,14 @@ func readMqueue(fd int, file string, buf []byte, st *procfs.MqueueStatus) error 
 		}
 	}
 	v, err := procfs.ParseMqueueFile("", buf[:n])
+	*st = v
+	if err == nil {
+		return nil // before errors.As, whose target would escape: one allocation per queue
+	}
 	var pe *procfs.ParseError
 	if errors.As(err, &pe) {
 		pe.File = "dev/mqueue/" + file
 	}
-	*st = v
 	return err
 }
 

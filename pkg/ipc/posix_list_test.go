@@ -2,6 +2,7 @@ package ipc
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -188,6 +189,128 @@ func TestPosixListsSortedAndComplete(t *testing.T) {
 		}
 		if readable := q.Mode&0o004 != 0; readable != (q.Status != nil && q.MaxMsg != nil) {
 			t.Errorf("uid 1000, %s mode %o: status %v maxmsg %v", q.Name, q.Mode, q.Status, q.MaxMsg)
+		}
+	}
+}
+
+// Names alike in the first 8 bytes (the sort key) and beyond are sorted
+// by the whole name, as os.ReadDir sorts them (the second path).
+func TestPosixListSortBeyondKey(t *testing.T) {
+	nstest.Require(t)
+	c := liveClient()
+	for _, n := range []string{"/shared-prefix-b", "/shared-p", "/shared-prefix-a", "/shared-pre", "/shared-\xff", "/shared-"} {
+		if _, err := c.PshmCreate(n, PshmCreateOptions{Size: 4096, Mode: 0o600}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.PsemCreate(n, PsemCreateOptions{Mode: 0o600}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.MqCreate(n, MqCreateOptions{MaxMsg: 1, MsgSize: 16, Mode: 0o600}); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			os.Remove("/dev/shm" + n)
+			os.Remove("/dev/shm/sem." + n[1:])
+			c.MqRemove(n)
+		})
+	}
+	pshm, err := c.PshmList()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := sortedDir(t, "/dev/shm", func(n string) (string, bool) { return "/" + n, !strings.HasPrefix(n, "sem.") })
+	if got := names(pshm, func(p Pshm) string { return p.Name }); !slices.Equal(got, want) {
+		t.Errorf("pshm names %q, want %q", got, want)
+	}
+	psem, err := c.PsemList()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = sortedDir(t, "/dev/shm", func(n string) (string, bool) {
+		return "/" + strings.TrimPrefix(n, "sem."), strings.HasPrefix(n, "sem.")
+	})
+	if got := names(psem, func(p Psem) string { return p.Name }); !slices.Equal(got, want) {
+		t.Errorf("psem names %q, want %q", got, want)
+	}
+	mq, err := c.MqList()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = sortedDir(t, "/dev/mqueue", func(n string) (string, bool) { return "/" + n, true })
+	if got := names(mq, func(q Mq) string { return q.Name }); !slices.Equal(got, want) || len(got) != 6 {
+		t.Errorf("mq names %q, want %q (6)", got, want)
+	}
+}
+
+// A listing without Contents has every stat field of the full one and
+// opens nothing: a queue's atime, which reading its mqueue file moves
+// (mqueue_read_file), stays as set by utimensat and seen by lstat (the
+// second path), while a full listing moves it.
+func TestPosixListNeedsStatOnly(t *testing.T) {
+	nstest.Require(t)
+	c := liveClient()
+	makePosixObjects(t, c)
+	old := unix.Timespec{Sec: 1000}
+	for _, n := range posixListNames {
+		ts := []unix.Timespec{old, {Nsec: unix.UTIME_OMIT}}
+		if err := unix.UtimesNanoAt(unix.AT_FDCWD, "/dev/mqueue/"+n, ts, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+			t.Fatal(err)
+		}
+	}
+	atimes := func() map[string]unix.Timespec {
+		m := map[string]unix.Timespec{}
+		for _, n := range posixListNames {
+			var st unix.Stat_t
+			if err := unix.Lstat("/dev/mqueue/"+n, &st); err != nil {
+				t.Fatal(err)
+			}
+			m[n] = st.Atim
+		}
+		return m
+	}
+	before := atimes()
+	if before["a"] != old {
+		t.Fatalf("utimensat left atime %v", before["a"])
+	}
+
+	psem, err := c.PsemListNeeds(PosixNeeds{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mq, err := c.MqListNeeds(PosixNeeds{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after := atimes(); !maps.Equal(after, before) {
+		t.Errorf("a stat-only listing read queues: atimes %v, then %v", before, after)
+	}
+	fullSem, err := c.PsemList()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fullMq, err := c.MqList()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after := atimes(); maps.Equal(after, before) {
+		t.Errorf("a full listing left queue atimes as they were: the check cannot fail")
+	}
+
+	if len(psem) != len(fullSem) || len(psem) != len(posixListNames) {
+		t.Fatalf("stat-only psem %d rows, full %d, want %d", len(psem), len(fullSem), len(posixListNames))
+	}
+	for i, p := range psem {
+		if noATime(p.PosixFile) != noATime(fullSem[i].PosixFile) || p.Status != "" || p.Value != nil || p.Waiters != nil {
+			t.Errorf("stat-only %+v, full %+v", p, fullSem[i])
+		}
+	}
+	if len(mq) != len(fullMq) || len(mq) != len(posixListNames) {
+		t.Fatalf("stat-only mq %d rows, full %d, want %d", len(mq), len(fullMq), len(posixListNames))
+	}
+	for i, q := range mq {
+		// The full listing read the queue after its fstat: same stat fields.
+		if noATime(q.PosixFile) != noATime(fullMq[i].PosixFile) || q.Status != nil || q.MaxMsg != nil || q.CurMsgs != nil {
+			t.Errorf("stat-only %+v, full %+v", q, fullMq[i])
 		}
 	}
 }
