@@ -2,6 +2,8 @@ package table
 
 import (
 	"bufio"
+	"bytes"
+	"slices"
 	"unicode/utf8"
 
 	"github.com/clipperhouse/displaywidth"
@@ -44,6 +46,7 @@ func writeHuman(w *bufio.Writer, t *Table, opts *Options, buf *humanBuf) {
 	cells := buf.cells(t, &topts, widths)
 	arena, ends := cells.arena, cells.ends
 	l := layout{w: w, cols: t.Cols, widths: widths, wide: cells.wide}
+	widest := slices.Clone(widths)
 	if t.Marks != nil {
 		l.gutter, l.color = true, opts.Color
 		opts := *opts
@@ -51,6 +54,10 @@ func writeHuman(w *bufio.Writer, t *Table, opts *Options, buf *humanBuf) {
 		fitToTerminal(t.Cols, widths, &opts)
 	} else {
 		fitToTerminal(t.Cols, widths, opts)
+	}
+	l.plain = !l.gutter && slices.Equal(widest, widths) && !slices.Contains(cells.wide, true)
+	for _, c := range t.Cols {
+		l.plain = l.plain && isASCII([]byte(c.Header()))
 	}
 	row := make([][]byte, ncol)
 	if !opts.NoHeadings {
@@ -91,8 +98,13 @@ type layout struct {
 	line   []byte
 	cols   []Col
 	widths []int
-	wide   []bool     // per column, whether a cell has characters wider or narrower than a byte
-	lines  [][][]byte // per column, the lines of a wrapped cell
+	wide   []bool // per column, whether a cell has characters wider or narrower than a byte
+	// plain: no gutter, nothing to wrap, and every cell and heading one
+	// terminal column per byte: each row is then its cells copied to
+	// fixed places in a line of spaces (see plainRow).
+	plain bool
+	blank []byte     // a plain line's spaces
+	lines [][][]byte // per column, the lines of a wrapped cell
 
 	gutter bool // rows start with their mark
 	color  bool // and marked rows are painted
@@ -120,6 +132,10 @@ func (l *layout) end() {
 }
 
 func (l *layout) row(cells [][]byte) {
+	if l.plain {
+		l.plainRow(cells)
+		return
+	}
 	defer func() { l.mark = Same }()
 	// Most rows are one line: write them straight.
 	wraps := false
@@ -172,6 +188,36 @@ func (l *layout) row(cells [][]byte) {
 		}
 		l.end()
 	}
+}
+
+// plainRow writes a row of a plain layout as row would, with one copy per
+// cell rather than appends of text and padding (5% of ls of 96 000
+// objects).
+func (l *layout) plainRow(cells [][]byte) {
+	if l.blank == nil {
+		n := len(cells) // the spaces between cells, and the newline
+		for _, w := range l.widths {
+			n += w
+		}
+		l.blank = bytes.Repeat([]byte{' '}, n)
+		l.line = make([]byte, n)
+	}
+	line := l.line[:len(l.blank)]
+	copy(line, l.blank)
+	pos, end := 0, 0
+	for i, c := range cells {
+		w := l.widths[i]
+		if l.cols[i].Right {
+			copy(line[pos+w-len(c):], c)
+			end = pos + w
+		} else {
+			copy(line[pos:], c)
+			end = pos + len(c) // the last column is not padded
+		}
+		pos += w + 1
+	}
+	line[end] = '\n'
+	l.w.Write(line[:end+1])
 }
 
 // width is the display width of text, a cell of column i.
