@@ -122,11 +122,16 @@ func (s *spec[T]) listed(f *cmdutil.Factory, flt *Filter, cols []string) ([]T, e
 		idb, nameb := s.ident(&rows[j])
 		return ida < idb || ida == idb && namea < nameb
 	}
-	for i := 1; i < len(rows); i++ {
-		if less(i, i-1) {
+	// Listings come in id order nearly always: check with one ident per row.
+	var prevID int
+	var prevName string
+	for i := range rows {
+		id, name := s.ident(&rows[i])
+		if i > 0 && (id < prevID || id == prevID && name < prevName) {
 			sort.SliceStable(rows, less)
 			break
 		}
+		prevID, prevName = id, name
 	}
 	return rows, nil
 }
