@@ -161,23 +161,29 @@ func rmRun(opts *Options) error {
 	if opts.beforeRemove != nil {
 		opts.beforeRemove()
 	}
-	// The kinds go at once, one goroutine each: their kernel id tables
-	// have locks of their own, so removing thousands of objects uses every
-	// core. What each says is printed afterwards, in kind order.
-	results := make([]kindResult, len(p.kinds))
+	return finish(opts, p.kinds, eachKind(p.kinds, func(i int, k *kinds.Kind, res *kindResult) {
+		for _, t := range p.targets[i] {
+			note, err := k.Remove(opts.Factory, t)
+			res.add(opts, k, t, note, err)
+		}
+	}))
+}
+
+// eachKind runs remove for every kind at once, one goroutine each, and
+// returns what each did, in kind order: the kinds' kernel id tables have
+// locks of their own, so removing thousands of objects uses every core.
+func eachKind(ks []*kinds.Kind, remove func(i int, k *kinds.Kind, res *kindResult)) []kindResult {
+	results := make([]kindResult, len(ks))
 	var wg sync.WaitGroup
-	for i, k := range p.kinds {
+	for i, k := range ks {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for _, t := range p.targets[i] {
-				note, err := k.Remove(opts.Factory, t)
-				results[i].add(opts, k, t, note, err)
-			}
+			remove(i, k, &results[i])
 		}()
 	}
 	wg.Wait()
-	return finish(opts, p.kinds, results)
+	return results
 }
 
 // removeInOnePass removes a selection nobody is shown (--yes) as `ipcrm
@@ -188,33 +194,24 @@ func rmRun(opts *Options) error {
 // here is listed, then each object removed with the usual re-check.
 func removeInOnePass(opts *Options, p *plan) error {
 	f := opts.Factory
-	results := make([]kindResult, len(p.kinds))
-	var wg sync.WaitGroup
-	for i, k := range p.kinds {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			res := &results[i]
-			handled, err := k.RemoveSelected(f, &p.flt, func(t kinds.Target, note string, err error) {
-				res.add(opts, k, t, note, err)
-			})
-			if handled || err != nil {
-				res.err = err
-				return
-			}
-			ts, err := k.Targets(f, &p.flt, false)
-			if err != nil {
-				res.err = err
-				return
-			}
-			for _, t := range ts {
-				note, err := k.Remove(f, t)
-				res.add(opts, k, t, note, err)
-			}
-		}()
-	}
-	wg.Wait()
-	return finish(opts, p.kinds, results)
+	return finish(opts, p.kinds, eachKind(p.kinds, func(_ int, k *kinds.Kind, res *kindResult) {
+		handled, err := k.RemoveSelected(f, &p.flt, func(t kinds.Target, note string, err error) {
+			res.add(opts, k, t, note, err)
+		})
+		if handled || err != nil {
+			res.err = err
+			return
+		}
+		ts, err := k.Targets(f, &p.flt, false)
+		if err != nil {
+			res.err = err
+			return
+		}
+		for _, t := range ts {
+			note, err := k.Remove(f, t)
+			res.add(opts, k, t, note, err)
+		}
+	}))
 }
 
 // finish prints what the removals of each kind said, in kind order, and
