@@ -8,20 +8,20 @@ import (
 
 // posixFileColumns are the columns every POSIX kind has, from the stat of
 // the object's file; def names the default ones.
-func posixFileColumns[T any](names *Names, file func(*T) ipc.PosixFile, def ...string) table.Columns[T] {
+func posixFileColumns[T any](names *Names, file func(*T) *ipc.PosixFile, def ...string) table.Columns[T] {
 	cols := table.Columns[T]{
 		{Name: "name", Help: "object name, with its leading /", Type: table.String,
 			Value: func(r *T) table.Value { return table.Str(file(r).Name) }},
 		{Name: "owner", Help: "owner's user name", Type: table.String,
 			Value: func(r *T) table.Value { return table.Str(names.User(file(r).UID)) }},
-		{Name: "perms", Help: "permissions (rw-r-----, or octal with --numeric-perms)", Type: table.Perms,
-			Value: func(r *T) table.Value { return table.PermsV(file(r).Mode) }},
-		{Name: "mode", Help: "permissions as octal, e.g. 0640", Type: table.Mode,
-			Value: func(r *T) table.Value { return table.ModeV(file(r).Mode) }},
-		{Name: "uid", Help: "owner's uid", Right: true, Type: table.Uint,
-			Value: func(r *T) table.Value { return table.UintV(uint64(file(r).UID)) }},
-		{Name: "gid", Help: "owner's gid", Right: true, Type: table.Uint,
-			Value: func(r *T) table.Value { return table.UintV(uint64(file(r).GID)) }},
+		col[T]{Name: "perms", Help: "permissions (rw-r-----, or octal with --numeric-perms)", Type: table.Perms}.
+			WithNumber(func(r *T) uint64 { return uint64(file(r).Mode) }),
+		col[T]{Name: "mode", Help: "permissions as octal, e.g. 0640", Type: table.Mode}.
+			WithNumber(func(r *T) uint64 { return uint64(file(r).Mode) }),
+		col[T]{Name: "uid", Help: "owner's uid", Right: true, Type: table.Uint}.
+			WithNumber(func(r *T) uint64 { return uint64(file(r).UID) }),
+		col[T]{Name: "gid", Help: "owner's gid", Right: true, Type: table.Uint}.
+			WithNumber(func(r *T) uint64 { return uint64(file(r).GID) }),
 		{Name: "group", Help: "owner's group name", Type: table.String,
 			Value: func(r *T) table.Value { return table.Str(names.Group(file(r).GID)) }},
 		timeCol("mtime", "last modification of the file", false, func(r *T) table.Value { return table.TimeV(file(r).MTime) }),
@@ -47,14 +47,14 @@ func optU32(t table.Type, p *uint32) table.Value {
 
 // Pshm is the column list of POSIX shared memory objects.
 func Pshm(names *Names) table.Columns[ipc.Pshm] {
-	cols := posixFileColumns(names, func(p *ipc.Pshm) ipc.PosixFile { return p.PosixFile }, "name", "owner", "perms", "mtime")
+	cols := posixFileColumns(names, func(p *ipc.Pshm) *ipc.PosixFile { return &p.PosixFile }, "name", "owner", "perms", "mtime")
 	cols = append(cols, sizeCol("size", "object size", true, func(p *ipc.Pshm) uint64 { return p.Size }))
 	return reorder(cols, "name", "owner", "perms", "mode", "size")
 }
 
 // Psem is the column list of POSIX named semaphores.
 func Psem(names *Names) table.Columns[ipc.Psem] {
-	cols := posixFileColumns(names, func(p *ipc.Psem) ipc.PosixFile { return p.PosixFile }, "name", "owner", "perms", "mtime")
+	cols := posixFileColumns(names, func(p *ipc.Psem) *ipc.PosixFile { return &p.PosixFile }, "name", "owner", "perms", "mtime")
 	cols = append(cols,
 		col[ipc.Psem]{Name: "value", Help: "semaphore value (null unless status is ok)", Right: true, Default: true, Type: table.Uint,
 			Value: func(p *ipc.Psem) table.Value { return optU32(table.Uint, p.Value) }},
@@ -76,7 +76,7 @@ func Psem(names *Names) table.Columns[ipc.Psem] {
 
 // Mq is the column list of POSIX message queues.
 func Mq(names *Names) table.Columns[ipc.Mq] {
-	cols := posixFileColumns(names, func(q *ipc.Mq) ipc.PosixFile { return q.PosixFile }, "name", "owner", "perms")
+	cols := posixFileColumns(names, func(q *ipc.Mq) *ipc.PosixFile { return &q.PosixFile }, "name", "owner", "perms")
 	cols = append(cols,
 		col[ipc.Mq]{Name: "maxmsg", Help: "most messages (needs read permission)", Right: true, Default: true, Type: table.Uint,
 			Value: func(q *ipc.Mq) table.Value { return table.OptUint(table.Uint, q.MaxMsg) }},

@@ -21,28 +21,28 @@ func permColumns[T any](names *Names, perm func(*T) *ipc.Perm, def ...string) ta
 		return false
 	}
 	cols := table.Columns[T]{
-		{Name: "key", Help: "System V key (0x00000000 is IPC_PRIVATE)", Type: table.Key,
-			Value: func(r *T) table.Value { return table.KeyV(perm(r).Key) }},
-		{Name: "id", Help: "object id", Right: true, Type: table.Int,
-			Value: func(r *T) table.Value { return table.IntV(int64(perm(r).ID)) }},
+		col[T]{Name: "key", Help: "System V key (0x00000000 is IPC_PRIVATE)", Type: table.Key}.
+			WithNumber(func(r *T) uint64 { return uint64(uint32(perm(r).Key)) }),
+		col[T]{Name: "id", Help: "object id", Right: true, Type: table.Int}.
+			WithNumber(func(r *T) uint64 { return uint64(perm(r).ID) }),
 		{Name: "owner", Help: "owner's user name", Type: table.String,
 			Value: func(r *T) table.Value { return table.Str(names.User(perm(r).UID)) }},
-		{Name: "perms", Help: "permissions (rw-r-----, or octal with --numeric-perms)", Type: table.Perms,
-			Value: func(r *T) table.Value { return table.PermsV(perm(r).Mode) }},
-		{Name: "mode", Help: "permissions as octal, e.g. 0640", Type: table.Mode,
-			Value: func(r *T) table.Value { return table.ModeV(perm(r).Mode & 0o777) }},
-		{Name: "uid", Help: "owner's uid", Right: true, Type: table.Uint,
-			Value: func(r *T) table.Value { return table.UintV(uint64(perm(r).UID)) }},
-		{Name: "gid", Help: "owner's gid", Right: true, Type: table.Uint,
-			Value: func(r *T) table.Value { return table.UintV(uint64(perm(r).GID)) }},
+		col[T]{Name: "perms", Help: "permissions (rw-r-----, or octal with --numeric-perms)", Type: table.Perms}.
+			WithNumber(func(r *T) uint64 { return uint64(perm(r).Mode) }),
+		col[T]{Name: "mode", Help: "permissions as octal, e.g. 0640", Type: table.Mode}.
+			WithNumber(func(r *T) uint64 { return uint64(perm(r).Mode & 0o777) }),
+		col[T]{Name: "uid", Help: "owner's uid", Right: true, Type: table.Uint}.
+			WithNumber(func(r *T) uint64 { return uint64(perm(r).UID) }),
+		col[T]{Name: "gid", Help: "owner's gid", Right: true, Type: table.Uint}.
+			WithNumber(func(r *T) uint64 { return uint64(perm(r).GID) }),
 		{Name: "group", Help: "owner's group name", Type: table.String,
 			Value: func(r *T) table.Value { return table.Str(names.Group(perm(r).GID)) }},
-		{Name: "cuid", Help: "creator's uid", Right: true, Type: table.Uint,
-			Value: func(r *T) table.Value { return table.UintV(uint64(perm(r).CUID)) }},
+		col[T]{Name: "cuid", Help: "creator's uid", Right: true, Type: table.Uint}.
+			WithNumber(func(r *T) uint64 { return uint64(perm(r).CUID) }),
 		{Name: "cuser", Help: "creator's user name", Type: table.String,
 			Value: func(r *T) table.Value { return table.Str(names.User(perm(r).CUID)) }},
-		{Name: "cgid", Help: "creator's gid", Right: true, Type: table.Uint,
-			Value: func(r *T) table.Value { return table.UintV(uint64(perm(r).CGID)) }},
+		col[T]{Name: "cgid", Help: "creator's gid", Right: true, Type: table.Uint}.
+			WithNumber(func(r *T) uint64 { return uint64(perm(r).CGID) }),
 		{Name: "cgroup", Help: "creator's group name", Type: table.String,
 			Value: func(r *T) table.Value { return table.Str(names.Group(perm(r).CGID)) }},
 	}
@@ -53,18 +53,16 @@ func permColumns[T any](names *Names, perm func(*T) *ipc.Perm, def ...string) ta
 }
 
 func intCol[T any](name, help string, def bool, get func(*T) int) col[T] {
-	return col[T]{Name: name, Help: help, Right: true, Default: def, Type: table.Int,
-		Value: func(r *T) table.Value { return table.IntV(int64(get(r))) }}
+	return col[T]{Name: name, Help: help, Right: true, Default: def, Type: table.Int}.
+		WithNumber(func(r *T) uint64 { return uint64(get(r)) })
 }
 
 func uintCol[T any](name, help string, def bool, get func(*T) uint64) col[T] {
-	return col[T]{Name: name, Help: help, Right: true, Default: def, Type: table.Uint,
-		Value: func(r *T) table.Value { return table.UintV(get(r)) }}
+	return col[T]{Name: name, Help: help, Right: true, Default: def, Type: table.Uint}.WithNumber(get)
 }
 
 func sizeCol[T any](name, help string, def bool, get func(*T) uint64) col[T] {
-	return col[T]{Name: name, Help: help, Right: true, Default: def, Type: table.Size,
-		Value: func(r *T) table.Value { return table.SizeV(get(r)) }}
+	return col[T]{Name: name, Help: help, Right: true, Default: def, Type: table.Size}.WithNumber(get)
 }
 
 func timeCol[T any](name, help string, def bool, get func(*T) table.Value) col[T] {

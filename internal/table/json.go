@@ -18,31 +18,41 @@ func appendJSON(b []byte, v Value, m *timeMemo) []byte {
 	}
 	switch v.Type {
 	case Int:
-		return strconv.AppendInt(b, v.Int, 10)
-	case Uint, Size, Duration:
-		return strconv.AppendUint(b, v.Uint, 10)
+		return appendJSONNumber(b, Int, uint64(v.Int))
+	case Uint, Size, Duration, Key, Perms, Mode, Percent:
+		return appendJSONNumber(b, v.Type, v.Uint)
 	case Bool:
 		return strconv.AppendBool(b, v.Bool)
 	case Time:
 		b = append(b, '"')
 		b = m.appendWith(b, v.Int, "json", func(b []byte) []byte { return v.TimeOf().AppendFormat(b, time.RFC3339) })
 		return append(b, '"')
+	}
+	return AppendJSONString(b, v.Str)
+}
+
+// appendJSONNumber appends the number n of type t (see appendNumber) as
+// appendJSON does.
+func appendJSONNumber(b []byte, t Type, n uint64) []byte {
+	switch t {
+	case Int:
+		return strconv.AppendInt(b, int64(n), 10)
 	case Key:
 		b = append(b, '"')
-		b = appendKey(b, uint32(v.Uint))
+		b = appendKey(b, uint32(n))
 		return append(b, '"')
 	case Perms:
 		b = append(b, '"')
-		b = appendPerms(b, uint32(v.Uint))
+		b = appendPerms(b, uint32(n))
 		return append(b, '"')
 	case Mode:
 		b = append(b, '"')
-		b = appendMode(b, uint32(v.Uint))
+		b = appendMode(b, uint32(n&0o7777))
 		return append(b, '"')
 	case Percent:
-		return appendPercent(b, v.Uint)
+		return appendPercent(b, n)
 	}
-	return AppendJSONString(b, v.Str)
+	return strconv.AppendUint(b, n, 10)
 }
 
 // AppendJSONString appends s as a JSON string, losing nothing: control
@@ -132,6 +142,12 @@ func (j *jsonRows) begin() {
 func (j *jsonRows) cell(i int, v Value) {
 	j.b = append(j.b, j.keys[i]...)
 	j.b = appendJSON(j.b, v, j.memo)
+}
+
+// number writes the cell of column i, a number of type t (see Column.Number).
+func (j *jsonRows) number(i int, t Type, n uint64) {
+	j.b = append(j.b, j.keys[i]...)
+	j.b = appendJSONNumber(j.b, t, n)
 }
 
 func (j *jsonRows) end() {

@@ -23,14 +23,9 @@ func AppendText(b []byte, v Value, opts *Options) []byte {
 		}
 		return appendSafe(b, v.Str)
 	case Int:
-		return strconv.AppendInt(b, v.Int, 10)
-	case Uint, Duration:
-		return strconv.AppendUint(b, v.Uint, 10)
-	case Size:
-		if opts.Format == Human && !opts.Bytes {
-			return appendHumanSize(b, v.Uint)
-		}
-		return strconv.AppendUint(b, v.Uint, 10)
+		return appendNumber(b, Int, uint64(v.Int), opts)
+	case Uint, Duration, Size, Key, Perms, Mode, Percent:
+		return appendNumber(b, v.Type, v.Uint, opts)
 	case Time:
 		return opts.times.append(b, v.Int, opts)
 	case Bool:
@@ -41,23 +36,37 @@ func AppendText(b []byte, v Value, opts *Options) []byte {
 			return append(b, "no"...)
 		}
 		return strconv.AppendBool(b, v.Bool)
+	}
+	return b
+}
+
+// appendNumber appends the number n of type t (its bits, an int64's for
+// Int) as AppendText shows it.
+func appendNumber(b []byte, t Type, n uint64, opts *Options) []byte {
+	switch t {
+	case Int:
+		return strconv.AppendInt(b, int64(n), 10)
+	case Size:
+		if opts.Format == Human && !opts.Bytes {
+			return appendHumanSize(b, n)
+		}
 	case Key:
-		return appendKey(b, uint32(v.Uint))
+		return appendKey(b, uint32(n))
 	case Perms:
 		if opts.NumericPerms {
-			return strconv.AppendUint(b, v.Uint, 8)
+			return strconv.AppendUint(b, n&0o777, 8)
 		}
-		return appendPerms(b, uint32(v.Uint))
+		return appendPerms(b, uint32(n))
 	case Mode:
-		return appendMode(b, uint32(v.Uint))
+		return appendMode(b, uint32(n&0o7777))
 	case Percent:
-		b = appendPercent(b, v.Uint)
+		b = appendPercent(b, n)
 		if opts.Format == Human {
 			b = append(b, '%')
 		}
 		return b
 	}
-	return b
+	return strconv.AppendUint(b, n, 10)
 }
 
 // appendSafe appends s so that it cannot act on a terminal and two

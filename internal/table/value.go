@@ -74,6 +74,22 @@ func PermsV(mode uint32) Value { return Value{Type: Perms, Uint: uint64(mode & 0
 // ModeV makes an octal mode value from mode bits (only the low 12 bits are shown).
 func ModeV(mode uint32) Value { return Value{Type: Mode, Uint: uint64(mode & 0o7777)} }
 
+// numberValue is the Value of a Number column (see Column.Number): n is
+// the number's bits, an int64's for Int.
+func numberValue(t Type, n uint64) Value {
+	switch t {
+	case Int:
+		return IntV(int64(n))
+	case Key:
+		return KeyV(int32(uint32(n)))
+	case Perms:
+		return PermsV(uint32(n))
+	case Mode:
+		return ModeV(uint32(n))
+	}
+	return Value{Type: t, Uint: n}
+}
+
 // Null makes an absent value of type t.
 func Null(t Type) Value { return Value{Type: t, Null: true} }
 
