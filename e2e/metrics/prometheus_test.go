@@ -306,18 +306,19 @@ func startServe(t *testing.T, args ...string) string {
 	go func() { b, _ := io.ReadAll(stderr); rest <- string(b) }()
 	t.Cleanup(func() {
 		cmd.Process.Signal(syscall.SIGTERM)
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
+		// Read stderr to its end (serve exits) before Wait, which closes
+		// the pipe: waiting first lost the last line under load.
 		select {
-		case err := <-done:
-			if err != nil {
+		case msg := <-rest:
+			if err := cmd.Wait(); err != nil {
 				t.Errorf("serve after SIGTERM: %v", err)
 			}
-			if msg := <-rest; !strings.HasSuffix(msg, "ipcctl serve: stopped\n") {
+			if !strings.HasSuffix(msg, "ipcctl serve: stopped\n") {
 				t.Errorf("serve's stderr after SIGTERM: %q", msg)
 			}
 		case <-time.After(10 * time.Second):
 			cmd.Process.Kill()
+			cmd.Wait()
 			t.Error("serve did not stop on SIGTERM")
 		}
 	})

@@ -163,7 +163,7 @@ type timeMemo struct {
 	}
 }
 
-// append appends the instant sec formatted by format (which must depend
+// appendWith appends the instant sec formatted by format (which must depend
 // only on sec and on what the render fixes).
 func (m *timeMemo) appendWith(b []byte, sec int64, key string, format func([]byte) []byte) []byte {
 	if m == nil {
