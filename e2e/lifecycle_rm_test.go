@@ -315,6 +315,17 @@ func TestRmAndSetAsOrdinaryUser(t *testing.T) {
 	if exists(t, "msg", id) || !exists(t, "msg", rootMsg) {
 		t.Error("partial removal removed the wrong queues")
 	}
+	// The same through rm --all --yes, which reads and removes each queue
+	// in one pass: the user's goes, root's stays and is named, exit 8.
+	own = strings.TrimSpace(asUser("create", "msg").Stdout)
+	r = asUser("rm", "--all", "msg", "--yes")
+	if r.Code != 8 || !strings.Contains(r.Stderr, fmt.Sprintf("ipcctl: rm msg %d: operation not permitted", rootMsg)) {
+		t.Errorf("rm --all --yes as uid 1000: exit %d %q", r.Code, r.Stderr)
+	}
+	id, _ = strconv.Atoi(own)
+	if exists(t, "msg", id) || !exists(t, "msg", rootMsg) {
+		t.Error("rm --all --yes as uid 1000 removed the wrong queues")
+	}
 }
 
 // asUser1000 returns a runner of ipcctl as uid and gid 1000 (see
