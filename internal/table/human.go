@@ -55,10 +55,12 @@ func writeHuman(w *bufio.Writer, t *Table, opts *Options, buf *humanBuf) {
 	} else {
 		fitToTerminal(t.Cols, widths, opts)
 	}
-	l.plain = !l.gutter && slices.Equal(widest, widths) && !slices.Contains(cells.wide, true)
-	for _, c := range t.Cols {
-		l.plain = l.plain && isASCII([]byte(c.Header()))
+	for i, c := range t.Cols { // headings are measured as cells are
+		if !isASCII([]byte(c.Header())) {
+			cells.wide[i] = true
+		}
 	}
+	l.plain = !l.gutter && slices.Equal(widest, widths) && !slices.Contains(cells.wide, true)
 	row := make([][]byte, ncol)
 	if !opts.NoHeadings {
 		for i, c := range t.Cols {
@@ -98,7 +100,7 @@ type layout struct {
 	line   []byte
 	cols   []Col
 	widths []int
-	wide   []bool // per column, whether a cell has characters wider or narrower than a byte
+	wide   []bool // per column, whether a cell or the heading has characters wider or narrower than a byte
 	// plain: no gutter, nothing to wrap, and every cell and heading one
 	// terminal column per byte: each row is then its cells copied to
 	// fixed places in a line of spaces (see plainRow).
@@ -195,7 +197,7 @@ func (l *layout) row(cells [][]byte) {
 // objects).
 func (l *layout) plainRow(cells [][]byte) {
 	if l.blank == nil {
-		n := len(cells) // the spaces between cells, and the newline
+		n := max(1, len(cells)) // the spaces between cells, and the newline
 		for _, w := range l.widths {
 			n += w
 		}

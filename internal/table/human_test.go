@@ -68,3 +68,48 @@ func TestAppendSafe(t *testing.T) {
 		t.Errorf("JSON = %s", got)
 	}
 }
+
+// Columns line up by terminal columns, not bytes: a plain table (all
+// ASCII) is laid out by plainRow, one with wider or narrower characters
+// (in a cell or a heading) by row; the last column is never padded, and
+// a table of no columns prints its empty heading line and no panic.
+func TestHumanAlignment(t *testing.T) {
+	type obj struct {
+		name string
+		id   int64
+	}
+	cols := func(nameHead string) Columns[obj] {
+		return Columns[obj]{
+			{Name: "name", Head: nameHead, Type: String, Value: func(o *obj) Value { return Str(o.name) }},
+			{Name: "id", Right: true, Type: Int, Value: func(o *obj) Value { return IntV(o.id) }},
+			{Name: "note", Type: String, Value: func(o *obj) Value { return Str("x") }},
+		}
+	}
+	for _, tc := range []struct {
+		head string
+		rows []obj
+		want string
+	}{
+		{"", []obj{{"/a", 1}, {"/bbbbbb", 12345}},
+			"NAME       ID NOTE\n/a          1 x\n/bbbbbb 12345 x\n"},
+		{"", []obj{{"/é", 1}, {"/日本", 22}},
+			"NAME  ID NOTE\n/é     1 x\n/日本 22 x\n"},
+		{"NAMÉ", []obj{{"/a", 1}},
+			"NAMÉ ID NOTE\n/a    1 x\n"},
+	} {
+		var buf bytes.Buffer
+		if err := Render(&buf, Options{}, cols(tc.head).Build("o", "", tc.rows)); err != nil {
+			t.Fatal(err)
+		}
+		if buf.String() != tc.want {
+			t.Errorf("got:\n%s\nwant:\n%s", buf.String(), tc.want)
+		}
+	}
+	var buf bytes.Buffer
+	if err := Render(&buf, Options{}, Columns[obj]{}.Build("o", "", []obj{{"/a", 1}})); err != nil {
+		t.Fatal(err)
+	}
+	if buf.String() != "\n" {
+		t.Errorf("no columns: %q", buf.String())
+	}
+}
