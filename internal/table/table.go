@@ -67,10 +67,11 @@ const (
 // Gutter is the mark as the human table shows it, before the row.
 func (m Mark) Gutter() string { return [...]string{"  ", "+ ", "~ ", "- "}[m] }
 
-// Later is a table built by Render, in order, while the one before it is
-// written (see buildAhead, buildInTurn): build lists the system and
-// returns the table, or nil to leave it out. An error from a build ends
-// Render with it; the tables before it are written.
+// Later is a table built by Render, in the order given (while the one
+// before it is written, or right after: see buildAhead, buildInTurn):
+// build lists the system and returns the table, or nil to leave it out.
+// An error from a build ends Render with it; the tables before it are
+// written.
 func Later(build func() (*Table, error)) *Table { return &Table{later: build} }
 
 // Len is the number of rows.
