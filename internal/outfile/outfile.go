@@ -68,6 +68,18 @@ type File struct {
 // about and never carry the class of a missing object (a missing
 // directory for the output is not a missing IPC object).
 func Create(path string, sources ...Source) (*File, error) {
+	return create(path, nil, sources)
+}
+
+// CreateMode is Create for an output that must end up with mode perm
+// whatever the file it replaces had and whatever the umask (the metrics
+// textfile, which node_exporter reads as another user). A device or FIFO
+// is written as it is, its mode untouched.
+func CreateMode(path string, perm uint32, sources ...Source) (*File, error) {
+	return create(path, &perm, sources)
+}
+
+func create(path string, perm *uint32, sources []Source) (*File, error) {
 	target, err := resolve(path)
 	if err != nil {
 		return nil, outErr(path, err)
@@ -105,6 +117,9 @@ func Create(path string, sources ...Source) (*File, error) {
 	if exists {
 		mode = st.Mode & 0o7777
 		_ = f.Chown(int(st.Uid), int(st.Gid)) // as root; an ordinary user owns both anyway
+	}
+	if perm != nil {
+		mode = *perm
 	}
 	if err := unix.Fchmod(int(f.Fd()), mode); err != nil {
 		out.Abort()

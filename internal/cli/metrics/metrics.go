@@ -5,12 +5,13 @@ package metrics
 
 import (
 	"fmt"
-	"io"
 	"sync"
 
 	"github.com/ipcctl/ipcctl/internal/cli/cmdutil"
 	"github.com/ipcctl/ipcctl/internal/iostreams"
 	"github.com/ipcctl/ipcctl/internal/metrics"
+	"github.com/ipcctl/ipcctl/internal/outfile"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 )
 
@@ -88,6 +89,23 @@ read permission on each object: run as root to count them all.`,
 	return cmd
 }
 
+// writeOut writes the textfile through outfile: a reader (node_exporter's
+// textfile collector, which reads only *.prom, never the temporary file)
+// sees the old content or the new, a failure leaves the old, a symlink is
+// followed, and a device such as /dev/null is written, not replaced. The
+// file is 0644 whatever the umask: the collector reads it as another user.
+func writeOut(path string, g prometheus.Gatherer) error {
+	out, err := outfile.CreateMode(path, 0o644)
+	if err != nil {
+		return err
+	}
+	defer out.Abort()
+	if err := metrics.WriteText(out, g); err != nil {
+		return fmt.Errorf("--out %s: %w", path, err)
+	}
+	return out.Commit()
+}
+
 func metricsRun(opts *Options) error {
 	var (
 		mu     sync.Mutex
@@ -100,20 +118,14 @@ func metricsRun(opts *Options) error {
 		failed = append(failed, fmt.Sprintf("ipcctl: metrics: %s: %s", area, cmdutil.Message(err)))
 	}
 	g := metrics.Gatherer(opts.Factory.IPC(), copts)
-	write := func(w io.Writer) error { return metrics.WriteText(w, g) }
-	var err error
-	if opts.Out != "" {
-		err = metrics.WriteFileAtomic(opts.Out, write)
-		if err != nil {
-			// %v: a file that cannot be written is not a missing IPC
-			// object (exit 3) nor a permission on one (exit 4).
-			err = fmt.Errorf("metrics --out: %v", err)
+	if opts.Out == "" {
+		if err := metrics.WriteText(opts.IO.Out, g); err != nil {
+			return err
 		}
-	} else {
-		err = write(opts.IO.Out)
-	}
-	if err != nil {
-		return err
+	} else if err := writeOut(opts.Out, g); err != nil {
+		// %v: a file that cannot be written is not a missing IPC
+		// object (exit 3) nor a permission on one (exit 4).
+		return fmt.Errorf("metrics: %v", err)
 	}
 	if len(failed) > 0 {
 		for _, line := range failed {

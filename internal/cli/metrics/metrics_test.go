@@ -13,6 +13,7 @@ import (
 	"github.com/ipcctl/ipcctl/internal/iostreams"
 	"github.com/ipcctl/ipcctl/internal/testutil"
 	"github.com/ipcctl/ipcctl/pkg/procfs"
+	"golang.org/x/sys/unix"
 )
 
 // fixture is the collector's fixture tree.
@@ -140,5 +141,46 @@ func TestMetricsPartial(t *testing.T) {
 		if !strings.Contains(stdout, want+"\n") {
 			t.Errorf("stdout lacks %q", want)
 		}
+	}
+}
+
+// TestMetricsOutLinksAndDevices: --out through a symlink replaces the file
+// it points to and keeps the link; --out to a device node (made here, in
+// the test's own directory) writes to it and leaves it a device, never a
+// regular file in its place.
+func TestMetricsOutLinksAndDevices(t *testing.T) {
+	dir := t.TempDir()
+	real, link := filepath.Join(dir, "real.prom"), filepath.Join(dir, "link.prom")
+	if err := os.WriteFile(real, []byte("old\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(real, link); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := run(t, fixture, "--out "+link); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the link was replaced: %v %v", fi.Mode(), err)
+	}
+	if b, _ := os.ReadFile(real); !strings.Contains(string(b), "ipcctl_shm_segments ") {
+		t.Errorf("the link's target was not written: %q", b)
+	}
+	if fi, _ := os.Stat(real); fi.Mode().Perm() != 0o644 {
+		t.Errorf("target mode %v, want 0644", fi.Mode().Perm())
+	}
+
+	dev := filepath.Join(dir, "null")
+	if err := unix.Mknod(dev, unix.S_IFCHR|0o666, int(unix.Mkdev(1, 3))); err != nil {
+		t.Skipf("cannot make a device node here: %v", err)
+	}
+	if _, _, err := run(t, fixture, "--out "+dev); err != nil {
+		t.Fatalf("--out to a device: %v", err)
+	}
+	if fi, err := os.Lstat(dev); err != nil || fi.Mode()&os.ModeCharDevice == 0 {
+		t.Errorf("the device became %v (%v)", fi.Mode(), err)
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 3 {
+		t.Errorf("directory holds %d entries, want 3 (no temporary file left)", len(ents))
 	}
 }
