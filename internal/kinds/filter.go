@@ -101,7 +101,7 @@ func (ff *FilterFlags) Parse(now time.Time) (Filter, error) {
 		flt.CreatorPID = &pid
 	}
 	if ff.OlderThan != "" {
-		d, err := cmdutil.ParseDuration("--older-than", ff.OlderThan)
+		d, err := cmdutil.ParseAge(ff.OlderThan)
 		if err != nil {
 			return flt, err
 		}

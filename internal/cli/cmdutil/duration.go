@@ -30,6 +30,18 @@ func ParseDuration(flag, s string) (time.Duration, error) {
 	return d, nil
 }
 
+// ParseAge parses the age of --older-than (rm, prune), as every duration
+// is read (7d, 36h, 1w2d, 90m); it must be positive: an age of 0 would
+// select every object, which a removal must not do by a typo (--all, or
+// leaving --older-than out, says that).
+func ParseAge(s string) (time.Duration, error) {
+	d, err := ParseDuration("--older-than", s)
+	if err == nil && d <= 0 {
+		err = FlagErrorf("invalid --older-than %q: want a positive age such as 7d, 36h, 1w2d or 90m", s)
+	}
+	return d, err
+}
+
 const durationWant = "want a duration such as 500ms, 90s, 30m, 24h, 7d or 2w"
 
 // parseDuration is ParseDuration without the flag: it returns why s is

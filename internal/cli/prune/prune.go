@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/ipcctl/ipcctl/internal/cli/cmdutil"
 	"github.com/ipcctl/ipcctl/internal/columns"
@@ -228,7 +227,7 @@ func parseOptions(opts *Options) (ipc.PruneOptions, error) {
 		}
 	}
 	if opts.OlderThan != "" {
-		d, err := ParseAge(opts.OlderThan)
+		d, err := cmdutil.ParseAge(opts.OlderThan)
 		if err != nil {
 			return o, err
 		}
@@ -244,15 +243,4 @@ func parseOptions(opts *Options) (ipc.PruneOptions, error) {
 	o.Now = opts.Factory.Now()
 	o.IgnoreUnreadable = opts.IgnoreUnreadable
 	return o, nil
-}
-
-// ParseAge parses an age for --older-than, as every ipcctl duration is
-// read (7d, 36h, 1w2d, 90m); it must be positive: an age of 0 would
-// select every orphan, which is what leaving --older-than out says.
-func ParseAge(s string) (time.Duration, error) {
-	d, err := cmdutil.ParseDuration("--older-than", s)
-	if err == nil && d <= 0 {
-		err = cmdutil.FlagErrorf("invalid --older-than %q: want a positive age such as 7d, 36h, 1w2d or 90m", s)
-	}
-	return d, err
 }

@@ -48,38 +48,6 @@ func TestNewCmdPrune(t *testing.T) {
 	}
 }
 
-func TestParseAge(t *testing.T) {
-	for _, tc := range []struct {
-		in   string
-		want time.Duration
-		ok   bool
-	}{
-		{"7d", 7 * 24 * time.Hour, true},
-		{"36h", 36 * time.Hour, true},
-		{"1w2d", 9 * 24 * time.Hour, true},
-		{"1d12h", 36 * time.Hour, true},
-		{"90m", 90 * time.Minute, true},
-		{"1h30m", 90 * time.Minute, true},
-		{"2w", 14 * 24 * time.Hour, true},
-		{"0d", 0, false},
-		{"0", 0, false},
-		{"", 0, false},
-		{"-1h", 0, false},
-		{"7", 0, false},
-		{"d", 0, false},
-		{"7dd", 0, false},
-		{"1d-1h", 0, false},
-		{"3y", 0, false},
-		{"99999999999d", 0, false},
-		{"2d1w", 9 * 24 * time.Hour, true}, // any order, as rm --older-than and Go durations take it
-	} {
-		got, err := ParseAge(tc.in)
-		if (err == nil) != tc.ok || got != tc.want {
-			t.Errorf("ParseAge(%q) = %v, %v; want %v ok=%v", tc.in, got, err, tc.want, tc.ok)
-		}
-	}
-}
-
 // testRun runs prune with argv over test streams against the live
 // system (the test's private namespaces); stdin and tty set the terminal.
 func testRun(t *testing.T, argv, stdin string, tty bool, hook func()) (stdout, stderr string, err error) {

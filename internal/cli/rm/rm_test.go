@@ -70,6 +70,7 @@ func TestRmUsageErrors(t *testing.T) {
 		{"no yes with kind", Options{Args: []string{"shm"}, All: true}, "needs --yes"},
 		{"output without dry-run", Options{Args: []string{"shm", "1"}, outputChanged: true}, "--dry-run"},
 		{"negative age", Options{All: true, Yes: true, Filter: kinds.FilterFlags{OlderThan: "-1h"}}, "invalid --older-than"},
+		{"zero age", Options{All: true, Yes: true, Filter: kinds.FilterFlags{OlderThan: "0s"}}, "want a positive age"},
 		{"bad owner", Options{All: true, Filter: kinds.FilterFlags{Owner: "no-such-user-xyz"}}, "unknown user"},
 		{"filter without yes", Options{Filter: kinds.FilterFlags{Owner: "root"}}, "needs --yes"},
 		{"name with all", Options{Args: []string{"pshm", "/a"}, All: true, Yes: true}, "kinds, not ids or names"},
