@@ -94,7 +94,8 @@ func frame(o Options, tables []*table.Table) error {
 	}
 	var screen strings.Builder
 	screen.WriteString(home)
-	fmt.Fprintf(&screen, "%s    %s%s\n\n", o.Title, o.Now().Format("2006-01-02 15:04:05"), clearLine)
+	// The title may hold a name the user typed (show pshm NAME --watch).
+	fmt.Fprintf(&screen, "%s    %s%s\n\n", table.Safe(o.Title), o.Now().Format("2006-01-02 15:04:05"), clearLine)
 	for _, line := range strings.SplitAfter(buf.String(), "\n") {
 		screen.WriteString(strings.TrimSuffix(line, "\n"))
 		if strings.HasSuffix(line, "\n") {

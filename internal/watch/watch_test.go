@@ -91,3 +91,18 @@ func TestRunTerminal(t *testing.T) {
 		t.Errorf("second frame does not mark the new and the gone row:\n%q", s)
 	}
 }
+
+// A title that holds a name shows its control characters escaped.
+func TestRunTerminalTitleEscaped(t *testing.T) {
+	t.Setenv("NO_COLOR", "1")
+	ios, _, out, _ := iostreams.Test()
+	ios.SetStdoutTTY(true)
+	err := Run(context.Background(), Options{IO: ios, Interval: time.Millisecond, Frames: 1, Title: "ipcctl show pshm /a\x1b]0;pwned\x07"},
+		func() ([]*table.Table, error) { return []*table.Table{build(obj{1, 10})}, nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := out.String(); strings.Contains(s, "\x1b]0;") || !strings.Contains(s, `/a\x1b]0;pwned\x07`) {
+		t.Errorf("title not escaped:\n%q", s)
+	}
+}
