@@ -6,16 +6,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/ipcctl/ipcctl/internal/cli/cmdutil"
 	"github.com/ipcctl/ipcctl/internal/iostreams"
 	"github.com/ipcctl/ipcctl/internal/metrics"
+	"github.com/ipcctl/ipcctl/internal/table"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -114,6 +117,9 @@ func serveRun(opts *Options) error {
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(g, promhttp.HandlerOpts{
 		ErrorHandling: promhttp.ContinueOnError,
+		// A gather that fails as a whole (-A cannot list namespaces)
+		// still serves the rest; say why on stderr, as areas do.
+		ErrorLog: errorLog{opts.IO.ErrOut},
 		// Each scrape reads every object: do not let a flood of
 		// requests read them all at once.
 		MaxRequestsInFlight: 4,
@@ -157,4 +163,11 @@ func serveRun(opts *Options) error {
 	<-served // http.ErrServerClosed
 	fmt.Fprintln(opts.IO.ErrOut, "ipcctl serve: stopped")
 	return nil
+}
+
+// errorLog is promhttp's error log on stderr, one escaped line each.
+type errorLog struct{ w io.Writer }
+
+func (l errorLog) Println(v ...any) {
+	fmt.Fprintf(l.w, "ipcctl: serve: %s\n", table.Safe(strings.TrimSpace(fmt.Sprintln(v...))))
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/ipcctl/ipcctl/internal/cli/cmdutil"
 	"github.com/ipcctl/ipcctl/internal/iostreams"
+	"github.com/ipcctl/ipcctl/internal/metrics"
 	"github.com/ipcctl/ipcctl/internal/testutil"
 	"github.com/ipcctl/ipcctl/pkg/procfs"
 )
@@ -118,5 +119,38 @@ func TestServeListenFailure(t *testing.T) {
 	err = serveRun(opts)
 	if err == nil || !strings.Contains(err.Error(), "address already in use") || cmdutil.ExitCode(err) != cmdutil.ExitError {
 		t.Errorf("listening on a taken port: %v", err)
+	}
+}
+
+// A gather that fails as a whole (here -A, which cannot list namespaces
+// under a fixture tree) still answers with the rest, and says why on
+// stderr.
+func TestServeGatherFailureIsSaid(t *testing.T) {
+	ios, _, _, errOut := iostreams.Test()
+	addrs := make(chan net.Addr, 1)
+	opts := &Options{
+		IO:        ios,
+		Factory:   &cmdutil.Factory{IOStreams: ios, FS: procfs.FS("../../metrics/testdata/fs"), Now: time.Now},
+		Listen:    "127.0.0.1:0",
+		Collector: metrics.Options{AllNamespaces: true},
+		signals:   []os.Signal{syscall.SIGUSR2},
+		ready:     func(a net.Addr) { addrs <- a },
+	}
+	done := make(chan error, 1)
+	go func() { done <- serveRun(opts) }()
+	addr := <-addrs
+	resp, err := http.Get("http://" + addr.String() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	syscall.Kill(os.Getpid(), syscall.SIGUSR2)
+	<-done
+	if !strings.Contains(string(body), "\ngo_goroutines ") {
+		t.Errorf("the rest of the scrape is missing:\n%s", body)
+	}
+	if !strings.Contains(errOut.String(), "\nipcctl: serve: error gathering metrics: ") || !strings.Contains(errOut.String(), "list IPC namespaces") {
+		t.Errorf("stderr does not say the gather failed: %q", errOut.String())
 	}
 }
