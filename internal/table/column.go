@@ -28,6 +28,11 @@ type Column[T any] struct {
 // and its Number from that one getter, so that the two never disagree.
 func (c Column[T]) WithNumber(get func(*T) uint64) Column[T] {
 	t := c.Type
+	switch t {
+	case Int, Uint, Size, Key, Perms, Mode, Duration, Percent:
+	default:
+		panic("table: WithNumber on a column of " + t.String() + ", not a number")
+	}
 	c.Number = get
 	c.Value = func(r *T) Value { return numberValue(t, get(r)) }
 	return c
