@@ -10,8 +10,9 @@ import (
 )
 
 // Who holds an object and who made it are not in the object: they come
-// from one scan of /proc per command (ipc.Client.ScanHolders), done only
-// when a listing shows the command or holders column, and always by show.
+// from a scan of /proc (ipc.Client.ScanHolders) for the objects of one
+// kind, done only when a listing shows the command or holders column,
+// and always by show. A listing of several kinds scans once per kind.
 
 // procView is what a listing learned of the processes: filled by the
 // scan before the table is built, read by the columns' Value functions.
