@@ -46,4 +46,11 @@ func TestLostOutputFails(t *testing.T) {
 	if r := testutil.RunCmd(t, cmd); r.Code != 1 || !strings.Contains(r.Stderr, "no space left") {
 		t.Errorf("key >/dev/full: exit %d %q, want 1", r.Code, r.Stderr)
 	}
+	// Help and --version are written by cobra, which drops write errors.
+	for _, args := range []string{"--help", "ls --help", "rm -h", "--version"} {
+		cmd := exec.Command("sh", "-c", `exec "$0" `+args+` >/dev/full`, testutil.Binary(t))
+		if r := testutil.RunCmd(t, cmd); r.Code != 1 || !strings.Contains(r.Stderr, "no space left") {
+			t.Errorf("%s >/dev/full: exit %d %q, want 1", args, r.Code, r.Stderr)
+		}
+	}
 }

@@ -5,6 +5,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"runtime"
 	"runtime/debug"
@@ -75,7 +76,7 @@ whatever the terminal; the plain table is for people.`,
 		return cmdutil.FlagErrorWrap(err)
 	})
 	setUsage(root)
-	root.SetOut(f.IOStreams.Out)
+	root.SetOut(&cobraOut{w: f.IOStreams.Out})
 	root.SetErr(f.IOStreams.ErrOut)
 
 	for _, v := range verbs {
@@ -174,6 +175,13 @@ func Run(f *cmdutil.Factory, args []string) int {
 	root.SetArgs(args)
 	cmd, err := root.ExecuteC()
 	if err == nil {
+		// Help, usage and --version are cobra's writes, whose errors it
+		// drops: a help that did not reach its reader is a failure.
+		if out, ok := root.OutOrStdout().(*cobraOut); ok {
+			err = out.err
+		}
+	}
+	if err == nil {
 		return cmdutil.ExitOK
 	}
 	if isCobraUsageError(err) {
@@ -235,4 +243,19 @@ func rewordCobraError(err error) error {
 		return fmt.Errorf("required %s %s not set", word, strings.Join(flags, ", "))
 	}
 	return err
+}
+
+// cobraOut is stdout as cobra writes to it (help, usage, --version),
+// keeping the first write error, which cobra ignores.
+type cobraOut struct {
+	w   io.Writer
+	err error
+}
+
+func (o *cobraOut) Write(p []byte) (int, error) {
+	n, err := o.w.Write(p)
+	if err != nil && o.err == nil {
+		o.err = err
+	}
+	return n, err
 }
