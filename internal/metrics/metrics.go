@@ -20,12 +20,11 @@ package metrics
 import (
 	"errors"
 	"fmt"
-	"os/user"
 	"slices"
-	"strconv"
 	"sync"
 	"time"
 
+	"github.com/ipcctl/ipcctl/internal/names"
 	"github.com/ipcctl/ipcctl/pkg/ipc"
 	"github.com/ipcctl/ipcctl/pkg/procfs"
 	"github.com/prometheus/client_golang/prometheus"
@@ -58,9 +57,9 @@ type Collector struct {
 	client *ipc.Client
 	fs     procfs.FS
 	opts   Options
-	// lookupUser names a uid ("" when it has none); tests replace it, as
-	// the names of a fixture's uids depend on the machine.
-	lookupUser func(uid string) string
+	// names makes the uid cache of a scrape (names.New); tests replace
+	// it, as the names of a fixture's uids depend on the machine.
+	names func() *names.Names
 	// skip leaves areas out (see AllNamespaces).
 	skip func(area) bool
 }
@@ -71,14 +70,7 @@ func New(client *ipc.Client, opts Options) *Collector {
 	if opts.PerObjectLimit == 0 {
 		opts.PerObjectLimit = DefaultPerObjectLimit
 	}
-	return &Collector{client: client, fs: client.FS(), opts: opts, lookupUser: lookupUser}
-}
-
-func lookupUser(uid string) string {
-	if u, err := user.LookupId(uid); err == nil {
-		return u.Username
-	}
-	return ""
+	return &Collector{client: client, fs: client.FS(), opts: opts, names: names.New}
 }
 
 // NewRegistry returns a registry holding only c: what `ipcctl metrics`
@@ -133,7 +125,7 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 // Collect reads the system, each area in its own goroutine.
 func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	describeFamilies()
-	s := &scrape{ch: ch, owners: &owners{names: map[uint32]string{}, lookup: c.lookupUser}}
+	s := &scrape{ch: ch, owners: c.names()} // each uid looked up once per scrape
 	s.gauge(collectTime, float64(time.Now().UnixNano())/1e9)
 	var wg sync.WaitGroup
 	for _, a := range areas {
@@ -163,7 +155,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 // scrape is the state of one Collect.
 type scrape struct {
 	ch     chan<- prometheus.Metric
-	owners *owners
+	owners *names.Names
 }
 
 func (s *scrape) gauge(f *Family, v float64, labels ...string) {
@@ -172,29 +164,6 @@ func (s *scrape) gauge(f *Family, v float64, labels ...string) {
 
 func (s *scrape) counter(f *Family, v float64, labels ...string) {
 	s.ch <- prometheus.MustNewConstMetric(f.desc, prometheus.CounterValue, v, labels...)
-}
-
-// owners resolves uids to user names, each once per scrape (the pure-Go
-// os/user reads /etc/passwd at every lookup).
-type owners struct {
-	mu     sync.Mutex
-	names  map[uint32]string
-	lookup func(uid string) string
-}
-
-// name is the user name of uid, or the number when it has none.
-func (o *owners) name(uid uint32) string {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if n, ok := o.names[uid]; ok {
-		return n
-	}
-	n := strconv.FormatUint(uint64(uid), 10)
-	if name := o.lookup(n); name != "" {
-		n = name
-	}
-	o.names[uid] = n
-	return n
 }
 
 // Family is one metric family the collector exports.

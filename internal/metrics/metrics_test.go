@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ipcctl/ipcctl/internal/names"
 	"github.com/ipcctl/ipcctl/internal/testutil/golden"
 	"github.com/ipcctl/ipcctl/pkg/ipc"
 	"github.com/ipcctl/ipcctl/pkg/procfs"
@@ -28,7 +29,7 @@ func fixtureCollector(t *testing.T, opts Options) *Collector {
 		t.Skip("the fixture's expected figures count SHMALL in 4 KiB pages")
 	}
 	c := New(ipc.New(procfs.FS("testdata/fs")), opts)
-	c.lookupUser = func(uid string) string { return "u" + uid }
+	c.names = func() *names.Names { return names.NewUsers(func(uid string) (string, error) { return "u" + uid, nil }) }
 	return c
 }
 

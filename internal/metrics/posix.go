@@ -63,7 +63,7 @@ func (c *Collector) collectPshm(s *scrape) error {
 			return cmp.Or(cmp.Compare(b.Size, a.Size), cmp.Compare(a.Name, b.Name))
 		})
 		for _, o := range top {
-			s.gauge(pshmObjectBytes, float64(o.Size), o.Name, s.owners.name(o.UID))
+			s.gauge(pshmObjectBytes, float64(o.Size), o.Name, s.owners.User(o.UID))
 		}
 		s.gauge(perObjectOmitted, float64(left), string(ipc.KindPshm))
 	}
@@ -105,7 +105,7 @@ func (c *Collector) collectPsem(s *scrape) error {
 			if p.Value == nil || p.Waiters == nil {
 				continue
 			}
-			owner := s.owners.name(p.UID)
+			owner := s.owners.User(p.UID)
 			s.gauge(psemObjectValue, float64(*p.Value), p.Name, owner)
 			s.gauge(psemObjectWaiters, float64(*p.Waiters), p.Name, owner)
 		}
@@ -144,7 +144,7 @@ func (c *Collector) collectMq(s *scrape) error {
 			return cmp.Or(cmp.Compare(qsize(b), qsize(a)), cmp.Compare(a.Name, b.Name))
 		})
 		for _, q := range top {
-			owner := s.owners.name(q.UID)
+			owner := s.owners.User(q.UID)
 			if q.CurMsgs != nil {
 				s.gauge(mqObjectMessages, float64(*q.CurMsgs), q.Name, owner)
 			}

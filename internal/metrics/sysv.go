@@ -86,7 +86,7 @@ func (c *Collector) collectShm(s *scrape) error {
 			return cmp.Or(cmp.Compare(b.Size, a.Size), cmp.Compare(a.ID, b.ID))
 		})
 		for _, g := range top {
-			l := []string{strconv.Itoa(g.ID), keyLabel(g.Key), s.owners.name(g.UID)}
+			l := []string{strconv.Itoa(g.ID), keyLabel(g.Key), s.owners.User(g.UID)}
 			s.gauge(shmObjectBytes, float64(g.Size), l...)
 			s.gauge(shmObjectAttached, float64(g.Nattch), l...)
 		}
@@ -162,7 +162,7 @@ func (c *Collector) collectSem(s *scrape) error {
 			return cmp.Or(cmp.Compare(b.NSems, a.NSems), cmp.Compare(a.ID, b.ID))
 		})
 		for _, set := range top {
-			l := []string{strconv.Itoa(set.ID), keyLabel(set.Key), s.owners.name(set.UID)}
+			l := []string{strconv.Itoa(set.ID), keyLabel(set.Key), s.owners.User(set.UID)}
 			s.gauge(semObjectSemaphores, float64(set.NSems), l...)
 			if w, ok := waiters[set.ID]; ok {
 				s.gauge(semObjectWaiters, float64(w), l...)
@@ -225,7 +225,7 @@ func (c *Collector) collectMsg(s *scrape) error {
 			return cmp.Or(cmp.Compare(b.CBytes, a.CBytes), cmp.Compare(a.ID, b.ID))
 		})
 		for _, q := range top {
-			l := []string{strconv.Itoa(q.ID), keyLabel(q.Key), s.owners.name(q.UID)}
+			l := []string{strconv.Itoa(q.ID), keyLabel(q.Key), s.owners.User(q.UID)}
 			s.gauge(msgObjectBytes, float64(q.CBytes), l...)
 			s.gauge(msgObjectMessages, float64(q.QNum), l...)
 			if q.QBytes != nil {

@@ -15,15 +15,22 @@ type Names struct {
 	mu     sync.Mutex
 	users  map[uint32]string
 	groups map[uint32]string
+	// findUser names a uid, an error when it has none (os/user; tests
+	// give fixture names, which depend on no machine).
+	findUser func(uid string) (string, error)
 }
 
 // New returns an empty cache.
-func New() *Names {
-	return &Names{users: map[uint32]string{}, groups: map[uint32]string{}}
+func New() *Names { return NewUsers(lookupUser) }
+
+// NewUsers is New with user names from findUser (an error when a uid has
+// none).
+func NewUsers(findUser func(uid string) (string, error)) *Names {
+	return &Names{users: map[uint32]string{}, groups: map[uint32]string{}, findUser: findUser}
 }
 
 // User returns the user name of uid, or the number when it has none.
-func (n *Names) User(uid uint32) string { return n.lookup(n.users, uid, lookupUser) }
+func (n *Names) User(uid uint32) string { return n.lookup(n.users, uid, n.findUser) }
 
 // Group returns the group name of gid, or the number when it has none.
 func (n *Names) Group(gid uint32) string { return n.lookup(n.groups, gid, lookupGroup) }
