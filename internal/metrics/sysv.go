@@ -46,19 +46,10 @@ func (c *Collector) collectShm(s *scrape) error {
 	if err != nil {
 		return err
 	}
-	page := uint64(os.Getpagesize())
-	var bytes, charged, rss, swap, unattached, dest, orphans, orphanedBytes uint64
-	rssKnown := true
+	u := ipc.SysvUsageOf(segs, nil, nil) // the sums `ipcs -u` and limits show
+	var unattached, dest, orphans, orphanedBytes uint64
 	orphaned := c.client.ShmOrphans(segs)
 	for i, g := range segs {
-		bytes += g.Size
-		charged += (g.Size + page - 1) / page * page
-		if g.RSS != nil && g.Swap != nil {
-			rss += *g.RSS
-			swap += *g.Swap
-		} else {
-			rssKnown = false
-		}
 		if g.Nattch == 0 {
 			unattached++
 		}
@@ -70,12 +61,12 @@ func (c *Collector) collectShm(s *scrape) error {
 			orphanedBytes += g.Size
 		}
 	}
-	s.gauge(shmSegments, float64(len(segs)))
-	s.gauge(shmBytes, float64(bytes))
-	s.gauge(shmChargedBytes, float64(charged))
-	if rssKnown {
-		s.gauge(shmResidentBytes, float64(rss))
-		s.gauge(shmSwappedBytes, float64(swap))
+	s.gauge(shmSegments, float64(u.ShmSegments))
+	s.gauge(shmBytes, float64(u.ShmBytes))
+	s.gauge(shmChargedBytes, float64(u.ShmPages*uint64(os.Getpagesize())))
+	if u.ShmRSS != nil {
+		s.gauge(shmResidentBytes, float64(*u.ShmRSS))
+		s.gauge(shmSwappedBytes, float64(*u.ShmSwap))
 	}
 	s.gauge(shmUnattached, float64(unattached))
 	s.gauge(shmDest, float64(dest))
@@ -120,12 +111,9 @@ func (c *Collector) collectSem(s *scrape) error {
 	if err != nil {
 		return err
 	}
-	var nsems uint64
-	for _, set := range sets {
-		nsems += set.NSems
-	}
-	s.gauge(semSets, float64(len(sets)))
-	s.gauge(semSemaphores, float64(nsems))
+	u := ipc.SysvUsageOf(nil, sets, nil)
+	s.gauge(semSets, float64(u.SemSets))
+	s.gauge(semSemaphores, float64(u.Semaphores))
 
 	// Waiters need a semctl per semaphore, and the live system.
 	waiters := make(map[int]int, len(sets))
@@ -198,14 +186,10 @@ func (c *Collector) collectMsg(s *scrape) error {
 	if err != nil {
 		return err
 	}
-	var msgs, bytes uint64
-	for _, q := range queues {
-		msgs += q.QNum
-		bytes += q.CBytes
-	}
-	s.gauge(msgQueues, float64(len(queues)))
-	s.gauge(msgMessages, float64(msgs))
-	s.gauge(msgBytes, float64(bytes))
+	u := ipc.SysvUsageOf(nil, nil, queues)
+	s.gauge(msgQueues, float64(u.MsgQueues))
+	s.gauge(msgMessages, float64(u.Messages))
+	s.gauge(msgBytes, float64(u.MsgBytes))
 	fullest, known := 0.0, false
 	for _, q := range queues {
 		if q.QBytes == nil {

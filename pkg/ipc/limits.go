@@ -44,7 +44,14 @@ func (c *Client) SysvUsage() (SysvUsage, error) {
 	if err != nil {
 		return SysvUsage{}, err
 	}
-	return sysvUsage(shm, sem, msg, uint64(os.Getpagesize())), nil
+	return SysvUsageOf(shm, sem, msg), nil
+}
+
+// SysvUsageOf adds up listings the caller already has, as SysvUsage adds
+// up its own; any of them may be nil (its figures are then 0).
+// Equivalent to: the summaries of `ipcs -u`.
+func SysvUsageOf(shm []Shm, sem []Sem, msg []Msg) SysvUsage {
+	return sysvUsage(shm, sem, msg, uint64(os.Getpagesize()))
 }
 
 // sysvUsage adds up listings. SHMALL counts pages the way the kernel
