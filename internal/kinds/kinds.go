@@ -171,6 +171,11 @@ func (k *Kind) Set() *table.Set { return k.ops.set() }
 // this kind: every column is a default there; nested tables follow.
 func (k *Kind) RecordSets() []*table.Set { return k.ops.recordSets() }
 
+// InDevShm reports whether the kind's objects are files of /dev/shm (POSIX
+// shared memory and semaphores): they belong to a mount namespace, not to
+// an IPC namespace.
+func (k *Kind) InDevShm() bool { return k.Family == POSIX && k.Name != ipc.KindMq }
+
 // CanAttach reports whether objects of the kind can be attached (mapped).
 func (k *Kind) CanAttach() bool { return k.attach != nil }
 

@@ -65,7 +65,7 @@ func lookAllNamespaces(f *cmdutil.Factory, ks []*kinds.Kind, out *cmdutil.Output
 		nf := f.For(c)
 		for i, k := range ks {
 			// /dev/shm is the mount namespace's: list its files once.
-			if n.DevShmOf != 0 && k.Family == kinds.POSIX && k.Name != ipc.KindMq {
+			if n.DevShmOf != 0 && k.InDevShm() {
 				continue
 			}
 			own := ownColumns(out.Columns[i])
