@@ -374,9 +374,10 @@ func listedHook(k ipc.Kind) {
 
 // readableSysv lists the objects of kind k that *_STAT would show the
 // caller (the listing, less the objects IPC_STAT refuses to read), as the
-// identities their removal re-checks.
+// identities their removal re-checks. An object gone since the listing
+// is left out too.
 func (p *prog) readableSysv(k ipc.Kind) ([]ipc.Identity, error) {
-	var ids []ipc.Identity
+	var listed []ipc.Identity
 	switch k {
 	case ipc.KindShm:
 		list, err := p.ipc.ShmListStat()
@@ -384,10 +385,7 @@ func (p *prog) readableSysv(k ipc.Kind) ([]ipc.Identity, error) {
 			return nil, err
 		}
 		for _, s := range list {
-			var ds unix.SysvShmDesc
-			if _, err := unix.SysvShmCtl(s.ID, unix.IPC_STAT, &ds); err == nil {
-				ids = append(ids, s.Identity())
-			}
+			listed = append(listed, s.Identity())
 		}
 	case ipc.KindSem:
 		list, err := p.ipc.SemListStat()
@@ -395,9 +393,7 @@ func (p *prog) readableSysv(k ipc.Kind) ([]ipc.Identity, error) {
 			return nil, err
 		}
 		for _, s := range list {
-			if _, err := ipc.SemValues(s.ID, int(s.NSems)); err == nil {
-				ids = append(ids, s.Identity())
-			}
+			listed = append(listed, s.Identity())
 		}
 	case ipc.KindMsg:
 		list, err := p.ipc.MsgListStat()
@@ -405,9 +401,13 @@ func (p *prog) readableSysv(k ipc.Kind) ([]ipc.Identity, error) {
 			return nil, err
 		}
 		for _, m := range list {
-			if _, err := ipc.MsgQBytes(m.ID); err == nil {
-				ids = append(ids, m.Identity())
-			}
+			listed = append(listed, m.Identity())
+		}
+	}
+	var ids []ipc.Identity
+	for _, id := range listed {
+		if ok, err := ipc.Readable(k, id.ID); ok && err == nil {
+			ids = append(ids, id)
 		}
 	}
 	return ids, nil
