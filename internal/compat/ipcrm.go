@@ -268,11 +268,21 @@ func (p *prog) removeName(kind ipc.Kind, given string) bool {
 		case ipc.KindMq:
 			err = p.ipc.MqRemove(name)
 		case ipc.KindPsem:
-			// a sem.* file of the wrong size or layout is not a semaphore
-			if st, serr := p.ipc.PsemStat(name); serr == nil && st.Status == ipc.PsemInvalid {
+			// A sem.* file of the wrong size or layout is not a
+			// semaphore. The file checked is the one removed
+			// (RemoveIfSame): a file put under the name since is left
+			// alone, as "not found".
+			st, serr := p.ipc.PsemStat(name)
+			switch {
+			case serr != nil:
+				err = serr
+			case st.Status == ipc.PsemInvalid:
 				err = ipc.ErrNotFound
-			} else {
-				err = p.ipc.PsemRemove(name)
+			default:
+				if afterNameChecked != nil {
+					afterNameChecked(kind, name)
+				}
+				err = p.ipc.RemoveIfSame(kind, st.Identity())
 			}
 		}
 	}
@@ -361,6 +371,10 @@ func (p *prog) removeAll(kinds []ipc.Kind, verbose bool) bool {
 	}
 	return ok
 }
+
+// afterNameChecked, set by tests, runs between the check of a named
+// semaphore and its removal: where another process may replace it.
+var afterNameChecked func(kind ipc.Kind, name string)
 
 // beforeRemoveAll, set by tests, runs between the listing of a kind and
 // the removals: where another process may replace a listed object.
