@@ -289,6 +289,18 @@ func (p *prog) removeName(kind ipc.Kind, given string) bool {
 	return p.nameResult(given, err)
 }
 
+// termSafe is s for a stream that is a terminal (tty): with control
+// characters and what the locale cannot print as \xHH (safeEncode), so
+// that a name nobody typed cannot drive the terminal. Elsewhere s is
+// written as it is, as util-linux writes it.
+func (p *prog) termSafe(tty bool, s string) string {
+	if !tty {
+		return s
+	}
+	enc, _ := safeEncode(s, p.utf8)
+	return enc
+}
+
 // nameResult says what became of the removal of a name, as 2.43 does.
 func (p *prog) nameResult(given string, err error) bool {
 	if err == nil {
@@ -360,10 +372,13 @@ func (p *prog) removeAll(kinds []ipc.Kind, verbose bool) bool {
 				if k != ipc.KindMq {
 					shown = shown[1:] // as util-linux 2.43 shows them
 				}
+				// The names come from the directory, not the user: on a
+				// terminal their control characters are shown as \xHH,
+				// as lsipc's tables show them (util-linux prints them raw).
 				if verbose {
-					p.printf("removing %s `%s'\n", kindWord(k), shown)
+					p.printf("removing %s `%s'\n", kindWord(k), p.termSafe(p.tty, shown))
 				}
-				if !p.nameResult(id.Name, p.ipc.RemoveIfSame(k, id)) {
+				if !p.nameResult(p.termSafe(p.errTTY, id.Name), p.ipc.RemoveIfSame(k, id)) {
 					ok = false
 				}
 			}
