@@ -1,9 +1,13 @@
 package compat
 
 import (
+	"bufio"
 	"bytes"
+	"fmt"
+	"github.com/ipcctl/ipcctl/internal/testutil/cbuild"
 	"io"
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
 
@@ -96,5 +100,75 @@ func TestIpcrmAllEscapesListedNamesOnTerminal(t *testing.T) {
 				os.Remove(file)
 			}
 		})
+	}
+}
+
+// lsipc's pretty mode (-i ID, -N NAME) shows each cell as its table
+// does on a terminal: control characters as \xHH, so that a creator's
+// command line (anyone's argv[0]) or a /dev/shm file name cannot drive
+// the terminal. Into a pipe the cells stay raw, as util-linux prints
+// them. The command line is checked against /proc/PID/cmdline.
+func TestLsipcPrettyEscapesCellsOnTerminal(t *testing.T) {
+	nstest.Require(t)
+	const argv0 = "X\x1b[31mEVIL\x1b[0m"
+	holder := exec.Command(cbuild.Build(t, "testdata/shm_holder.c"))
+	holder.Args[0] = argv0
+	stdin, err := holder.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := holder.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := holder.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { stdin.Close(); holder.Wait() })
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := strings.TrimSpace(line)
+	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", holder.Process.Pid))
+	if err != nil || string(cmdline) != argv0+"\x00" {
+		t.Fatalf("/proc/%d/cmdline = %q, %v; want %q", holder.Process.Pid, cmdline, err, argv0+"\x00")
+	}
+	const file = "/dev/shm/n\x1b[2Jx"
+	if err := os.WriteFile(file, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Remove(file) })
+
+	// prettyLine is print_pretty's "%s:%*s%-36s\n" (the label padded to 36)
+	prettyLine := func(label, value string) string {
+		return label + ":" + strings.Repeat(" ", 35-len(label)) + value + strings.Repeat(" ", max(0, 36-len(value))) + "\n"
+	}
+	for _, tc := range []struct {
+		args       []string
+		line       string // the pretty line of the raw cell, as in a pipe
+		lineOnTerm string
+	}{
+		{[]string{"-m", "-i", id}, prettyLine("Creator command", argv0), prettyLine("Creator command", `X\x1b[31mEVIL\x1b[0m`)},
+		{[]string{"-M", "-N", "/n\x1b[2Jx"}, prettyLine("Name", "n\x1b[2Jx"), prettyLine("Name", `n\x1b[2Jx`)},
+	} {
+		for _, onTerminal := range []bool{false, true} {
+			var piped, errOut bytes.Buffer
+			var stdout io.Writer = &piped
+			var term *terminal
+			if onTerminal {
+				term = newTerminal(t)
+				stdout = term.slave
+			}
+			code := Main("lsipc", append([]string{"lsipc"}, tc.args...), Env{Stdout: stdout, Stderr: &errOut,
+				Getenv: func(string) (string, bool) { return "", false }})
+			got, want := piped.String(), tc.line
+			if onTerminal {
+				got, want = term.text(), tc.lineOnTerm
+			}
+			if code != 0 || errOut.Len() != 0 || !strings.Contains(got, want) || (onTerminal && strings.Contains(got, "\x1b")) {
+				t.Errorf("lsipc %q (terminal %v): exit %d, stderr %q, stdout\n%q\nwant a line %q", tc.args, onTerminal, code, errOut.String(), got, want)
+			}
+		}
 	}
 }
