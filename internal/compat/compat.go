@@ -109,9 +109,10 @@ type prog struct {
 	errOut io.Writer
 	env    Env
 
-	tty   bool // stdout is a terminal
-	width int  // terminal width: TIOCGWINSZ, else $COLUMNS, else 80
-	utf8  bool // the locale's charset is UTF-8 (how lsipc shows names)
+	tty    bool // stdout is a terminal
+	errTTY bool // stderr is a terminal
+	width  int  // terminal width: TIOCGWINSZ, else $COLUMNS, else 80
+	utf8   bool // the locale's charset is UTF-8 (how lsipc shows names)
 
 	fs    procfs.FS
 	ipc   *ipc.Client
@@ -138,6 +139,11 @@ func newProg(name string, argv []string, env Env) *prog {
 		var st unix.Stat_t
 		if unix.Fstat(fd, &st) == nil && st.Blksize > 0 {
 			blksize = int(st.Blksize)
+		}
+	}
+	if f, ok := env.Stderr.(*os.File); ok {
+		if _, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS); err == nil {
+			p.errTTY = true
 		}
 	}
 	if p.width <= 0 {

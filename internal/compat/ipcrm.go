@@ -268,15 +268,37 @@ func (p *prog) removeName(kind ipc.Kind, given string) bool {
 		case ipc.KindMq:
 			err = p.ipc.MqRemove(name)
 		case ipc.KindPsem:
-			// a sem.* file of the wrong size or layout is not a semaphore
-			if st, serr := p.ipc.PsemStat(name); serr == nil && st.Status == ipc.PsemInvalid {
+			// A sem.* file of the wrong size or layout is not a
+			// semaphore. The file checked is the one removed
+			// (RemoveIfSame): a file put under the name since is left
+			// alone, as "not found".
+			st, serr := p.ipc.PsemStat(name)
+			switch {
+			case serr != nil:
+				err = serr
+			case st.Status == ipc.PsemInvalid:
 				err = ipc.ErrNotFound
-			} else {
-				err = p.ipc.PsemRemove(name)
+			default:
+				if afterNameChecked != nil {
+					afterNameChecked(kind, name)
+				}
+				err = p.ipc.RemoveIfSame(kind, st.Identity())
 			}
 		}
 	}
 	return p.nameResult(given, err)
+}
+
+// termSafe is s for a stream that is a terminal (tty): with control
+// characters and what the locale cannot print as \xHH (safeEncode), so
+// that a name nobody typed cannot drive the terminal. Elsewhere s is
+// written as it is, as util-linux writes it.
+func (p *prog) termSafe(tty bool, s string) string {
+	if !tty {
+		return s
+	}
+	enc, _ := safeEncode(s, p.utf8)
+	return enc
 }
 
 // nameResult says what became of the removal of a name, as 2.43 does.
@@ -350,10 +372,13 @@ func (p *prog) removeAll(kinds []ipc.Kind, verbose bool) bool {
 				if k != ipc.KindMq {
 					shown = shown[1:] // as util-linux 2.43 shows them
 				}
+				// The names come from the directory, not the user: on a
+				// terminal their control characters are shown as \xHH,
+				// as lsipc's tables show them (util-linux prints them raw).
 				if verbose {
-					p.printf("removing %s `%s'\n", kindWord(k), shown)
+					p.printf("removing %s `%s'\n", kindWord(k), p.termSafe(p.tty, shown))
 				}
-				if !p.nameResult(id.Name, p.ipc.RemoveIfSame(k, id)) {
+				if !p.nameResult(p.termSafe(p.errTTY, id.Name), p.ipc.RemoveIfSame(k, id)) {
 					ok = false
 				}
 			}
@@ -361,6 +386,10 @@ func (p *prog) removeAll(kinds []ipc.Kind, verbose bool) bool {
 	}
 	return ok
 }
+
+// afterNameChecked, set by tests, runs between the check of a named
+// semaphore and its removal: where another process may replace it.
+var afterNameChecked func(kind ipc.Kind, name string)
 
 // beforeRemoveAll, set by tests, runs between the listing of a kind and
 // the removals: where another process may replace a listed object.
@@ -374,9 +403,10 @@ func listedHook(k ipc.Kind) {
 
 // readableSysv lists the objects of kind k that *_STAT would show the
 // caller (the listing, less the objects IPC_STAT refuses to read), as the
-// identities their removal re-checks.
+// identities their removal re-checks. An object gone since the listing
+// is left out too.
 func (p *prog) readableSysv(k ipc.Kind) ([]ipc.Identity, error) {
-	var ids []ipc.Identity
+	var listed []ipc.Identity
 	switch k {
 	case ipc.KindShm:
 		list, err := p.ipc.ShmListStat()
@@ -384,10 +414,7 @@ func (p *prog) readableSysv(k ipc.Kind) ([]ipc.Identity, error) {
 			return nil, err
 		}
 		for _, s := range list {
-			var ds unix.SysvShmDesc
-			if _, err := unix.SysvShmCtl(s.ID, unix.IPC_STAT, &ds); err == nil {
-				ids = append(ids, s.Identity())
-			}
+			listed = append(listed, s.Identity())
 		}
 	case ipc.KindSem:
 		list, err := p.ipc.SemListStat()
@@ -395,9 +422,7 @@ func (p *prog) readableSysv(k ipc.Kind) ([]ipc.Identity, error) {
 			return nil, err
 		}
 		for _, s := range list {
-			if _, err := ipc.SemValues(s.ID, int(s.NSems)); err == nil {
-				ids = append(ids, s.Identity())
-			}
+			listed = append(listed, s.Identity())
 		}
 	case ipc.KindMsg:
 		list, err := p.ipc.MsgListStat()
@@ -405,9 +430,13 @@ func (p *prog) readableSysv(k ipc.Kind) ([]ipc.Identity, error) {
 			return nil, err
 		}
 		for _, m := range list {
-			if _, err := ipc.MsgQBytes(m.ID); err == nil {
-				ids = append(ids, m.Identity())
-			}
+			listed = append(listed, m.Identity())
+		}
+	}
+	var ids []ipc.Identity
+	for _, id := range listed {
+		if ok, err := ipc.Readable(k, id.ID); ok && err == nil {
+			ids = append(ids, id)
 		}
 	}
 	return ids, nil

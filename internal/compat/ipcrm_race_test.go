@@ -59,3 +59,52 @@ func TestIpcrmAllLeavesReplacedObjects(t *testing.T) {
 		t.Errorf("the new /dev/shm/compat-raced was removed: %v", err)
 	}
 }
+
+// ipcrm --posix-semaphore removes the semaphore it checked: a file put
+// under its name between the check and the removal (a new semaphore, or
+// a sem.* file that is no semaphore at all) is left alone, reported as
+// a missing name.
+func TestIpcrmPosixSemaphoreLeavesReplacedFile(t *testing.T) {
+	nstest.Require(t)
+	c := ipc.New(procfs.DefaultFS)
+	const name, file = "/compat-psem-raced", "/dev/shm/sem.compat-psem-raced"
+	for _, tc := range []struct {
+		what    string
+		replace func(t *testing.T)
+	}{
+		{"a new semaphore", func(t *testing.T) { ipcrace.ReplacePosix(t, ipc.KindPsem, name, 0) }},
+		{"a file that is no semaphore", func(t *testing.T) {
+			if err := os.Remove(file); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(file, []byte("not a sem_t"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	} {
+		t.Run(tc.what, func(t *testing.T) {
+			if _, err := c.PsemCreate(name, ipc.PsemCreateOptions{Mode: 0o600}); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { os.Remove(file) })
+			var before os.FileInfo
+			afterNameChecked = func(ipc.Kind, string) {
+				tc.replace(t)
+				var err error
+				if before, err = os.Stat(file); err != nil {
+					t.Fatal(err)
+				}
+			}
+			t.Cleanup(func() { afterNameChecked = nil })
+			var stdout, stderr bytes.Buffer
+			code := Main("ipcrm", []string{"ipcrm", "--posix-semaphore", name}, Env{Stdout: &stdout, Stderr: &stderr})
+			if want := "ipcrm: name `" + name + "' not found\n"; code != 1 || stderr.String() != want {
+				t.Errorf("exit %d, stderr %q; want 1, %q", code, stderr.String(), want)
+			}
+			after, err := os.Stat(file)
+			if err != nil || !os.SameFile(before, after) {
+				t.Errorf("the file put under %s was removed: %v", name, err)
+			}
+		})
+	}
+}

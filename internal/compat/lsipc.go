@@ -1013,7 +1013,14 @@ func (l *lsipc) printPretty(b *strings.Builder, tb *scolsTable) {
 		if pad < 1 {
 			pad = 1
 		}
-		b.WriteString(h + ":" + strings.Repeat(" ", pad) + ljust(*cell, 36) + "\n")
+		value := *cell
+		if l.tty {
+			// util-linux prints the cell raw; on a terminal it is
+			// shown as the table shows it, since COMMAND (any user's
+			// argv) and NAME (any file in /dev/shm) are anyone's text.
+			value, _ = safeEncode(value, l.utf8)
+		}
+		b.WriteString(h + ":" + strings.Repeat(" ", pad) + ljust(value, 36) + "\n")
 	}
 	if ln.sub != nil {
 		b.WriteString("Elements:\n\n")
