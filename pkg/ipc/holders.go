@@ -169,8 +169,7 @@ func (c *Client) ScanHolders(q HolderQuery) (*Holders, error) {
 			var buf []byte
 			for i := w; i < len(pids); i += workers {
 				r, err := s.scan(pids[i], &buf)
-				// A process that exited meanwhile holds nothing.
-				results[i] = result{r, err != nil && errors.Is(err, fs.ErrPermission)}
+				results[i] = result{r, err != nil && !vanished(err)}
 			}
 		}()
 	}
@@ -196,6 +195,14 @@ func (c *Client) ScanHolders(q HolderQuery) (*Holders, error) {
 		h.fill(list)
 	}
 	return h, nil
+}
+
+// vanished says err is that of a process that exited meanwhile, which
+// holds nothing. Any other failure (no permission, but also a maps file
+// that does not parse, EIO) leaves the process unreadable: it may hold
+// what we look for.
+func vanished(err error) bool {
+	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, unix.ESRCH)
 }
 
 // fill sets the command of each holder.
