@@ -306,7 +306,7 @@ func (c *Client) PsemListNeeds(needs PosixNeeds) ([]Psem, error) {
 	if err != nil {
 		return nil, err
 	}
-	var vals uint32Slab
+	var vals slab[uint32]
 	out := make([]Psem, 0, len(ents))
 	var img [psemSize + 1]byte // one byte more, to see a file that grew since its fstat
 	var st unix.Stat_t
@@ -356,7 +356,7 @@ func (c *Client) PsemListNeeds(needs PosixNeeds) ([]Psem, error) {
 
 // decodePsemInto is decodePsem with the value and waiters kept in vals
 // (no allocation per semaphore).
-func decodePsemInto(b []byte, p *Psem, vals *uint32Slab) string {
+func decodePsemInto(b []byte, p *Psem, vals *slab[uint32]) string {
 	value, waiters, shared, reason := decodePsemWords(b)
 	if reason == "" {
 		p.Value, p.Waiters, p.Shared = vals.put(value), vals.put(waiters), shared
@@ -495,16 +495,4 @@ func readMqueue(raw bool, fd int, file string, buf []byte, st *procfs.MqueueStat
 		pe.File = "dev/mqueue/" + file
 	}
 	return err
-}
-
-// uint32Slab hands out pointers to values kept in chunks that are never
-// moved or overwritten.
-type uint32Slab struct{ chunk []uint32 }
-
-func (s *uint32Slab) put(v uint32) *uint32 {
-	if len(s.chunk) == cap(s.chunk) {
-		s.chunk = make([]uint32, 0, 512)
-	}
-	s.chunk = append(s.chunk, v)
-	return &s.chunk[len(s.chunk)-1]
 }
