@@ -129,7 +129,7 @@ func (c *Client) PrunePlan(o PruneOptions) (*PrunePlan, error) {
 	if len(files) == 0 {
 		return plan.sorted(), nil
 	}
-	h, err := c.ScanHolders(HolderQuery{Files: files})
+	h, err := c.ScanHolders(HolderQuery{Files: files, Procs: procs}) // /proc listed once
 	if err != nil {
 		return nil, err
 	}
