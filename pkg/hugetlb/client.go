@@ -140,6 +140,11 @@ func (c *Client) NodePool(node int, pageSize uint64) (procfs.HugePagePool, error
 	if err != nil {
 		return procfs.HugePagePool{}, err
 	}
+	return nodePoolOf(pools, node, pageSize)
+}
+
+// nodePoolOf picks node's pool of pageSize out of the per-node pools.
+func nodePoolOf(pools []procfs.HugePagePool, node int, pageSize uint64) (procfs.HugePagePool, error) {
 	var nodes []int
 	for _, p := range pools {
 		if p.PageSize != pageSize {

@@ -99,8 +99,12 @@ func (c *Client) PlanSet(req SetRequest) (Plan, error) {
 	name := procfs.PageSizeName(req.PageSize)
 	plan.Pool = sys.HugePagePool
 	dir := procfs.HugePagesDir(req.PageSize)
+	var nodePools []procfs.HugePagePool // read once: the plan and the memory check see the same pools
 	if req.Node >= 0 {
-		if plan.Pool, err = c.NodePool(req.Node, req.PageSize); err != nil {
+		if nodePools, err = c.fs.NodeHugePagePools(); err != nil {
+			return plan, err
+		}
+		if plan.Pool, err = nodePoolOf(nodePools, req.Node, req.PageSize); err != nil {
 			return plan, err
 		}
 		dir = procfs.NodeHugePagesDir(req.Node, req.PageSize)
@@ -129,15 +133,16 @@ func (c *Client) PlanSet(req SetRequest) (Plan, error) {
 		plan.Max = &newMax
 		plan.Writes = append(plan.Writes, Write{path.Join(dir, "nr_overcommit_hugepages"), newMax - plan.Min, *sys.Overcommit, false})
 	}
-	if err := c.checkMemory(&plan, pools, mi); err != nil {
+	if err := c.checkMemory(&plan, pools, nodePools, mi); err != nil {
 		return plan, err
 	}
 	return plan, nil
 }
 
 // checkMemory refuses a persistent pool that cannot fit in memory and
-// warns about one the kernel will likely fill only in part.
-func (c *Client) checkMemory(plan *Plan, pools []Pool, mi procfs.Meminfo) error {
+// warns about one the kernel will likely fill only in part. nodePools
+// are the per-node pools, read when the request names a node.
+func (c *Client) checkMemory(plan *Plan, pools []Pool, nodePools []procfs.HugePagePool, mi procfs.Meminfo) error {
 	req := plan.Request
 	name := procfs.PageSizeName(req.PageSize)
 	warn := func(format string, args ...any) { plan.Warnings = append(plan.Warnings, fmt.Sprintf(format, args...)) }
@@ -156,11 +161,7 @@ func (c *Client) checkMemory(plan *Plan, pools []Pool, mi procfs.Meminfo) error 
 			return err
 		}
 		where, total, free = "node "+strconv.Itoa(req.Node), nmi.MemTotal, nmi.MemFree
-		nodes, err := c.fs.NodeHugePagePools()
-		if err != nil {
-			return err
-		}
-		for _, p := range nodes {
+		for _, p := range nodePools {
 			if p.Node == req.Node && p.PageSize != req.PageSize {
 				others = satAdd(others, mulSat(p.Minimum(), p.PageSize))
 			}

@@ -110,6 +110,9 @@ func (h *Holders) File(f PosixFile) []Holder { return h.files[fileKey{f.Dev, f.I
 type HolderQuery struct {
 	Shm   []int       // System V segment ids of the client's namespace
 	Files []PosixFile // POSIX shm, semaphores and queues (from the listings)
+	// Procs is the list of processes to scan, when the caller has just
+	// made one (Client.Procs); nil lists /proc.
+	Procs *Procs
 }
 
 // ScanHolders finds, in one pass over /proc, the processes that hold the
@@ -124,9 +127,12 @@ type HolderQuery struct {
 // Equivalent to: `grep /SYSV /proc/*/maps` and `ls -l /proc/*/fd`, with
 // fuser's matching by device and inode.
 func (c *Client) ScanHolders(q HolderQuery) (*Holders, error) {
-	procs, err := c.Procs()
-	if err != nil {
-		return nil, err
+	procs := q.Procs
+	var err error
+	if procs == nil {
+		if procs, err = c.Procs(); err != nil {
+			return nil, err
+		}
 	}
 	h := &Holders{Procs: procs, shm: map[int][]Holder{}, files: map[fileKey][]Holder{}}
 	s := holderScan{fs: c.fs, shmIDs: map[int]bool{}, files: map[fileKey]bool{}, names: map[string]bool{}}
@@ -169,8 +175,7 @@ func (c *Client) ScanHolders(q HolderQuery) (*Holders, error) {
 			var buf []byte
 			for i := w; i < len(pids); i += workers {
 				r, err := s.scan(pids[i], &buf)
-				// A process that exited meanwhile holds nothing.
-				results[i] = result{r, err != nil && errors.Is(err, fs.ErrPermission)}
+				results[i] = result{r, err != nil && !vanished(err)}
 			}
 		}()
 	}
@@ -196,6 +201,14 @@ func (c *Client) ScanHolders(q HolderQuery) (*Holders, error) {
 		h.fill(list)
 	}
 	return h, nil
+}
+
+// vanished says err is that of a process that exited meanwhile, which
+// holds nothing. Any other failure (no permission, but also a maps file
+// that does not parse, EIO) leaves the process unreadable: it may hold
+// what we look for.
+func vanished(err error) bool {
+	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, unix.ESRCH)
 }
 
 // fill sets the command of each holder.

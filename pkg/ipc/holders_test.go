@@ -13,6 +13,7 @@ import (
 	"github.com/ipcctl/ipcctl/internal/testutil/nschild"
 	"github.com/ipcctl/ipcctl/internal/testutil/nstest"
 	"github.com/ipcctl/ipcctl/pkg/procfs"
+	"golang.org/x/sys/unix"
 )
 
 // holderSummary renders holders as "PID:how:maps:fds" for comparison.
@@ -213,5 +214,33 @@ func TestProcsCommand(t *testing.T) {
 	p = must(c.Procs())
 	if cmd, alive := p.Command(seg.CPID); alive || cmd != "" || !p.Gone(seg.CPID) {
 		t.Errorf("dead creator: %q, %v", cmd, alive)
+	}
+}
+
+// A process whose maps cannot be read or parsed may hold the object:
+// it is unreadable, not "holds nothing"; only a process that vanished
+// (no /proc/PID/maps any more) is skipped. A fixture /proc.
+func TestScanHoldersUnreadableMaps(t *testing.T) {
+	root := t.TempDir()
+	files := map[string]string{
+		"proc/10/maps": "7f0000000000-7f0000001000 rw-s 00000000 00:1a 42 /dev/shm/x\n", // holds it
+		"proc/11/maps": "not a maps line\n",                                             // a ParseError
+		"proc/13/maps": "",                                                              // holds nothing
+	}
+	for rel, body := range files {
+		p := filepath.Join(root, rel)
+		must(0, os.MkdirAll(filepath.Join(filepath.Dir(p), "fd"), 0o755))
+		must(0, os.WriteFile(p, []byte(body), 0o644))
+	}
+	must(0, os.MkdirAll(filepath.Join(root, "proc/12/maps"), 0o755)) // read fails: EISDIR
+	must(0, os.MkdirAll(filepath.Join(root, "proc/14/fd"), 0o755))   // exited: no maps
+	c := New(procfs.FS(root))
+	f := PosixFile{Name: "/x", Dev: unix.Mkdev(0, 0x1a), Inode: 42}
+	h := must(c.ScanHolders(HolderQuery{Files: []PosixFile{f}}))
+	if want := []int{11, 12}; !slices.Equal(h.Unreadable, want) {
+		t.Errorf("unreadable %v, want %v", h.Unreadable, want)
+	}
+	if got, want := holderSummary(h.File(f)), []string{"10:mapped:1:"}; !slices.Equal(got, want) {
+		t.Errorf("holders %v, want %v", got, want)
 	}
 }

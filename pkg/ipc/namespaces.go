@@ -1,6 +1,7 @@
 package ipc
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -90,7 +91,7 @@ func Namespaces(fsys procfs.FS) (list []Namespace, unreadable int, err error) {
 		if ra, rb := rank(a), rank(b); ra != rb {
 			return ra - rb
 		}
-		return cmpUint(a, b)
+		return cmp.Compare(a, b)
 	})
 	firstWith := map[uint64]uint64{} // /dev/shm device → first namespace
 	for _, ino := range order {
@@ -109,16 +110,6 @@ func Namespaces(fsys procfs.FS) (list []Namespace, unreadable int, err error) {
 		list = append(list, *n)
 	}
 	return list, unreadable, nil
-}
-
-func cmpUint(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // devShmOf returns the device of the /dev/shm that process pid sees,

@@ -20,8 +20,9 @@ import (
 // fiddling cost more system calls than the listing itself), openat and
 // fstatat relative to the directory (no path walk per entry). Per object:
 // pshm one fstatat; psem openat, fstat, pread, close; mq openat, fstat,
-// read, mq_getsetattr, close. Every listing is sorted by name (byte
-// order).
+// read, mq_getsetattr, close; made with RawSyscall only where the
+// directory is tmpfs or mqueue (see internal/sys/listing.go). Every
+// listing is sorted by name (byte order).
 
 // dirEntry is one object of a listing directory.
 type dirEntry struct {
@@ -43,6 +44,19 @@ func openDir(dir string) (int, error) {
 	}
 	return fd, nil
 }
+
+// dirFSType is the filesystem type (statfs f_type) of directory dirfd.
+func dirFSType(dirfd int, dir string) (int64, error) {
+	var sfs unix.Statfs_t
+	if err := unix.Fstatfs(dirfd, &sfs); err != nil {
+		return 0, &fs.PathError{Op: "statfs", Path: dir, Err: err}
+	}
+	return sfs.Type, nil
+}
+
+// rawCallsOK says whether the per-entry calls on a directory of
+// filesystem type t may be raw: on tmpfs and mqueue none blocks for long.
+func rawCallsOK(t int64) bool { return t == unix.TMPFS_MAGIC || t == mqueueMagic }
 
 // direntBufs recycles readDir's getdents buffers (32 KB: zeroing a fresh
 // one each time showed in profiles).
@@ -177,8 +191,8 @@ func pathError(op, dir string, e *dirEntry, errno unix.Errno) error {
 // fstatatRegular lstats an entry relative to its directory descriptor;
 // ok is false for anything but a regular file and for a file removed
 // meanwhile.
-func fstatatRegular(dirfd int, dir string, e *dirEntry, st *unix.Stat_t) (ok bool, err error) {
-	switch errno := sys.FstatatZ(dirfd, e.cfile(), st, unix.AT_SYMLINK_NOFOLLOW); errno {
+func fstatatRegular(raw bool, dirfd int, dir string, e *dirEntry, st *unix.Stat_t) (ok bool, err error) {
+	switch errno := sys.FstatatZ(raw, dirfd, e.cfile(), st, unix.AT_SYMLINK_NOFOLLOW); errno {
 	case 0:
 		return st.Mode&unix.S_IFMT == unix.S_IFREG, nil
 	case unix.ENOENT:
@@ -192,24 +206,24 @@ func fstatatRegular(dirfd int, dir string, e *dirEntry, st *unix.Stat_t) (ok boo
 // never following a symlink, and fstats it. ok is false for anything but
 // a regular file and for a file removed meanwhile; denied is the errno
 // (with st from fstatat, ok as for it) when this process may not open it.
-func openEntry(dirfd int, dir string, e *dirEntry, st *unix.Stat_t) (fd int, ok bool, denied, err error) {
-	fd, errno := sys.OpenatZ(dirfd, e.cfile(), unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC|unix.O_NONBLOCK|unix.O_NOCTTY)
+func openEntry(raw bool, dirfd int, dir string, e *dirEntry, st *unix.Stat_t) (fd int, ok bool, denied, err error) {
+	fd, errno := sys.OpenatZ(raw, dirfd, e.cfile(), unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC|unix.O_NONBLOCK|unix.O_NOCTTY)
 	switch errno {
 	case 0:
 	case unix.ENOENT, unix.ELOOP:
 		return -1, false, nil, nil // gone, or a symlink
 	case unix.EACCES, unix.EPERM:
-		ok, err = fstatatRegular(dirfd, dir, e, st)
+		ok, err = fstatatRegular(raw, dirfd, dir, e, st)
 		return -1, ok, errno, err
 	default:
 		return -1, false, nil, pathError("open", dir, e, errno)
 	}
-	if errno := sys.FstatRaw(fd, st); errno != 0 {
-		sys.CloseRaw(fd)
+	if errno := sys.Fstat(raw, fd, st); errno != 0 {
+		sys.Close(raw, fd)
 		return -1, false, nil, pathError("fstat", dir, e, errno)
 	}
 	if st.Mode&unix.S_IFMT != unix.S_IFREG {
-		sys.CloseRaw(fd)
+		sys.Close(raw, fd)
 		return -1, false, nil, nil
 	}
 	return fd, true, nil, nil
@@ -230,6 +244,11 @@ func (c *Client) PshmList() ([]Pshm, error) {
 		return nil, err
 	}
 	defer unix.Close(dirfd)
+	fsType, err := dirFSType(dirfd, dir)
+	if err != nil {
+		return nil, err
+	}
+	raw := rawCallsOK(fsType)
 	ents, err := readDir(dirfd, dir, shmFiles)
 	if err != nil {
 		return nil, err
@@ -238,7 +257,7 @@ func (c *Client) PshmList() ([]Pshm, error) {
 	var st unix.Stat_t
 	for i := range ents {
 		e := &ents[i]
-		ok, err := fstatatRegular(dirfd, dir, e, &st)
+		ok, err := fstatatRegular(raw, dirfd, dir, e, &st)
 		if err != nil {
 			return nil, err
 		}
@@ -278,18 +297,23 @@ func (c *Client) PsemListNeeds(needs PosixNeeds) ([]Psem, error) {
 		return nil, err
 	}
 	defer unix.Close(dirfd)
+	fsType, err := dirFSType(dirfd, dir)
+	if err != nil {
+		return nil, err
+	}
+	raw := rawCallsOK(fsType)
 	ents, err := readDir(dirfd, dir, semFiles)
 	if err != nil {
 		return nil, err
 	}
-	var vals uint32Slab
+	var vals slab[uint32]
 	out := make([]Psem, 0, len(ents))
 	var img [psemSize + 1]byte // one byte more, to see a file that grew since its fstat
 	var st unix.Stat_t
 	for i := range ents {
 		e := &ents[i]
 		if !needs.Contents {
-			ok, err := fstatatRegular(dirfd, dir, e, &st)
+			ok, err := fstatatRegular(raw, dirfd, dir, e, &st)
 			if err != nil {
 				return nil, err
 			}
@@ -298,7 +322,7 @@ func (c *Client) PsemListNeeds(needs PosixNeeds) ([]Psem, error) {
 			}
 			continue
 		}
-		fd, ok, denied, err := openEntry(dirfd, dir, e, &st)
+		fd, ok, denied, err := openEntry(raw, dirfd, dir, e, &st)
 		if err != nil {
 			return nil, err
 		}
@@ -312,7 +336,7 @@ func (c *Client) PsemListNeeds(needs PosixNeeds) ([]Psem, error) {
 		case st.Size != psemSize:
 			p.Status, p.Reason = PsemInvalid, fmt.Sprintf("size %d bytes, want %d", st.Size, psemSize)
 		default:
-			n, errno := sys.PreadRaw(fd, img[:], 0)
+			n, errno := sys.Pread(raw, fd, img[:], 0)
 			switch {
 			case errno != 0:
 				p.Status, p.Reason = PsemUnreadable, errno.Error()
@@ -323,7 +347,7 @@ func (c *Client) PsemListNeeds(needs PosixNeeds) ([]Psem, error) {
 			}
 		}
 		if fd >= 0 {
-			sys.CloseRaw(fd)
+			sys.Close(raw, fd)
 		}
 		out = append(out, p)
 	}
@@ -332,7 +356,7 @@ func (c *Client) PsemListNeeds(needs PosixNeeds) ([]Psem, error) {
 
 // decodePsemInto is decodePsem with the value and waiters kept in vals
 // (no allocation per semaphore).
-func decodePsemInto(b []byte, p *Psem, vals *uint32Slab) string {
+func decodePsemInto(b []byte, p *Psem, vals *slab[uint32]) string {
 	value, waiters, shared, reason := decodePsemWords(b)
 	if reason == "" {
 		p.Value, p.Waiters, p.Shared = vals.put(value), vals.put(waiters), shared
@@ -364,14 +388,15 @@ func (c *Client) MqListNeeds(needs PosixNeeds) ([]Mq, error) {
 		return nil, errMqueueNotMounted
 	}
 	defer unix.Close(dirfd)
+	fsType, err := dirFSType(dirfd, dir)
+	if err != nil {
+		return nil, err
+	}
+	raw := rawCallsOK(fsType)
 	if c.live() {
 		// The directory's filesystem says it at once; /proc/self/mounts
 		// would be read and parsed whole.
-		var sfs unix.Statfs_t
-		if err := unix.Fstatfs(dirfd, &sfs); err != nil {
-			return nil, &fs.PathError{Op: "statfs", Path: dir, Err: err}
-		}
-		if sfs.Type != mqueueMagic {
+		if fsType != mqueueMagic {
 			return nil, errMqueueNotMounted
 		}
 	} else if ok, err := c.MqueueMounted(); err != nil || !ok {
@@ -391,7 +416,7 @@ func (c *Client) MqListNeeds(needs PosixNeeds) ([]Mq, error) {
 	for i := range ents {
 		e := &ents[i]
 		if !needs.Contents {
-			ok, err := fstatatRegular(dirfd, dir, e, &st)
+			ok, err := fstatatRegular(raw, dirfd, dir, e, &st)
 			if err != nil {
 				return nil, err
 			}
@@ -400,7 +425,7 @@ func (c *Client) MqListNeeds(needs PosixNeeds) ([]Mq, error) {
 			}
 			continue
 		}
-		fd, ok, denied, err := openEntry(dirfd, dir, e, &st)
+		fd, ok, denied, err := openEntry(raw, dirfd, dir, e, &st)
 		if err != nil {
 			return nil, err
 		}
@@ -414,20 +439,20 @@ func (c *Client) MqListNeeds(needs PosixNeeds) ([]Mq, error) {
 			}
 			extras = extras[:len(extras)+1]
 			x := &extras[len(extras)-1]
-			err = readMqueue(fd, e.file, buf[:], &x.status)
+			err = readMqueue(raw, fd, e.file, buf[:], &x.status)
 			if err == nil {
 				q.Status = &x.status
 			}
 			if err == nil && c.live() {
 				var a sys.MqAttr
-				if errno := sys.MqGetattrRaw(fd, &a); errno != 0 {
+				if errno := sys.MqGetattr(raw, fd, &a); errno != 0 {
 					err = fmt.Errorf("mq_getsetattr %s: %w", q.Name, errno)
 				} else {
 					x.maxMsg, x.msgSize, x.curMsgs = uint64(a.Maxmsg), uint64(a.Msgsize), uint64(a.Curmsgs)
 					q.MaxMsg, q.MsgSize, q.CurMsgs = &x.maxMsg, &x.msgSize, &x.curMsgs
 				}
 			}
-			sys.CloseRaw(fd)
+			sys.Close(raw, fd)
 			if err != nil {
 				return nil, err
 			}
@@ -445,10 +470,10 @@ type mqExtra struct {
 
 // readMqueue reads and parses the status line of the mqueue file from
 // fd; file names it in errors (the path is made only for them).
-func readMqueue(fd int, file string, buf []byte, st *procfs.MqueueStatus) error {
+func readMqueue(raw bool, fd int, file string, buf []byte, st *procfs.MqueueStatus) error {
 	n := 0
 	for n < len(buf) {
-		m, errno := sys.ReadRaw(fd, buf[n:])
+		m, errno := sys.Read(raw, fd, buf[n:])
 		if errno == unix.EINTR {
 			continue
 		}
@@ -470,16 +495,4 @@ func readMqueue(fd int, file string, buf []byte, st *procfs.MqueueStatus) error 
 		pe.File = "dev/mqueue/" + file
 	}
 	return err
-}
-
-// uint32Slab hands out pointers to values kept in chunks that are never
-// moved or overwritten.
-type uint32Slab struct{ chunk []uint32 }
-
-func (s *uint32Slab) put(v uint32) *uint32 {
-	if len(s.chunk) == cap(s.chunk) {
-		s.chunk = make([]uint32, 0, 512)
-	}
-	s.chunk = append(s.chunk, v)
-	return &s.chunk[len(s.chunk)-1]
 }

@@ -56,7 +56,7 @@ type PruneCandidate struct {
 	Key    int32  // System V key
 	UID    uint32
 	Size   uint64    // bytes
-	Used   time.Time // last used: the newest of its times, what OlderThan compares
+	Used   time.Time // last used, what OlderThan compares (see posixUsed; a segment's newest time)
 	Reason string    // why it is an orphan, in words
 	shm    Shm       // as listed: what the removal checks again
 	file   PosixFile
@@ -119,7 +119,7 @@ func (c *Client) PrunePlan(o PruneOptions) (*PrunePlan, error) {
 			return nil, fmt.Errorf("list %s: %w", k, err)
 		}
 		for _, f := range list {
-			if o.Owner != nil && f.UID != *o.Owner || !olderThan(posixUsed(f), o) {
+			if o.Owner != nil && f.UID != *o.Owner || !olderThan(posixUsed(k, f), o) {
 				continue
 			}
 			files = append(files, f)
@@ -129,7 +129,7 @@ func (c *Client) PrunePlan(o PruneOptions) (*PrunePlan, error) {
 	if len(files) == 0 {
 		return plan.sorted(), nil
 	}
-	h, err := c.ScanHolders(HolderQuery{Files: files})
+	h, err := c.ScanHolders(HolderQuery{Files: files, Procs: procs}) // /proc listed once
 	if err != nil {
 		return nil, err
 	}
@@ -143,7 +143,7 @@ func (c *Client) PrunePlan(o PruneOptions) (*PrunePlan, error) {
 			continue
 		}
 		plan.Candidates = append(plan.Candidates, PruneCandidate{
-			Kind: kinds[i], ID: -1, Name: f.Name, UID: f.UID, Size: f.Size, Used: posixUsed(f), file: f,
+			Kind: kinds[i], ID: -1, Name: f.Name, UID: f.UID, Size: f.Size, Used: posixUsed(kinds[i], f), file: f,
 			Reason: "no process maps it or holds it open",
 		})
 	}
@@ -165,6 +165,8 @@ func (p *PrunePlan) sorted() *PrunePlan {
 }
 
 // posixFiles lists the files of a POSIX kind; other kinds have none.
+// It only stats them: opening and reading a semaphore or a queue (as the
+// full listings do) would move the very times the age rule looks at.
 func (c *Client) posixFiles(k Kind) ([]PosixFile, error) {
 	var out []PosixFile
 	switch k {
@@ -175,13 +177,13 @@ func (c *Client) posixFiles(k Kind) ([]PosixFile, error) {
 		}
 		return out, err
 	case KindPsem:
-		l, err := c.PsemList()
+		l, err := c.PsemListNeeds(PosixNeeds{})
 		for _, p := range l {
 			out = append(out, p.PosixFile)
 		}
 		return out, err
 	case KindMq:
-		l, err := c.MqList()
+		l, err := c.MqListNeeds(PosixNeeds{})
 		for _, q := range l {
 			out = append(out, q.PosixFile)
 		}
@@ -215,8 +217,27 @@ func olderThan(used time.Time, o PruneOptions) bool {
 	return o.OlderThan <= 0 || used.Before(o.Now.Add(-o.OlderThan))
 }
 
-// posixUsed is when a POSIX object was last read, written or changed.
-func posixUsed(f PosixFile) time.Time { return latest(f.ATime, f.MTime, f.CTime) }
+// posixUsed is when a POSIX object was last used, from the times that
+// looking at it does not move (our own listings, `ls`, metrics scrapes
+// read these files all the time):
+//
+//   - a queue: its mtime. mq_timedsend and mq_timedreceive set atime,
+//     mtime and ctime; reading /dev/mqueue/Q (mqueue_read_file, for
+//     QSIZE) and mq_notify set atime and ctime only (ipc/mqueue.c).
+//   - shared memory and semaphores (tmpfs): mtime and ctime, not atime.
+//     pread of a semaphore and mmap of either (shmem_mmap calls
+//     file_accessed; a residency scan maps the file) set atime, under
+//     relatime whenever it is older than mtime or ctime or a day old.
+//     What is left out is the last sem_open/mmap by a user; one that
+//     still holds the object is found by the holder scan anyway.
+//     (Stores through a mapping, sem_post included, set no time on
+//     tmpfs: it has no page_mkwrite to call file_update_time.)
+func posixUsed(k Kind, f PosixFile) time.Time {
+	if k == KindMq {
+		return f.MTime
+	}
+	return latest(f.MTime, f.CTime)
+}
 
 func latest(ts ...time.Time) time.Time {
 	var l time.Time

@@ -15,6 +15,7 @@ import (
 	"github.com/ipcctl/ipcctl/internal/testutil/nstest"
 	"github.com/ipcctl/ipcctl/pkg/errclass"
 	"github.com/ipcctl/ipcctl/pkg/procfs"
+	"golang.org/x/sys/unix"
 )
 
 // pruneScene builds, in the test's namespace, one object of each case
@@ -317,5 +318,48 @@ func TestPruneKeepsWhatChangedOwner(t *testing.T) {
 	}
 	if _, err := os.Stat("/dev/mqueue/qowner"); err != nil {
 		t.Errorf("the queue was removed: %v", err)
+	}
+}
+
+// Listing reads a semaphore (pread sets its atime) and a queue's file
+// (mqueue_read_file sets its atime and ctime): an object unused for long
+// and listed since is still old to the age rule.
+func TestPruneOldObjectListedSince(t *testing.T) {
+	nstest.Require(t)
+	c := liveClient()
+	must(c.PsemCreate("/oldsem", PsemCreateOptions{Value: 1, Mode: 0o600}))
+	t.Cleanup(func() { c.PsemRemove("/oldsem") })
+	must(c.MqCreate("/oldq", smallMq))
+	t.Cleanup(func() { c.MqRemove("/oldq") })
+	files := []string{"/dev/shm/sem.oldsem", "/dev/mqueue/oldq"}
+	past := time.Now().Add(-48 * time.Hour)
+	ts := []unix.Timespec{unix.NsecToTimespec(past.UnixNano()), unix.NsecToTimespec(past.UnixNano())}
+	var changed time.Time // the newest ctime utimensat left: set to now
+	for _, f := range files {
+		must(0, unix.UtimesNanoAt(unix.AT_FDCWD, f, ts, unix.AT_SYMLINK_NOFOLLOW))
+		var st unix.Stat_t
+		must(0, unix.Stat(f, &st))
+		if ct := time.Unix(st.Ctim.Unix()); ct.After(changed) {
+			changed = ct
+		}
+	}
+	// Unused for an hour as of a present just after that change, then
+	// listed in a later second (mqueue times are whole seconds, and the
+	// kernel's clock runs a tick behind).
+	opts := PruneOptions{Kinds: []Kind{KindPsem, KindMq}, OlderThan: time.Hour,
+		Now: changed.Add(time.Hour + time.Millisecond), IgnoreUnreadable: true}
+	time.Sleep(time.Until(changed.Add(time.Millisecond).Truncate(time.Second).Add(time.Second + 50*time.Millisecond)))
+	must(c.PsemList())
+	must(c.MqList())
+	for _, f := range files { // the second path: the listing did move the times
+		var st unix.Stat_t
+		must(0, unix.Stat(f, &st))
+		if at := time.Unix(st.Atim.Unix()); !at.After(opts.Now.Add(-opts.OlderThan)) {
+			t.Fatalf("%s: atime %v after listing: the listing did not read it", f, at)
+		}
+	}
+	want := []string{"psem /oldsem", "mq /oldq"}
+	if got := candidateNames(must(c.PrunePlan(opts))); !slices.Equal(got, want) {
+		t.Errorf("after listing: candidates %v, want %v", got, want)
 	}
 }

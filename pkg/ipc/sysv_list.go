@@ -332,7 +332,7 @@ func (c *Client) msgEach(needs ListNeeds, start func(n int), fn func(*Msg) error
 		return nsDo(c, func(c *Client) error { return c.msgEach(needs, start, fn) })
 	}
 	var out Msg
-	var qbytes uintSlab // what out.QBytes points to, never overwritten: callers may keep copies of out
+	var qbytes slab[uint64] // what out.QBytes points to, never overwritten: callers may keep copies of out
 	return c.listSysv(sysvSpec{
 		file: "proc/sysvipc/msg", info: msgInfo, emptyPerUsed: msgEmptyPerUsed, needStat: needs.QBytes,
 		walk: func(maxIdx, used int) error {
@@ -370,18 +370,6 @@ func (c *Client) msgEach(needs ListNeeds, start func(n int), fn func(*Msg) error
 			})
 		},
 	}, start)
-}
-
-// uintSlab hands out pointers to values kept in chunks that are never
-// moved or overwritten: one allocation a chunk, not one a value.
-type uintSlab struct{ chunk []uint64 }
-
-func (s *uintSlab) put(v uint64) *uint64 {
-	if len(s.chunk) == cap(s.chunk) {
-		s.chunk = make([]uint64, 0, 512)
-	}
-	s.chunk = append(s.chunk, v)
-	return &s.chunk[len(s.chunk)-1]
 }
 
 func permFrom(p *sys.IpcPerm, id int) Perm {

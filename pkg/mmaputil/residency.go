@@ -60,7 +60,7 @@ func fillResidency(r Residency, m *Mapping) (Residency, error) {
 //
 // It runs on every file of a tree, so it keeps to the system calls the
 // job needs (open, fstat, cachestat, close; or mmap, mincore and munmap
-// for a per-page map or before Linux 6.5), made raw (see
+// for a per-page map or before Linux 6.5), raw where that is safe (see
 // internal/sys/raw.go), without an *os.File (which would also try to
 // register with the poller), and reuses a Scanner's mincore vector.
 //
@@ -105,13 +105,13 @@ func (s *Scanner) FileResidency(path string, keepMap bool) (Residency, error) {
 	if err != nil {
 		return r, &os.PathError{Op: "open", Path: path, Err: err}
 	}
-	fd, e := sys.RawOpenat(unix.AT_FDCWD, p, unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NOCTTY|unix.O_NONBLOCK, 0)
+	fd, e := sys.Openat(unix.AT_FDCWD, p, unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NOCTTY|unix.O_NONBLOCK, 0)
 	if e != 0 {
 		return r, &os.PathError{Op: "open", Path: path, Err: e}
 	}
-	defer sys.RawClose(fd)
+	defer sys.Close(fd)
 	var st unix.Stat_t
-	if e := sys.RawFstat(fd, &st); e != 0 {
+	if e := sys.Fstat(fd, &st); e != 0 {
 		return r, &os.PathError{Op: "fstat", Path: path, Err: e}
 	}
 	if err := checkRegular(path, st.Mode); err != nil {
@@ -134,7 +134,7 @@ func (s *Scanner) FileResidency(path string, keepMap bool) (Residency, error) {
 		}
 	}
 	// PROT_NONE: mincore can inspect the mapping, nothing can fault it in.
-	addr, e := sys.RawMmap(uintptr(st.Size), unix.PROT_NONE, unix.MAP_SHARED, fd, 0)
+	addr, e := sys.Mmap(uintptr(st.Size), unix.PROT_NONE, unix.MAP_SHARED, fd, 0)
 	if e != 0 {
 		return r, &os.PathError{Op: "mmap", Path: path, Err: e}
 	}

@@ -18,6 +18,7 @@ import (
 // segment's id as the inode (0 for the first segment of a namespace).
 type MapsEntry struct {
 	Start, End uint64
+	Perms      []byte // "rw-s": read, write, execute, shared or private; points into the read buffer
 	Shared     bool   // the fourth perms letter is "s" (MAP_SHARED)
 	Dev        uint64 // as unix.Mkdev(major, minor): compare with Stat_t.Dev
 	Inode      uint64
@@ -102,6 +103,7 @@ func parseMapsLine(line []byte) (e MapsEntry, ok bool, err error) {
 	}
 	e = MapsEntry{
 		Start: vals[0], End: vals[1],
+		Perms:  fields[1],
 		Shared: fields[1][3] == 's',
 		Dev:    unix.Mkdev(uint32(vals[2]), uint32(vals[3])),
 		Inode:  ino,

@@ -88,23 +88,16 @@ func parseSmaps(rel string, r io.Reader) ([]SmapsRegion, error) {
 	return out, nil
 }
 
+// parseSmapsHeader parses a mapping's first line, the line of
+// /proc/PID/maps (parseMapsLine); the path is kept as the kernel prints
+// it, spaces and all.
 func parseSmapsHeader(s string) (SmapsRegion, error) {
-	f := strings.Fields(s)
-	if len(f) < 5 {
-		return SmapsRegion{}, fmt.Errorf("short mapping header %q", truncate(s))
+	e, _, err := parseMapsLine([]byte(s))
+	if err != nil {
+		return SmapsRegion{}, err
 	}
-	lo, hi, ok := strings.Cut(f[0], "-")
-	if !ok {
-		return SmapsRegion{}, fmt.Errorf("bad address range %q", truncate(f[0]))
+	if e.End < e.Start {
+		return SmapsRegion{}, fmt.Errorf("bad address range %x-%x", e.Start, e.End)
 	}
-	start, err1 := strconv.ParseUint(lo, 16, 64)
-	end, err2 := strconv.ParseUint(hi, 16, 64)
-	if err1 != nil || err2 != nil || end < start {
-		return SmapsRegion{}, fmt.Errorf("bad address range %q", truncate(f[0]))
-	}
-	reg := SmapsRegion{Start: start, End: end, Perms: f[1], Fields: map[string]uint64{}}
-	if len(f) > 5 {
-		reg.Path = strings.Join(f[5:], " ")
-	}
-	return reg, nil
+	return SmapsRegion{Start: e.Start, End: e.End, Perms: string(e.Perms), Path: string(e.Path), Fields: map[string]uint64{}}, nil
 }

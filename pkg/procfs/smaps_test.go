@@ -6,6 +6,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
 )
 
 const smapsSample = `7f0000000000-7f0000400000 rw-s 00000000 00:01 1234                       /var/tmp/some file
@@ -107,5 +110,48 @@ func TestHugetlbSizes(t *testing.T) {
 	}
 	if _, err := FS(t.TempDir()).HugetlbSizes(); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("no hugetlb: err = %v", err)
+	}
+}
+
+// A mapping's header is the maps line: the path as the kernel prints it,
+// runs of spaces and a trailing one included.
+func TestParseSmapsHeaderPath(t *testing.T) {
+	for _, tc := range []struct{ line, perms, path string }{
+		{"7f0000000000-7f0000001000 rw-s 00000000 00:01 1234                       /tmp/two  spaces", "rw-s", "/tmp/two  spaces"},
+		{"7f0000000000-7f0000001000 r--p 00000000 00:01 1234 /tmp/trailing ", "r--p", "/tmp/trailing "},
+		{"7f0000000000-7f0000001000 rw-s 00000000 00:01 5 /SYSV00001234 (deleted)", "rw-s", "/SYSV00001234 (deleted)"},
+		{"7f0000000000-7f0000001000 rw-p 00000000 00:00 0 ", "rw-p", ""},
+		{"7f0000000000-7f0000001000 rw-p 00000000 00:00 0                          [heap]", "rw-p", "[heap]"},
+	} {
+		r, err := parseSmapsHeader(tc.line)
+		if err != nil || r.Start != 0x7f0000000000 || r.End != 0x7f0000001000 || r.Perms != tc.perms || r.Path != tc.path {
+			t.Errorf("parseSmapsHeader(%q) = %+v, %v; want perms %q path %q", tc.line, r, err, tc.perms, tc.path)
+		}
+	}
+}
+
+// The kernel's own smaps of a file whose name has two spaces in a row
+// names it exactly.
+func TestSmapsSelfPathWithSpaces(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "two  spaces")
+	if err := os.WriteFile(path, make([]byte, 4096), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	b, err := unix.Mmap(int(f.Fd()), 0, 4096, unix.PROT_READ, unix.MAP_SHARED)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Munmap(b)
+	r, err := DefaultFS.SmapsAt("self", uint64(uintptr(unsafe.Pointer(&b[0]))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Path != path || r.Perms != "r--s" {
+		t.Errorf("smaps region %q %q, want %q r--s", r.Perms, r.Path, path)
 	}
 }

@@ -1,6 +1,7 @@
 package procfs
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -95,18 +96,8 @@ func (f FS) THP() (THP, error) {
 			t.Sizes = append(t.Sizes, m)
 		}
 	}
-	slices.SortFunc(t.Sizes, func(a, b MTHPSize) int { return cmpUint(a.Size, b.Size) })
+	slices.SortFunc(t.Sizes, func(a, b MTHPSize) int { return cmp.Compare(a.Size, b.Size) })
 	return t, nil
-}
-
-func cmpUint(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 func (f FS) thpDir(dir string) ([]THPSetting, error) {
