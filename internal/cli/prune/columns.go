@@ -40,7 +40,7 @@ func Columns(names *columns.Names) table.Columns[ipc.PruneCandidate] {
 			Value: func(p *c) table.Value { return table.UintV(uint64(p.UID)) }},
 		{Name: "size", Help: "size in bytes", Right: true, Default: true, Type: table.Size,
 			Value: func(p *c) table.Value { return table.SizeV(p.Size) }},
-		{Name: "used", Help: "last used: the newest of its times (what --older-than compares)", Default: true, Type: table.Time,
+		{Name: "used", Help: "last used, what --older-than compares (see prune --help: times a listing moves are left out)", Default: true, Type: table.Time,
 			Value: func(p *c) table.Value { return table.TimeV(p.Used) }},
 		{Name: "reason", Help: "why it is an orphan", Default: true, Type: table.String,
 			Value: func(p *c) table.Value { return table.Str(p.Reason) }},

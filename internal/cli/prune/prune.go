@@ -54,8 +54,11 @@ all four when none is given):
         /proc/PID/maps and /proc/PID/fd, matched by device and inode).
 
 System V semaphore sets and message queues have no attach count and
-are never pruned. --older-than keeps what was used (its newest time)
-more recently; --owner keeps other users' objects.
+are never pruned. --older-than keeps what was used more recently (the
+used column: a segment's newest of ctime, attach and detach; a queue's
+mtime, set by sends and receives; a POSIX shared memory object's or
+semaphore's mtime or ctime, not its atime, which listing them moves);
+--owner keeps other users' objects.
 
 --dry-run lists what would go and why (the reason column), in any
 output format, and changes nothing. On a terminal prune shows the list
